@@ -1,0 +1,118 @@
+import { parseUtcOffset } from './domain/time.js';
+
+/**
+ * Configuration, parsed once from the environment against one schema and frozen.
+ * No other module reads process.env. A bad value stops start-up with a message naming
+ * the variable.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute public base URL, without a trailing slash: host_url and QR links start with it. */
+  readonly publicUrl: string;
+  readonly databaseUrl: string;
+  /** SECRET_KEY as given (64 hex chars or base64 of 32 bytes); undefined: read or create `<data dir>/secret.key`. */
+  readonly secretKey: string | undefined;
+  readonly sandbox: boolean;
+  readonly notifyRetrySeconds: number;
+  /** Give up delivering a callback after this many seconds; 0 = never (Latipay's promise). */
+  readonly notifyGiveUpSeconds: number;
+  readonly notifyConcurrency: number;
+  readonly notifyTimeoutSeconds: number;
+  readonly longPollSeconds: number;
+  /** How long a customer has to pay a pending order (and how long its nonce lives). */
+  readonly orderTtlSeconds: number;
+  /** Minutes east of UTC for wire times (`pay_time`), UTC+08:00 by default. */
+  readonly timeZoneOffsetMinutes: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `must be on/off (true/false, 1/0), got ${JSON.stringify(raw)}`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = readInt(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST?.trim() || '0.0.0.0';
+
+  let publicUrl = env.PUBLIC_URL?.trim() || `http://localhost:${port}`;
+  try {
+    const url = new URL(publicUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    if (url.search || url.hash) throw new Error('query');
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an absolute http(s) URL without query, got ${JSON.stringify(publicUrl)}`);
+  }
+  publicUrl = publicUrl.replace(/\/+$/, '');
+
+  const databaseUrl = env.DATABASE_URL?.trim() || 'sqlite:./data/latipay.db';
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH or postgres://…');
+  }
+
+  const secretKey = env.SECRET_KEY?.trim() || undefined;
+  if (secretKey !== undefined && decodeSecretKey(secretKey) === undefined) {
+    throw new ConfigError('SECRET_KEY', 'must be 64 hex characters or the base64 of 32 bytes');
+  }
+
+  const offsetText = env.TIMEZONE_OFFSET?.trim() || '+08:00';
+  const timeZoneOffsetMinutes = parseUtcOffset(offsetText);
+  if (timeZoneOffsetMinutes === undefined) throw new ConfigError('TIMEZONE_OFFSET', `must look like +08:00, got ${JSON.stringify(offsetText)}`);
+
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  return Object.freeze({
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    secretKey,
+    sandbox: readBool(env, 'SANDBOX', true),
+    notifyRetrySeconds: readInt(env, 'NOTIFY_RETRY_SECONDS', 30, 1, 86_400),
+    notifyGiveUpSeconds: readInt(env, 'NOTIFY_GIVE_UP_SECONDS', 0, 0, 365 * 86_400),
+    notifyConcurrency: readInt(env, 'NOTIFY_CONCURRENCY', 128, 1, 10_000),
+    notifyTimeoutSeconds: readInt(env, 'NOTIFY_TIMEOUT_SECONDS', 10, 1, 300),
+    longPollSeconds: readInt(env, 'LONG_POLL_SECONDS', 180, 1, 3_600),
+    orderTtlSeconds: readInt(env, 'ORDER_TTL_SECONDS', 7_200, 60, 30 * 86_400),
+    timeZoneOffsetMinutes,
+    logLevel,
+    bodyLimitBytes: 64 * 1024,
+  });
+}
+
+/** SECRET_KEY as 32 bytes, or undefined when it is neither 64 hex chars nor base64 of 32 bytes. */
+export function decodeSecretKey(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const buf = Buffer.from(text, 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return undefined;
+}

@@ -1,0 +1,60 @@
+import { ChannelNotificationError, type ChannelOutcome } from '../channels/channel.js';
+import { recordChannelEvent } from '../store/channel-events.js';
+import { enqueueNotification } from '../store/notifications.js';
+import { findOrderById, finishPendingOrder } from '../store/orders.js';
+import type { GatewayContext } from './context.js';
+import { callbackBody } from './result-fields.js';
+
+export type ApplyResult = 'applied' | 'duplicate' | 'unchanged';
+
+/**
+ * Takes a provider's verified notification into the gateway: the order's status change
+ * and its callback (the outbox row) commit in one transaction, so a crash between them
+ * loses nothing; a repeated notification changes nothing. Waiters and the delivery
+ * worker are told after the commit.
+ */
+export async function applyChannelOutcome(ctx: GatewayContext, channelName: string, outcome: ChannelOutcome): Promise<ApplyResult> {
+  const now = ctx.clock();
+  const result = await ctx.store.db.transaction().execute(async (trx): Promise<ApplyResult> => {
+    const order = await findOrderById(trx, outcome.orderId);
+    if (!order || order.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
+    if (Number(order.amount_minor) !== outcome.amountMinor || order.currency !== outcome.currency) {
+      throw new ChannelNotificationError(`amount or currency does not match order ${outcome.orderId}`);
+    }
+    const fresh = await recordChannelEvent(
+      trx,
+      { channel: channelName, event_id: outcome.eventId, order_id: outcome.orderId, outcome: outcome.outcome },
+      now,
+    );
+    if (!fresh) return 'duplicate';
+    if (order.status !== 'pending') {
+      if (order.status !== outcome.outcome) {
+        ctx.log.warn({ orderId: order.order_id, status: order.status, outcome: outcome.outcome }, 'provider outcome for an order that is already final');
+      }
+      return 'unchanged';
+    }
+    const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
+    if (!(await finishPendingOrder(trx, order.order_id, outcome.outcome, paidAt, now))) return 'unchanged';
+    const user = await ctx.credentials.findUser(order.user_id);
+    if (!user) throw new Error(`order ${order.order_id} has no user`);
+    const settled = { ...order, status: outcome.outcome, paid_at: paidAt, updated_at: now };
+    await enqueueNotification(
+      trx,
+      { order_id: order.order_id, url: order.callback_url, body: callbackBody(settled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
+      now,
+    );
+    return 'applied';
+  });
+  if (result === 'applied') {
+    ctx.events.publish(outcome.orderId);
+    ctx.wakeNotifier();
+  }
+  return result;
+}
+
+/** A provider's raw notification: verified by its channel, then applied. */
+export async function receiveChannelNotification(ctx: GatewayContext, channelName: string, body: unknown): Promise<ApplyResult> {
+  const channel = ctx.channels.byName(channelName);
+  if (!channel) throw new ChannelNotificationError(`unknown channel ${channelName}`);
+  return applyChannelOutcome(ctx, channelName, channel.parseNotification(body));
+}

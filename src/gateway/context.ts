@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { ChannelRegistry } from '../channels/channel.js';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import type { OrderEvents } from '../notify/order-events.js';
+import type { Store } from '../store/store.js';
+import type { Credentials } from './credentials.js';
+
+/** What the use cases need, handed down from the entry point (tests build their own). */
+export interface GatewayContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly secrets: SecretBox;
+  readonly credentials: Credentials;
+  readonly channels: ChannelRegistry;
+  readonly events: OrderEvents;
+  /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */
+  readonly wakeNotifier: () => void;
+  readonly clock: () => number;
+  /** Aborts when the process shuts down: long-polls and live-status streams end early. */
+  readonly shutdown: AbortSignal;
+  readonly log: Logger;
+}

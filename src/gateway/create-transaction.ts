@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { latipayError } from '../domain/errors.js';
+import { generateNonce, generateOrderId } from '../domain/ids.js';
+import { parseAmount } from '../domain/money.js';
+import { isPaymentMethod } from '../domain/payment-methods.js';
+import type { RequestParams } from '../domain/request-params.js';
+import { hmacHex } from '../domain/signature.js';
+import { isHttpUrl, isIpAddress } from '../domain/validation.js';
+import { findAssignedWallet } from '../store/merchants.js';
+import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
+import { isUniqueViolation } from '../store/store.js';
+import { authenticateRequest } from './authenticate.js';
+import type { GatewayContext } from './context.js';
+
+export interface CreatedTransaction {
+  host_url: string;
+  nonce: string;
+  signature: string;
+}
+
+const ALWAYS_REQUIRED = [
+  'user_id',
+  'wallet_id',
+  'amount',
+  'payment_method',
+  'callback_url',
+  'merchant_reference',
+  'ip',
+  'version',
+  'product_name',
+  'signature',
+] as const;
+
+/** The path a customer's browser opens, `host_url + "/" + nonce`. */
+export function hostUrlFor(ctx: GatewayContext, hostType: string): string {
+  return hostType === '1' ? `${ctx.config.publicUrl}/v2/merchanthosted/gatewaydata` : `${ctx.config.publicUrl}/pay`;
+}
+
+/** `POST /v2/transaction` (spec §4.1). */
+export async function createTransaction(ctx: GatewayContext, params: RequestParams): Promise<CreatedTransaction> {
+  params.requireAll(ALWAYS_REQUIRED);
+  const hostType = params.text('host_type') ?? '0';
+  if (hostType !== '1') params.required('return_url');
+
+  const user = await authenticateRequest(ctx, params, () => {
+    const [u, w, a, m, r, c] = ['user_id', 'wallet_id', 'amount', 'payment_method', 'return_url', 'callback_url'].map(
+      (name) => params.text(name) ?? '',
+    );
+    return [u + w + a + m + r + c, u + w + a + m + c];
+  });
+
+  const amount = parseAmount(params.raw('amount'));
+  if (!amount.ok) throw latipayError('BAD_PARAMETER', `amount ${amount.reason}`);
+  const version = params.required('version');
+  if (version !== '2.0') throw latipayError('BAD_PARAMETER', 'version must be "2.0"');
+  const returnUrl = params.text('return_url') ?? '';
+  if (returnUrl !== '' && !isHttpUrl(returnUrl)) throw latipayError('BAD_PARAMETER', 'return_url must be an absolute http(s) URL');
+  const callbackUrl = params.required('callback_url');
+  if (!isHttpUrl(callbackUrl)) throw latipayError('BAD_PARAMETER', 'callback_url must be an absolute http(s) URL');
+  const backPageUrl = params.text('backPage_url');
+  if (backPageUrl !== undefined && !isHttpUrl(backPageUrl)) throw latipayError('BAD_PARAMETER', 'backPage_url must be an absolute http(s) URL');
+  const ip = params.required('ip');
+  if (!isIpAddress(ip)) throw latipayError('BAD_PARAMETER', 'ip must be an IP address such as 122.122.122.1');
+  const reference = params.required('merchant_reference');
+  if (reference.length > 128) throw latipayError('BAD_PARAMETER', 'merchant_reference must be at most 128 characters');
+  const productName = params.required('product_name');
+  if (productName.length > 255) throw latipayError('BAD_PARAMETER', 'product_name must be at most 255 characters');
+  if (hostType !== '0' && hostType !== '1') throw latipayError('BAD_PARAMETER', 'host_type must be "1" or absent');
+  const presentQr = params.text('present_qr') ?? '0';
+  if (presentQr !== '0' && presentQr !== '1') throw latipayError('BAD_PARAMETER', 'present_qr must be "1" or absent');
+
+  const method = params.required('payment_method');
+  if (!isPaymentMethod(method)) throw latipayError('UNKNOWN_METHOD', `payment_method ${JSON.stringify(method)} is not known`);
+
+  const walletId = params.required('wallet_id');
+  const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
+  if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
+  if (!wallet.methods.split(',').includes(method)) throw latipayError('METHOD_NOT_ENABLED', `${method} is not enabled for ${walletId}`);
+  if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
+    throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
+  }
+  const channel = ctx.channels.forMethod(method);
+  if (!channel) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} on this gateway`);
+
+  // What makes two requests "the same checkout": not the customer's ip, not the signature.
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify([walletId, amount.minor, method, returnUrl, callbackUrl, productName, hostType, presentQr, backPageUrl ?? '']))
+    .digest('hex');
+
+  const hostUrl = hostUrlFor(ctx, hostType);
+  const answer = (nonce: string): CreatedTransaction => ({ host_url: hostUrl, nonce, signature: hmacHex(user.apiKey, nonce + hostUrl) });
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await findOrderByReference(ctx.store.db, user.id, reference);
+    if (existing) return answer(await reuseOrder(ctx, existing, requestHash));
+    const now = ctx.clock();
+    const order: OrderRecord = {
+      order_id: generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes),
+      user_id: user.id,
+      wallet_id: walletId,
+      organisation_id: Number(wallet.organisation_id),
+      merchant_reference: reference,
+      amount_minor: amount.minor,
+      currency: wallet.currency,
+      payment_method: method,
+      product_name: productName,
+      return_url: returnUrl,
+      callback_url: callbackUrl,
+      backpage_url: backPageUrl ?? null,
+      ip,
+      host_type: hostType,
+      present_qr: presentQr,
+      request_hash: requestHash,
+      status: 'pending',
+      nonce: generateNonce(),
+      channel: channel.name,
+      channel_trade_id: null,
+      channel_qr_url: null,
+      created_at: now,
+      expires_at: now + ctx.config.orderTtlSeconds * 1000,
+      paid_at: null,
+      updated_at: now,
+    };
+    try {
+      await insertOrder(ctx.store.db, order);
+      return answer(order.nonce);
+    } catch (error) {
+      // A concurrent request with the same reference won the insert: answer as a reuse.
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw latipayError('FAIL', 'could not create the order, try again');
+}
+
+/**
+ * A merchant_reference used again [ours, spec §4.1]: the same checkout on a still-pending
+ * order gets a fresh nonce for the same order; anything else is refused and changes nothing.
+ */
+async function reuseOrder(ctx: GatewayContext, existing: OrderRecord, requestHash: string): Promise<string> {
+  if (existing.status !== 'pending' || Number(existing.expires_at) <= ctx.clock()) {
+    throw latipayError('BAD_PARAMETER', `merchant_reference is already used by an order that is ${existing.status === 'pending' ? 'expired' : existing.status}`);
+  }
+  if (existing.request_hash !== requestHash) {
+    throw latipayError('BAD_PARAMETER', 'merchant_reference is already used by an order with different parameters');
+  }
+  const nonce = generateNonce();
+  if (!(await renewOrderNonce(ctx.store.db, existing.order_id, nonce, ctx.clock()))) {
+    throw latipayError('BAD_PARAMETER', 'merchant_reference is already used by an order that is no longer pending');
+  }
+  return nonce;
+}

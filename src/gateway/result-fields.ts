@@ -1,0 +1,51 @@
+import { formatAmount } from '../domain/money.js';
+import { redirectStatus, type FinalStatus } from '../domain/order-status.js';
+import { signResult } from '../domain/signature.js';
+import { formatWireTime } from '../domain/time.js';
+import type { OrderRecord } from '../store/orders.js';
+
+/**
+ * The signed fields the merchant receives about an order: in the callback (spec §4.4),
+ * the redirect (§4.5) and the query answer (§4.6). One signature formula for all three.
+ */
+export function resultFields(order: OrderRecord, apiKey: string, offsetMinutes: number, status: string = order.status) {
+  const amount = formatAmount(Number(order.amount_minor));
+  const settledAt = order.paid_at ?? (order.status === 'pending' ? null : order.updated_at);
+  const fields = {
+    merchant_reference: order.merchant_reference,
+    order_id: order.order_id,
+    currency: order.currency,
+    amount,
+    payment_method: order.payment_method,
+    status,
+    pay_time: settledAt === null ? '' : formatWireTime(Number(settledAt), offsetMinutes),
+  };
+  return { ...fields, signature: signResult(apiKey, fields) };
+}
+
+/** The callback's form body. */
+export function callbackBody(order: OrderRecord, apiKey: string, offsetMinutes: number): string {
+  return new URLSearchParams(resultFields(order, apiKey, offsetMinutes)).toString();
+}
+
+/** The signed return_url redirect of a final order; undefined when the order has no return_url. */
+export function returnRedirectUrl(order: OrderRecord, apiKey: string): string | undefined {
+  if (!order.return_url) return undefined;
+  const status = redirectStatus(order.status as FinalStatus);
+  const amount = formatAmount(Number(order.amount_minor));
+  const fields = {
+    merchant_reference: order.merchant_reference,
+    payment_method: order.payment_method,
+    status,
+    currency: order.currency,
+    amount,
+  };
+  const query = new URLSearchParams({ ...fields, signature: signResult(apiKey, fields) }).toString();
+  const [base, hash] = splitHash(order.return_url);
+  return base + (base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?') + query + hash;
+}
+
+function splitHash(url: string): [string, string] {
+  const i = url.indexOf('#');
+  return i === -1 ? [url, ''] : [url.slice(0, i), url.slice(i)];
+}

@@ -1,0 +1,107 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ChannelRegistry } from '../channels/channel.js';
+import { SandboxChannel } from '../channels/sandbox/sandbox-channel.js';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import { receiveChannelNotification } from '../gateway/apply-channel-outcome.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { Credentials } from '../gateway/credentials.js';
+import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
+import type { Store } from '../store/store.js';
+import { installErrorHandling } from './error-handler.js';
+import { channelNotifyRoute } from './routes/channel-notify.js';
+import { createTransactionRoute } from './routes/create-transaction.js';
+import { healthRoute } from './routes/health.js';
+import { paymentPageRoutes } from './routes/payment-page.js';
+import { queryTransactionRoute } from './routes/query-transaction.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: GatewayContext;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  logger: Logger;
+  clock?: () => number;
+  events?: OrderEvents;
+  /** Called after a notification is committed; the entry point wires it to the delivery worker. */
+  wakeNotifier?: () => void;
+  /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
+  shutdown?: AbortSignal;
+}
+
+/** Builds the gateway's HTTP app from what it is given. It never listens: the entry point does. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  const channels = new ChannelRegistry();
+  const ctx: GatewayContext = {
+    config,
+    store: deps.store,
+    secrets: deps.secrets,
+    credentials: new Credentials(deps.store.db, deps.secrets),
+    channels,
+    events: deps.events ?? new LocalOrderEvents(),
+    wakeNotifier: deps.wakeNotifier ?? (() => {}),
+    clock: deps.clock ?? Date.now,
+    shutdown: deps.shutdown ?? new AbortController().signal,
+    log: deps.logger,
+  };
+  app.decorate('gateway', ctx);
+
+  let sandbox: SandboxChannel | undefined;
+  if (config.sandbox) {
+    sandbox = new SandboxChannel({
+      db: deps.store.db,
+      publicUrl: config.publicUrl,
+      signingKey: deps.secrets.deriveKey('sandbox-channel'),
+      clock: ctx.clock,
+      // The sandbox reports like a provider: through the same entry its HTTP notification takes.
+      notifyGateway: async (notification) => {
+        await receiveChannelNotification(ctx, 'sandbox', notification);
+      },
+    });
+    channels.register(sandbox);
+  }
+
+  // Forms are parsed keeping the order of fields, which signatures may depend on.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  // Some clients post without a content type: take JSON if it parses, else a form.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    if (text.startsWith('{') || text.startsWith('[')) {
+      try {
+        return done(null, JSON.parse(text));
+      } catch {
+        return done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
+      }
+    }
+    done(null, Object.fromEntries(new URLSearchParams(text)));
+  });
+
+  installErrorHandling(app);
+  await app.register(healthRoute);
+  await app.register(createTransactionRoute);
+  await app.register(queryTransactionRoute);
+  await app.register(paymentPageRoutes);
+  await app.register(channelNotifyRoute);
+  if (sandbox) await app.register(sandboxRoutes, { channel: sandbox });
+  return app;
+}

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, isLatipayError } from '../domain/errors.js';
+import { renderMessagePage } from '../pages/message-page.js';
+
+/**
+ * The one place errors become answers. Business errors are `{code, message}` with HTTP
+ * 200 (spec §1); malformed requests are 207 (204 for a missing field); an oversized body
+ * is HTTP 413. Anything unexpected is logged with the request id and answered without
+ * internals. Routes marked `config.html` get an HTML page instead of JSON.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((thrown: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const html = (request.routeOptions.config as { html?: boolean } | undefined)?.html === true;
+    if (isLatipayError(thrown)) {
+      return reply.code(200).send({ code: thrown.code, message: thrown.message });
+    }
+    const error = thrown as FastifyError;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ code: ERROR_CODES.BAD_PARAMETER, message: 'request body is larger than 64 KiB' });
+    }
+    if (error.validation && error.validation.length > 0) {
+      const first = error.validation[0];
+      const params = first.params as { missingProperty?: string; additionalProperty?: string };
+      const field = params.missingProperty ?? params.additionalProperty ?? first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      if (first.keyword === 'required') {
+        return reply.code(200).send({ code: ERROR_CODES.MISSING_FIELD, message: `some input fields are null: ${field} is required` });
+      }
+      return reply.code(200).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${field || 'request'} ${first.message ?? 'is invalid'}` });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      const detail =
+        error.code === 'FST_ERR_CTP_INVALID_JSON' || error.name === 'SyntaxError'
+          ? 'the body is not valid JSON'
+          : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+            ? 'the body is empty'
+            : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? 'send application/json or application/x-www-form-urlencoded'
+              : 'the request is malformed';
+      if (html) return reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+      return reply.code(200).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    if (html) return reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    return reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+      return reply.code(404).type('text/html; charset=utf-8').send(renderMessagePage(request, 'notFound', 404));
+    }
+    return reply.code(404).send({ code: ERROR_CODES.FAIL, message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { isFinal, type OrderStatus } from '../../domain/order-status.js';
+import { loadPaymentSession } from '../../gateway/payment-session.js';
+import { findOrderByNonce, findOrderStatus } from '../../store/orders.js';
+import { detectDevice } from '../../pages/device.js';
+import { pickLanguage } from '../../pages/i18n.js';
+import { renderMessagePage } from '../../pages/message-page.js';
+import { renderPaymentPage, renderResultPage } from '../../pages/payment-page.js';
+
+type NonceRoute = { Params: { nonce: string } };
+const HTML = 'text/html; charset=utf-8';
+
+/**
+ * The hosted payment page (spec §4.2) and its live status. Once the order is final,
+ * `/pay/{nonce}` answers the signed return_url redirect, so the page only has to reload.
+ */
+export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.gateway;
+
+  app.get<NonceRoute>('/pay/:nonce', { config: { html: true } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const session = await loadPaymentSession(ctx, request.params.nonce);
+    if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    if (session.kind === 'expired') return reply.code(410).type(HTML).send(renderMessagePage(request, 'expired', 410));
+    const language = pickLanguage(request);
+    if (session.kind === 'final') {
+      if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
+      return reply
+        .type(HTML)
+        .send(renderResultPage({ order: session.order, organisationName: session.organisationName, nonce: request.params.nonce, language, continueHref: undefined }));
+    }
+    const body = await renderPaymentPage({
+      order: session.order,
+      organisationName: session.organisationName,
+      qrUrl: session.qrUrl,
+      nonce: request.params.nonce,
+      language,
+      device: detectDevice(request.headers['user-agent']),
+      now: ctx.clock(),
+      sandbox: ctx.config.sandbox,
+    });
+    return reply.type(HTML).send(body);
+  });
+
+  app.get<NonceRoute>('/pay/:nonce/result', { config: { html: true } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const session = await loadPaymentSession(ctx, request.params.nonce);
+    if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    if (session.kind === 'expired') return reply.code(410).type(HTML).send(renderMessagePage(request, 'expired', 410));
+    if (session.kind === 'pending') return reply.redirect(`/pay/${request.params.nonce}`, 302);
+    const language = pickLanguage(request);
+    return reply.type(HTML).send(
+      renderResultPage({
+        order: session.order,
+        organisationName: session.organisationName,
+        nonce: request.params.nonce,
+        language,
+        continueHref: session.redirectUrl ? `/pay/${request.params.nonce}` : undefined,
+      }),
+    );
+  });
+
+  app.get<NonceRoute>('/pay/:nonce/status', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
+    if (!order) return reply.code(404).send({ status: 'unknown' });
+    return { status: order.status };
+  });
+
+  app.get<NonceRoute>('/pay/:nonce/events', async (request, reply) => {
+    const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
+    if (!order) return reply.code(404).send({ status: 'unknown' });
+    const orderId = order.order_id;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let last: string | undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+      clearTimeout(lifetime);
+      ctx.shutdown.removeEventListener('abort', close);
+      res.end();
+    };
+    const check = async () => {
+      if (closed) return;
+      try {
+        const status = (await findOrderStatus(ctx.store.db, orderId)) ?? 'unknown';
+        if (closed) return;
+        if (status !== last) {
+          last = status;
+          res.write(`data: ${JSON.stringify({ status })}\n\n`);
+        }
+        if (status === 'unknown' || isFinal(status as OrderStatus)) close();
+      } catch (error) {
+        request.log.error({ err: error }, 'payment page status stream failed');
+        close();
+      }
+    };
+    const unsubscribe = ctx.events.subscribe(orderId, () => void check());
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const lifetime = setTimeout(close, Math.max(1_000, Number(order.expires_at) - ctx.clock() + 5_000));
+    res.once('close', close);
+    ctx.shutdown.addEventListener('abort', close, { once: true });
+    await check();
+  });
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { RequestParams } from '../../domain/request-params.js';
+import { queryTransaction } from '../../gateway/query-transaction.js';
+import { LatipayQuery, QueryTransactionAnswer, ReferenceParams } from '../schemas.js';
+
+export async function queryTransactionRoute(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { merchant_reference: string } }>(
+    '/v2/transaction/:merchant_reference',
+    { schema: { params: ReferenceParams, querystring: LatipayQuery, response: { 200: QueryTransactionAnswer } } },
+    async (request, reply) => {
+      // A long-poll stops waiting when the client goes away.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const signal = AbortSignal.any([gone.signal, app.gateway.shutdown]);
+      const fields = await queryTransaction(app.gateway, request.params.merchant_reference, RequestParams.from(request.query), signal);
+      return { code: 0, message: 'SUCCESS', ...fields };
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ChannelNotificationError } from '../../channels/channel.js';
+import type { SandboxChannel } from '../../channels/sandbox/sandbox-channel.js';
+import { latipayError } from '../../domain/errors.js';
+import { startChannelPayment } from '../../gateway/payment-session.js';
+import { findOrderById } from '../../store/orders.js';
+import { pickLanguage } from '../../pages/i18n.js';
+import { renderMessagePage } from '../../pages/message-page.js';
+import { renderSandboxWalletPage } from '../../pages/sandbox-wallet-page.js';
+
+const HTML = 'text/html; charset=utf-8';
+const Outcome = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) });
+
+/**
+ * The sandbox provider's own surface (only when SANDBOX is on): the wallet-app page the
+ * QR opens, and `POST /sandbox/orders/{order_id}` to settle an order from a test.
+ */
+export async function sandboxRoutes(app: FastifyInstance, options: { channel: SandboxChannel }): Promise<void> {
+  const { channel } = options;
+  const ctx = app.gateway;
+
+  app.get<{ Params: { tradeNo: string } }>('/sandbox/wallet/:tradeNo', { config: { html: true } }, async (request, reply) => {
+    const trade = await channel.findTrade(request.params.tradeNo);
+    if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    return reply.type(HTML).send(renderSandboxWalletPage(trade, pickLanguage(request)));
+  });
+
+  app.post<{ Params: { tradeNo: string }; Body: { outcome: 'paid' | 'failed' } }>(
+    '/sandbox/wallet/:tradeNo',
+    { config: { html: true }, schema: { body: Outcome } },
+    async (request, reply) => {
+      const trade = await channel.findTrade(request.params.tradeNo);
+      if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+      const wasOpen = trade.status === 'WAIT_BUYER_PAY';
+      await channel.settle(trade.trade_no, request.body.outcome);
+      const settled = (await channel.findTrade(trade.trade_no)) ?? trade;
+      return reply.type(HTML).send(renderSandboxWalletPage(settled, pickLanguage(request), wasOpen ? request.body.outcome : 'settled'));
+    },
+  );
+
+  app.post<{ Params: { orderId: string }; Body: { outcome: 'paid' | 'failed' } }>(
+    '/sandbox/orders/:orderId',
+    { schema: { body: Outcome } },
+    async (request) => {
+      const order = await findOrderById(ctx.store.db, request.params.orderId);
+      if (!order || order.channel !== channel.name) throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
+      // A tester may settle an order whose payment page was never opened.
+      const started = await startChannelPayment(ctx, order);
+      try {
+        await channel.settle(started.channel_trade_id as string, request.body.outcome);
+      } catch (error) {
+        if (error instanceof ChannelNotificationError) throw latipayError('FAIL', error.message);
+        throw error;
+      }
+      const after = await findOrderById(ctx.store.db, order.order_id);
+      return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: after?.status ?? order.status };
+    },
+  );
+}

@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+
+/**
+ * Wire shapes. Request fields are strings or numbers as clients send them (PHP and JS
+ * clients send numbers for amounts); unknown extra fields are kept, because they are signed.
+ * Response schemas let fastify precompile the serializers.
+ */
+const Value = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);
+
+export const LatipayBody = Type.Object({}, { additionalProperties: Value });
+export const LatipayQuery = Type.Object({}, { additionalProperties: Type.String() });
+
+export const ErrorAnswer = Type.Object({ code: Type.Integer(), message: Type.String() });
+
+export const CreateTransactionAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  host_url: Type.Optional(Type.String()),
+  nonce: Type.Optional(Type.String()),
+  signature: Type.Optional(Type.String()),
+});
+
+export const QueryTransactionAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  merchant_reference: Type.Optional(Type.String()),
+  order_id: Type.Optional(Type.String()),
+  currency: Type.Optional(Type.String()),
+  amount: Type.Optional(Type.String()),
+  payment_method: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
+  pay_time: Type.Optional(Type.String()),
+  signature: Type.Optional(Type.String()),
+});
+
+export const ReferenceParams = Type.Object({ merchant_reference: Type.String() });

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
+import type { Store } from '../store/store.js';
+import { deliverCallback } from './deliver-callback.js';
+
+export interface NotificationWorkerOptions {
+  store: Store;
+  log: Logger;
+  clock: () => number;
+  retrySeconds: number;
+  /** 0 = retry forever. */
+  giveUpSeconds: number;
+  concurrency: number;
+  timeoutSeconds: number;
+  /** How often to look for due deliveries when nobody wakes the worker (retries, other instances' work). */
+  pollIntervalMs?: number;
+  owner?: string;
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
+ * merchant holds one slot, not the queue), records every attempt, and reschedules until
+ * the merchant answers `sent`. `wake()` makes a new notification go out at once.
+ */
+export class NotificationWorker {
+  readonly owner: string;
+  readonly #o: Required<Omit<NotificationWorkerOptions, 'fetchImpl' | 'owner'>> & { fetchImpl: typeof fetch };
+  readonly #inflight = new Set<Promise<void>>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wakeRequested = false;
+  #wakeSleep: (() => void) | undefined;
+
+  constructor(options: NotificationWorkerOptions) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.#o = { pollIntervalMs: 1000, fetchImpl: fetch, ...options };
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#wakeSleep?.();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for deliveries in flight, then gives back every
+   * lease this worker holds so another instance can take them at once.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    if (this.#inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    try {
+      const released = await releaseLeases(this.#o.store.db, this.owner);
+      if (released > 0) this.#o.log.info({ released }, 'released notification leases');
+    } catch (error) {
+      this.#o.log.error({ err: error }, 'could not release notification leases');
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { store, clock, concurrency, timeoutSeconds, log } = this.#o;
+    const leaseMs = timeoutSeconds * 1000 + 30_000;
+    while (this.#running) {
+      this.#wakeRequested = false;
+      const free = concurrency - this.#inflight.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const now = clock();
+          const rows = await claimDueNotifications(store.db, store.kind, this.owner, now, now + leaseMs, free);
+          for (const row of rows) this.#track(this.#deliver(row));
+          claimed = rows.length;
+        } catch (error) {
+          if (!this.#running) break;
+          log.error({ err: error }, 'claiming notifications failed');
+        }
+      }
+      if (claimed > 0 && claimed === free) continue;
+      await this.#sleep(this.#o.pollIntervalMs);
+    }
+  }
+
+  #track(delivery: Promise<void>): void {
+    this.#inflight.add(delivery);
+    void delivery.finally(() => {
+      this.#inflight.delete(delivery);
+      // A slot opened: claim the next due delivery without waiting for the poll.
+      this.wake();
+    });
+  }
+
+  async #deliver(row: NotificationRecord): Promise<void> {
+    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, fetchImpl } = this.#o;
+    const attemptedAt = clock();
+    const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, fetchImpl);
+    const now = clock();
+    const abandon = !result.ok && giveUpSeconds > 0 && now - Number(row.created_at) >= giveUpSeconds * 1000;
+    try {
+      await recordAttempt(
+        store.db,
+        {
+          notification_id: Number(row.id),
+          attempted_at: attemptedAt,
+          http_status: result.httpStatus,
+          body_excerpt: result.bodyExcerpt,
+          duration_ms: result.durationMs,
+          error: result.error,
+          owner: this.owner,
+        },
+        result.ok ? { delivered: true } : { delivered: false, nextAttemptAt: now + retrySeconds * 1000, abandon },
+      );
+    } catch (error) {
+      // The lease runs out and the delivery is tried again: at least once, never lost.
+      log.error({ err: error, notificationId: row.id }, 'recording a delivery attempt failed');
+      return;
+    }
+    const logFields = { notificationId: row.id, orderId: row.order_id, attempt: row.attempts + 1, httpStatus: result.httpStatus, ms: result.durationMs };
+    if (result.ok) log.debug(logFields, 'callback delivered');
+    else if (abandon) log.warn({ ...logFields, error: result.error }, 'callback abandoned past NOTIFY_GIVE_UP_SECONDS');
+    else log.info({ ...logFields, error: result.error, body: result.bodyExcerpt }, 'callback not acknowledged; will retry');
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    if (this.#wakeRequested || !this.#running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeSleep = done;
+    });
+    this.#wakeSleep = undefined;
+  }
+}

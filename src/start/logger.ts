@@ -1,0 +1,17 @@
+import pino, { type Logger } from 'pino';
+
+/** Fields that may hold a secret are never written to a log. */
+export const REDACTED_PATHS = [
+  'api_key',
+  'apiKey',
+  '*.api_key',
+  '*.apiKey',
+  'secretKey',
+  '*.secretKey',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
+}

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../config.js';
+import { SecretBox } from '../domain/secret-box.js';
+import { buildApp } from '../http/app.js';
+import { NotificationWorker } from '../notify/notification-worker.js';
+import { openStore, type Store } from '../store/store.js';
+import { ensureSandboxMerchant } from './bootstrap.js';
+import { createLogger } from './logger.js';
+import { loadSecretKey } from './secret-key.js';
+
+export interface ServeOptions {
+  /** Run the HTTP API (default true). */
+  api: boolean;
+  /** Run the callback delivery worker (default true). */
+  worker: boolean;
+}
+
+interface Running {
+  config: Config;
+  log: Logger;
+  store: Store;
+  app?: FastifyInstance;
+  worker?: NotificationWorker;
+  shutdown: AbortController;
+}
+
+/** Opens everything the process needs: configuration, logger, secret key, database (migrated). */
+export async function openRuntime(): Promise<{ config: Config; log: Logger; secrets: SecretBox; store: Store }> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const { key, generatedAt } = loadSecretKey(config);
+  if (generatedAt) log.warn({ file: generatedAt }, 'generated a new SECRET_KEY; keep this file: stored api keys need it');
+  const store = await openStore(config.databaseUrl);
+  return { config, log, secrets: new SecretBox(key), store };
+}
+
+/**
+ * `latipay serve` / `latipay worker`: listens, delivers callbacks, and on SIGTERM/SIGINT
+ * stops taking requests, finishes what is in flight (bounded), releases its leases, exits.
+ */
+export async function serve(options: ServeOptions): Promise<void> {
+  const { config, log, secrets, store } = await openRuntime();
+  const running: Running = { config, log, store, shutdown: new AbortController() };
+
+  if (config.sandbox && options.api) {
+    const created = await ensureSandboxMerchant(store, secrets, Date.now());
+    if (created) printSandboxMerchant(created);
+  }
+
+  if (options.worker) {
+    running.worker = new NotificationWorker({
+      store,
+      log: log.child({ component: 'notify' }),
+      clock: Date.now,
+      retrySeconds: config.notifyRetrySeconds,
+      giveUpSeconds: config.notifyGiveUpSeconds,
+      concurrency: config.notifyConcurrency,
+      timeoutSeconds: config.notifyTimeoutSeconds,
+    });
+    running.worker.start();
+  }
+
+  if (options.api) {
+    const worker = running.worker;
+    running.app = await buildApp({
+      config,
+      store,
+      secrets,
+      logger: log,
+      wakeNotifier: worker ? () => worker.wake() : undefined,
+      shutdown: running.shutdown.signal,
+    });
+    await running.app.listen({ port: config.port, host: config.host });
+    log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
+  } else {
+    log.info({ database: store.kind }, 'latipay delivery worker running');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    running.shutdown.abort();
+    try {
+      await running.app?.close();
+      await running.worker?.stop(10_000);
+      await store.close();
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+    }
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function printSandboxMerchant(created: { organisation_id: number; user_id: string; wallet_id: string; api_key: string }): void {
+  // Printed once, on the first start, to the terminal (not the log): the key is a secret.
+  process.stdout.write(
+    [
+      '',
+      'Created a sandbox merchant (shown once; keep the api_key):',
+      `  organisation_id: ${created.organisation_id}`,
+      `  user_id:         ${created.user_id}`,
+      `  wallet_id:       ${created.wallet_id}`,
+      `  api_key:         ${created.api_key}`,
+      '',
+    ].join('\n') + '\n',
+  );
+}

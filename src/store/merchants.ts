@@ -1,0 +1,71 @@
+import type { Db } from './store.js';
+
+export interface UserRecord {
+  id: string;
+  organisation_id: number;
+  name: string;
+  api_key_sealed: string;
+  active: number;
+}
+
+export interface WalletRecord {
+  id: string;
+  organisation_id: number;
+  name: string;
+  currency: string;
+  methods: string;
+  single_limit_minor: number | null;
+}
+
+export async function insertOrganisation(db: Db, name: string, now: number): Promise<number> {
+  const row = await db.insertInto('organisations').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function insertUser(db: Db, user: UserRecord, now: number): Promise<void> {
+  await db.insertInto('users').values({ ...user, created_at: now }).execute();
+}
+
+export async function insertWallet(db: Db, wallet: WalletRecord, now: number): Promise<void> {
+  await db.insertInto('wallets').values({ ...wallet, created_at: now }).execute();
+}
+
+export async function assignWallet(db: Db, walletId: string, userId: string): Promise<void> {
+  await db.insertInto('wallet_users').values({ wallet_id: walletId, user_id: userId }).execute();
+}
+
+export async function findUser(db: Db, userId: string): Promise<UserRecord | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'organisation_id', 'name', 'api_key_sealed', 'active'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The wallet, only when `userId` is assigned to it. */
+export async function findAssignedWallet(db: Db, walletId: string, userId: string): Promise<WalletRecord | undefined> {
+  return db
+    .selectFrom('wallets')
+    .innerJoin('wallet_users', 'wallet_users.wallet_id', 'wallets.id')
+    .select([
+      'wallets.id',
+      'wallets.organisation_id',
+      'wallets.name',
+      'wallets.currency',
+      'wallets.methods',
+      'wallets.single_limit_minor',
+    ])
+    .where('wallets.id', '=', walletId)
+    .where('wallet_users.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function findOrganisationName(db: Db, organisationId: number): Promise<string | undefined> {
+  const row = await db.selectFrom('organisations').select('name').where('id', '=', organisationId).executeTakeFirst();
+  return row?.name;
+}
+
+export async function countOrganisations(db: Db): Promise<number> {
+  const row = await db.selectFrom('organisations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

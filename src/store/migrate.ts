@@ -1,0 +1,26 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { DialectParts } from './dialect/index.js';
+import { initialSchema } from './migrations/001-initial.js';
+
+/** Versioned migrations, in order. Never edit a shipped one; add the next. */
+function allMigrations(types: DialectParts['types']): Record<string, Migration> {
+  return {
+    '001-initial': initialSchema(types),
+  };
+}
+
+/**
+ * Brings an empty or older database up to date. Safe to run from many processes at once:
+ * kysely's migrator takes a lock (an advisory lock on PostgreSQL).
+ */
+export async function migrateToLatest(db: Kysely<any>, types: DialectParts['types']): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => allMigrations(types) },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,123 @@
+import type { Generated } from 'kysely';
+
+/** The tables, as kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
+export interface Database {
+  organisations: OrganisationTable;
+  users: UserTable;
+  wallets: WalletTable;
+  wallet_users: WalletUserTable;
+  orders: OrderTable;
+  notifications: NotificationTable;
+  notification_attempts: NotificationAttemptTable;
+  channel_events: ChannelEventTable;
+  sandbox_trades: SandboxTradeTable;
+}
+
+export interface OrganisationTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  organisation_id: number;
+  name: string;
+  /** The api key, sealed with SECRET_KEY (see SecretBox). */
+  api_key_sealed: string;
+  active: number;
+  created_at: number;
+}
+
+export interface WalletTable {
+  id: string;
+  organisation_id: number;
+  name: string;
+  currency: string;
+  /** Comma-separated payment methods the wallet accepts, e.g. `alipay,wechat`. */
+  methods: string;
+  /** Single-payment limit in minor units; null = none. */
+  single_limit_minor: number | null;
+  created_at: number;
+}
+
+export interface WalletUserTable {
+  wallet_id: string;
+  user_id: string;
+}
+
+export interface OrderTable {
+  order_id: string;
+  user_id: string;
+  wallet_id: string;
+  organisation_id: number;
+  merchant_reference: string;
+  amount_minor: number;
+  currency: string;
+  payment_method: string;
+  product_name: string;
+  return_url: string;
+  callback_url: string;
+  backpage_url: string | null;
+  ip: string;
+  host_type: string;
+  present_qr: string;
+  /** Hash of the request's meaningful fields, to tell a checkout retry from a conflicting reuse. */
+  request_hash: string;
+  status: string;
+  nonce: string;
+  channel: string;
+  channel_trade_id: string | null;
+  channel_qr_url: string | null;
+  created_at: number;
+  expires_at: number;
+  paid_at: number | null;
+  updated_at: number;
+}
+
+export interface NotificationTable {
+  id: Generated<number>;
+  order_id: string;
+  url: string;
+  /** The form body, signed when the status changed. */
+  body: string;
+  /** `pending` until acknowledged with `sent`, then `delivered`; `abandoned` past the give-up horizon. */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface NotificationAttemptTable {
+  id: Generated<number>;
+  notification_id: number;
+  attempted_at: number;
+  http_status: number | null;
+  body_excerpt: string | null;
+  duration_ms: number;
+  error: string | null;
+  owner: string;
+}
+
+export interface ChannelEventTable {
+  channel: string;
+  event_id: string;
+  order_id: string;
+  outcome: string;
+  received_at: number;
+}
+
+export interface SandboxTradeTable {
+  trade_no: string;
+  order_id: string;
+  method: string;
+  amount_minor: number;
+  currency: string;
+  subject: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}

@@ -1,0 +1,44 @@
+import { Kysely } from 'kysely';
+import { createDialectParts, type DialectKind, type DialectOptions, type DialectParts } from './dialect/index.js';
+import { migrateToLatest } from './migrate.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly kind: DialectKind;
+  readonly parts: DialectParts;
+  close(): Promise<void>;
+}
+
+/** Opens the database named by `databaseUrl` and, unless told not to, brings it up to date. */
+export async function openStore(databaseUrl: string, options: DialectOptions & { migrate?: boolean } = {}): Promise<Store> {
+  const parts = createDialectParts(databaseUrl, options);
+  const db = new Kysely<Database>({ dialect: parts.dialect });
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db, parts.types);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
+  let closed = false;
+  return {
+    db,
+    kind: parts.kind,
+    parts,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+/** True when the error is a unique-key violation, on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
