@@ -11,6 +11,8 @@ export interface Config {
   /** Absolute public base URL, without a trailing slash: host_url and QR links start with it. */
   readonly publicUrl: string;
   readonly databaseUrl: string;
+  /** PostgreSQL connection pool size per process. */
+  readonly databasePoolSize: number;
   /** SECRET_KEY as given (64 hex chars or base64 of 32 bytes); undefined: read or create `<data dir>/secret.key`. */
   readonly secretKey: string | undefined;
   readonly sandbox: boolean;
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     publicUrl,
     databaseUrl,
+    databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     secretKey,
     sandbox: readBool(env, 'SANDBOX', true),
     notifyRetrySeconds: readInt(env, 'NOTIFY_RETRY_SECONDS', 30, 1, 86_400),

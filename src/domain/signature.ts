@@ -50,9 +50,14 @@ export function signObject(fields: Record<string, ParamValue>, apiKey: string): 
   return signParams(Object.entries(fields), apiKey);
 }
 
+const HEX = /^[0-9a-fA-F]*$/;
+
 /** Constant-time comparison of two hex signatures, case-insensitive. */
 export function signaturesEqual(expectedHex: string, givenHex: string): boolean {
   if (typeof givenHex !== 'string' || givenHex.length !== expectedHex.length) return false;
+  // Latin-1 encoding keeps only the low byte of each code unit ('ı' U+0131 becomes '1'),
+  // so anything but hex digits must be refused before the bytes are compared.
+  if (!HEX.test(givenHex)) return false;
   const a = Buffer.from(expectedHex.toLowerCase(), 'latin1');
   const b = Buffer.from(givenHex.toLowerCase(), 'latin1');
   return a.length === b.length && timingSafeEqual(a, b);

@@ -12,7 +12,7 @@ export function formatWireTime(epochMs: number, offsetMinutes: number): string {
 export function parseUtcOffset(text: string): number | undefined {
   if (text === 'UTC' || text === 'Z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
-  if (!m) return undefined;
+  if (!m || Number(m[3]) > 59) return undefined;
   const minutes = Number(m[2]) * 60 + Number(m[3]);
   if (minutes > 14 * 60) return undefined;
   return m[1] === '-' ? -minutes : minutes;

@@ -1,27 +1,48 @@
-import { latipayError } from '../domain/errors.js';
+import { isLatipayError, latipayError } from '../domain/errors.js';
 import { RequestParams } from '../domain/request-params.js';
 import { joinParams } from '../domain/signature.js';
 import { waitForOrder } from '../notify/order-events.js';
 import { findOrderByReference, findOrderStatus } from '../store/orders.js';
 import { authenticateRequest } from './authenticate.js';
 import type { GatewayContext } from './context.js';
+import type { MerchantUser } from './credentials.js';
 import { resultFields } from './result-fields.js';
 
 /**
  * `GET /v2/transaction/{merchant_reference}` (spec §4.6). With `is_block=1` it waits until
  * the order leaves `pending` (woken by the change, wherever it happened) or LONG_POLL_SECONDS pass.
  */
-export async function queryTransaction(ctx: GatewayContext, merchantReference: string, params: RequestParams, signal?: AbortSignal) {
+export async function queryTransaction(
+  ctx: GatewayContext,
+  pathReference: string,
+  params: RequestParams,
+  signal?: AbortSignal,
+  /** Other readings of the path's reference (a `+` meaning a space, spec §6), tried when the first does not verify. */
+  otherReferences: readonly string[] = [],
+) {
   params.requireAll(['user_id', 'signature']);
+  const userId = params.required('user_id');
   // Clients sign the path's reference with the query (sorted or in order), some without
   // is_block, and old ones sign `merchant_reference + user_id` (spec §2.2).
-  const signed = new RequestParams([['merchant_reference', merchantReference], ...params.entries]);
-  const userId = params.required('user_id');
-  const user = await authenticateRequest(ctx, signed, (apiKey) => [
-    merchantReference + userId,
-    joinParams([['merchant_reference', merchantReference], ['user_id', userId]]) + apiKey,
-    joinParams(params.entries) + apiKey,
-  ]);
+  const authenticate = (reference: string) =>
+    authenticateRequest(ctx, new RequestParams([['merchant_reference', reference], ...params.entries]), (apiKey) => [
+      reference + userId,
+      joinParams([['merchant_reference', reference], ['user_id', userId]]) + apiKey,
+      joinParams(params.entries) + apiKey,
+    ]);
+  const candidates = [pathReference, ...otherReferences.filter((r) => r !== pathReference)];
+  let merchantReference = pathReference;
+  let user: MerchantUser | undefined;
+  for (const [i, candidate] of candidates.entries()) {
+    try {
+      user = await authenticate(candidate);
+      merchantReference = candidate;
+      break;
+    } catch (error) {
+      if (i === candidates.length - 1 || !isLatipayError(error) || error.errorName !== 'BAD_SIGNATURE') throw error;
+    }
+  }
+  if (!user) throw latipayError('BAD_SIGNATURE');
   const isBlock = params.text('is_block');
   if (isBlock !== undefined && isBlock !== '0' && isBlock !== '1') throw latipayError('BAD_PARAMETER', 'is_block must be 1 or 0');
   let order = await findOrderByReference(ctx.store.db, user.id, merchantReference);

@@ -30,7 +30,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status < 500) {
       const detail =
-        error.code === 'FST_ERR_CTP_INVALID_JSON' || error.name === 'SyntaxError'
+        error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.name === 'SyntaxError'
           ? 'the body is not valid JSON'
           : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
             ? 'the body is empty'

@@ -25,6 +25,11 @@ export class LocalOrderEvents implements OrderEvents {
     for (const listener of [...set]) listener();
   }
 
+  /** Wakes every listener (they re-check): after a gap in which changes may have been missed. */
+  deliverAll(): void {
+    for (const orderId of [...this.#listeners.keys()]) this.deliver(orderId);
+  }
+
   subscribe(orderId: string, listener: () => void): () => void {
     let set = this.#listeners.get(orderId);
     if (!set) {
@@ -92,4 +97,17 @@ export async function waitForOrder(
   } finally {
     unsubscribe();
   }
+}
+
+/** The bus that fits the database: in-process on SQLite (one process owns it), LISTEN/NOTIFY on PostgreSQL. */
+export async function createOrderEvents(
+  store: { kind: string; parts: { pool?: import('pg').Pool } },
+  databaseUrl: string,
+  log: import('pino').Logger,
+): Promise<OrderEvents> {
+  if (store.kind === 'postgres' && store.parts.pool) {
+    const { PostgresOrderEvents } = await import('./postgres-order-events.js');
+    return PostgresOrderEvents.start(store.parts.pool, databaseUrl, log);
+  }
+  return new LocalOrderEvents();
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
+import { createOrderEvents } from '../notify/order-events.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensureSandboxMerchant } from './bootstrap.js';
 import { createLogger } from './logger.js';
@@ -23,6 +24,7 @@ interface Running {
   app?: FastifyInstance;
   worker?: NotificationWorker;
   shutdown: AbortController;
+  closeEvents?: () => Promise<void>;
 }
 
 /** Opens everything the process needs: configuration, logger, secret key, database (migrated). */
@@ -31,7 +33,7 @@ export async function openRuntime(): Promise<{ config: Config; log: Logger; secr
   const log = createLogger(config.logLevel);
   const { key, generatedAt } = loadSecretKey(config);
   if (generatedAt) log.warn({ file: generatedAt }, 'generated a new SECRET_KEY; keep this file: stored api keys need it');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   return { config, log, secrets: new SecretBox(key), store };
 }
 
@@ -63,6 +65,8 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   if (options.api) {
     const worker = running.worker;
+    const events = await createOrderEvents(store, config.databaseUrl, log);
+    running.closeEvents = () => events.close();
     running.app = await buildApp({
       config,
       store,
@@ -70,6 +74,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       logger: log,
       wakeNotifier: worker ? () => worker.wake() : undefined,
       shutdown: running.shutdown.signal,
+      events,
     });
     await running.app.listen({ port: config.port, host: config.host });
     log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
@@ -91,6 +96,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     try {
       await running.app?.close();
       await running.worker?.stop(10_000);
+      await running.closeEvents?.();
       await store.close();
     } catch (error) {
       log.error({ err: error }, 'error during shutdown');

@@ -12,8 +12,29 @@ export async function queryTransactionRoute(app: FastifyInstance): Promise<void>
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort());
       const signal = AbortSignal.any([gone.signal, app.gateway.shutdown]);
-      const fields = await queryTransaction(app.gateway, request.params.merchant_reference, RequestParams.from(request.query), signal);
+      const fields = await queryTransaction(
+        app.gateway,
+        request.params.merchant_reference,
+        RequestParams.from(request.query),
+        signal,
+        plusAsSpace(request.url),
+      );
       return { code: 0, message: 'SUCCESS', ...fields };
     },
   );
+}
+
+/**
+ * A Ruby client escapes the reference with `CGI.escape`, which writes a space as `+`
+ * (spec §6); the router leaves `+` as it is. Gives the form-decoded reading when it differs.
+ */
+function plusAsSpace(url: string): string[] {
+  const path = url.split('?')[0].replace(/\/+$/, '');
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  if (!segment.includes('+')) return [];
+  try {
+    return [decodeURIComponent(segment.replace(/\+/g, '%20'))];
+  } catch {
+    return [];
+  }
 }

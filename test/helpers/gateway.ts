@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { SecretBox } from '../../src/domain/secret-box.js';
+import { signParams, type ParamValue } from '../../src/domain/signature.js';
+import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
+import { buildApp } from '../../src/http/app.js';
+import { NotificationWorker } from '../../src/notify/notification-worker.js';
+import { createOrderEvents } from '../../src/notify/order-events.js';
+import { createLogger } from '../../src/start/logger.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { createTestDatabase } from './database.js';
+
+export interface TestGateway {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+  secrets: SecretBox;
+  merchant: CreatedMerchant;
+  worker?: NotificationWorker;
+  /** Creates another merchant on the same gateway. */
+  addMerchant(input?: Partial<CreateMerchantInput>): Promise<CreatedMerchant>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  env?: Record<string, string>;
+  merchant?: Partial<CreateMerchantInput>;
+  /** Start the callback delivery worker (off by default: inject tests don't need it). */
+  worker?: boolean;
+  clock?: () => number;
+}
+
+/**
+ * A gateway on its own fresh database (a temporary SQLite file), built with buildApp and
+ * not listening: use `app.inject()`, or `app.listen({port: 0})` for real sockets.
+ */
+export async function createTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PUBLIC_URL: 'http://gateway.test',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const store = await openStore(config.databaseUrl, { poolSize: 5 });
+  const secrets = new SecretBox(randomBytes(32));
+  const logger = createLogger(config.logLevel);
+  const clock = options.clock ?? Date.now;
+  const worker = options.worker
+    ? new NotificationWorker({
+        store,
+        log: logger,
+        clock,
+        retrySeconds: config.notifyRetrySeconds,
+        giveUpSeconds: config.notifyGiveUpSeconds,
+        concurrency: config.notifyConcurrency,
+        timeoutSeconds: config.notifyTimeoutSeconds,
+        pollIntervalMs: 200,
+      })
+    : undefined;
+  const shutdown = new AbortController();
+  const events = await createOrderEvents(store, config.databaseUrl, logger);
+  const app = await buildApp({ config, store, secrets, logger, clock, events, wakeNotifier: worker ? () => worker.wake() : undefined, shutdown: shutdown.signal });
+  worker?.start();
+  const addMerchant = (input: Partial<CreateMerchantInput> = {}) =>
+    createMerchant(store.db, secrets, { name: 'Test Shop', currency: 'NZD', methods: ['alipay', 'wechat'], ...input }, clock());
+  const merchant = await addMerchant(options.merchant);
+  return {
+    app,
+    store,
+    config,
+    secrets,
+    merchant,
+    worker,
+    addMerchant,
+    async close() {
+      shutdown.abort();
+      await app.close();
+      await worker?.stop(1_000);
+      await events.close();
+      await store.close();
+      await database.cleanup();
+    },
+  };
+}
+
+/** Signs `fields` the way a merchant's client does (sorted form, spec §2.1) and adds `signature`. */
+export function signed<T extends Record<string, ParamValue>>(fields: T, apiKey: string): T & { signature: string } {
+  return { ...fields, signature: signParams(Object.entries(fields), apiKey) };
+}
+
+/** A valid create-transaction body for `merchant`, with overrides. */
+export function transactionFields(merchant: CreatedMerchant, overrides: Record<string, ParamValue> = {}): Record<string, ParamValue> {
+  return {
+    user_id: merchant.user_id,
+    wallet_id: merchant.wallet_id,
+    amount: '120.00',
+    payment_method: 'alipay',
+    return_url: 'https://merchant.example/return',
+    callback_url: 'https://merchant.example/callback',
+    merchant_reference: 'ref-' + randomBytes(6).toString('hex'),
+    ip: '122.122.122.1',
+    version: '2.0',
+    product_name: 'Pinot Noir, Otago',
+    ...overrides,
+  };
+}
