@@ -1,0 +1,151 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, decodeSecretKey, loadConfig } from '../src/config.js';
+
+/** Asserts loadConfig(env) throws a ConfigError whose message names `variable`. */
+function assertConfigError(env: Record<string, string>, variable: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      assert.ok(error.message.includes(variable), `message ${JSON.stringify(error.message)} should name ${variable}`);
+      return true;
+    },
+  );
+}
+
+const HEX_KEY = 'ab'.repeat(32);
+const BASE64_KEY = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig defaults', () => {
+  const config = loadConfig({});
+
+  test('port is 8080', () => assert.equal(config.port, 8080));
+  test('databaseUrl is sqlite:./data/latipay.db', () => assert.equal(config.databaseUrl, 'sqlite:./data/latipay.db'));
+  test('sandbox is on', () => assert.equal(config.sandbox, true));
+  test('notifyRetrySeconds is 30', () => assert.equal(config.notifyRetrySeconds, 30));
+  test('longPollSeconds is 180', () => assert.equal(config.longPollSeconds, 180));
+  test('publicUrl is http://localhost:8080', () => assert.equal(config.publicUrl, 'http://localhost:8080'));
+  test('the wire time zone is UTC+08:00', () => assert.equal(config.timeZoneOffsetMinutes, 480));
+  test('no secret key is set', () => assert.equal(config.secretKey, undefined));
+  test('log level is info', () => assert.equal(config.logLevel, 'info'));
+
+  test('empty strings count as unset', () => {
+    const fromEmpty = loadConfig({ PORT: '', PUBLIC_URL: '', DATABASE_URL: '', SANDBOX: '', SECRET_KEY: '', LOG_LEVEL: '' });
+    assert.deepEqual(fromEmpty, config);
+  });
+
+  test('the default publicUrl follows PORT', () => {
+    assert.equal(loadConfig({ PORT: '3000' }).publicUrl, 'http://localhost:3000');
+  });
+});
+
+describe('loadConfig reads values', () => {
+  test('a numeric PORT, trimmed', () => {
+    assert.equal(loadConfig({ PORT: ' 9000 ' }).port, 9000);
+  });
+
+  test('PUBLIC_URL loses its trailing slashes', () => {
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://pay.example.com/' }).publicUrl, 'https://pay.example.com');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://example.com/pay//' }).publicUrl, 'https://example.com/pay');
+  });
+
+  test('SANDBOX accepts on/off words in any case', () => {
+    for (const off of ['0', 'false', 'NO', 'Off']) assert.equal(loadConfig({ SANDBOX: off }).sandbox, false, off);
+    for (const on of ['1', 'TRUE', 'yes', 'on']) assert.equal(loadConfig({ SANDBOX: on }).sandbox, true, on);
+  });
+
+  test('DATABASE_URL accepts sqlite and postgres URLs', () => {
+    for (const url of ['sqlite::memory:', 'postgres://u:p@db/latipay', 'postgresql://db/latipay']) {
+      assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
+    }
+  });
+
+  test('SECRET_KEY accepts 64 hex characters or base64 of 32 bytes', () => {
+    assert.equal(loadConfig({ SECRET_KEY: HEX_KEY }).secretKey, HEX_KEY);
+    assert.equal(loadConfig({ SECRET_KEY: BASE64_KEY }).secretKey, BASE64_KEY);
+  });
+
+  test('numeric settings are read as numbers', () => {
+    const config = loadConfig({ NOTIFY_RETRY_SECONDS: '5', LONG_POLL_SECONDS: '60' });
+    assert.equal(config.notifyRetrySeconds, 5);
+    assert.equal(config.longPollSeconds, 60);
+  });
+
+  test('TIMEZONE_OFFSET sets the wire time zone', () => {
+    assert.equal(loadConfig({ TIMEZONE_OFFSET: '-05:30' }).timeZoneOffsetMinutes, -330);
+  });
+});
+
+describe('loadConfig rejects a bad value with a ConfigError naming the variable', () => {
+  const bad: ReadonlyArray<[string, string]> = [
+    ['PORT', 'abc'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', '8080abc'],
+    ['NOTIFY_RETRY_SECONDS', '0'],
+    ['NOTIFY_RETRY_SECONDS', 'soon'],
+    ['NOTIFY_RETRY_SECONDS', '1e3'],
+    ['LONG_POLL_SECONDS', '0'],
+    ['LONG_POLL_SECONDS', '3601'],
+    ['LONG_POLL_SECONDS', 'forever'],
+    ['SANDBOX', 'maybe'],
+    ['SANDBOX', '2'],
+    ['PUBLIC_URL', 'localhost:8080'],
+    ['PUBLIC_URL', 'ftp://example.com'],
+    ['PUBLIC_URL', 'https://example.com/?a=1'],
+    ['PUBLIC_URL', 'https://example.com/#top'],
+    ['PUBLIC_URL', '/relative'],
+    ['DATABASE_URL', 'mysql://db/latipay'],
+    ['DATABASE_URL', 'sqlite:'],
+    ['DATABASE_URL', './data/latipay.db'],
+    ['SECRET_KEY', 'short'],
+    ['SECRET_KEY', 'ab'.repeat(31) + 'a'],
+    ['SECRET_KEY', 'zz'.repeat(32)],
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_LEVEL', 'INFO'],
+    ['TIMEZONE_OFFSET', '+8'],
+  ];
+  for (const [variable, value] of bad) {
+    test(`${variable}=${JSON.stringify(value)}`, () => assertConfigError({ [variable]: value }, variable));
+  }
+});
+
+describe('loadConfig result', () => {
+  test('is frozen', () => {
+    const config = loadConfig({});
+    assert.ok(Object.isFrozen(config));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+    assert.equal(config.port, 8080);
+  });
+
+  test('does not read process.env when given an env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '1234';
+    try {
+      assert.equal(loadConfig({}).port, 8080);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
+
+describe('decodeSecretKey', () => {
+  test('decodes 64 hex characters to 32 bytes', () => {
+    assert.deepEqual(decodeSecretKey(HEX_KEY), Buffer.from(HEX_KEY, 'hex'));
+  });
+
+  test('decodes base64 of 32 bytes', () => {
+    assert.deepEqual(decodeSecretKey(BASE64_KEY), Buffer.alloc(32, 7));
+  });
+
+  test('refuses anything else', () => {
+    for (const bad of ['', 'short', 'ab'.repeat(33), Buffer.alloc(31).toString('base64'), Buffer.alloc(33).toString('base64')]) {
+      assert.equal(decodeSecretKey(bad), undefined, bad);
+    }
+  });
+});
