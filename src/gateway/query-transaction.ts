@@ -28,7 +28,8 @@ export async function queryTransaction(
     authenticateRequest(ctx, new RequestParams([['merchant_reference', reference], ...params.entries]), (apiKey) => [
       reference + userId,
       joinParams([['merchant_reference', reference], ['user_id', userId]]) + apiKey,
-      joinParams(params.entries) + apiKey,
+      // user_id first, as the docs' cancel example orders them.
+      joinParams([['user_id', userId], ['merchant_reference', reference]], { sorted: false }) + apiKey,
     ]);
   const candidates = [pathReference, ...otherReferences.filter((r) => r !== pathReference)];
   let merchantReference = pathReference;

@@ -9,7 +9,8 @@ import type { GatewayContext } from '../gateway/context.js';
 import { Credentials } from '../gateway/credentials.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
-import { installErrorHandling } from './error-handler.js';
+import { answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { installNulGuard } from './reject-nul.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
 import { createTransactionRoute } from './routes/create-transaction.js';
 import { healthRoute } from './routes/health.js';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: answerFrameworkError,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -97,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
+  installNulGuard(app);
   await app.register(healthRoute);
   await app.register(createTransactionRoute);
   await app.register(queryTransactionRoute);

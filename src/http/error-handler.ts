@@ -52,3 +52,21 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.code(404).send({ code: ERROR_CODES.FAIL, message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 }
+
+/**
+ * Errors the router raises before any route runs (a path that is not valid percent-encoding,
+ * an over-long parameter). They stay transport-level 4xx, but in the wire shape: fastify's
+ * own answer carries a string `code`, which clients that read `code` as an integer choke on.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500);
+  const html = request.method === 'GET' && request.headers.accept?.includes('text/html') === true;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'unexpected router error');
+    if (html) return void reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    return void reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
+  }
+  if (html) return void reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+  const detail = status === 414 ? 'a path parameter is too long' : 'the URL is not valid percent-encoding';
+  return void reply.code(status).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
+}

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { DialectParts } from './dialect/index.js';
 import { initialSchema } from './migrations/001-initial.js';
 
@@ -13,9 +13,17 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
  * Brings an empty or older database up to date. Safe to run from many processes at once:
  * kysely's migrator takes a lock (an advisory lock on PostgreSQL).
  */
-export async function migrateToLatest(db: Kysely<any>, types: DialectParts['types']): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, parts: Pick<DialectParts, 'kind' | 'types'>): Promise<string[]> {
+  const types = parts.types;
+  // On PostgreSQL the bookkeeping tables live in the schema the connection works in
+  // (search_path), so several gateways can share one database in separate schemas.
+  const schema =
+    parts.kind === 'postgres'
+      ? ((await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? undefined)
+      : undefined;
   const migrator = new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => allMigrations(types) },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',

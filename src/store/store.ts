@@ -18,7 +18,7 @@ export async function openStore(databaseUrl: string, options: DialectOptions & {
   const db = new Kysely<Database>({ dialect: parts.dialect });
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(db, parts.types);
+      await migrateToLatest(db, parts);
     } catch (error) {
       await db.destroy();
       throw error;

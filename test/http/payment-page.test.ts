@@ -1,0 +1,490 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
+import type { SandboxChannel } from '../../src/channels/sandbox/sandbox-channel.js';
+import { answerOf, createOrder, hmac, IPHONE_UA, PC_UA, settleOrder, WECHAT_UA } from './support.js';
+
+const PUBLIC_URL = 'http://gateway.test';
+
+function page(gw: TestGateway, url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return gw.app.inject({ method: 'GET', url, headers: { 'user-agent': PC_UA, accept: 'text/html', ...headers } });
+}
+
+function assertHtml(response: LightMyRequestResponse, status = 200): string {
+  assert.equal(response.statusCode, status, response.body.slice(0, 300));
+  assert.match(String(response.headers['content-type']), /^text\/html/);
+  return response.body;
+}
+
+/** The sandbox wallet URL the page's QR encodes. */
+function qrUrlOf(body: string): string {
+  const match = /data-qr-url="([^"]+)"/.exec(body);
+  assert.ok(match, 'the page has a QR with data-qr-url');
+  return match[1].replaceAll('&amp;', '&');
+}
+
+function querySignature(gw: TestGateway, reference: string): string {
+  return signed({ merchant_reference: reference, user_id: gw.merchant.user_id }, gw.merchant.api_key).signature;
+}
+
+async function queryStatus(gw: TestGateway, reference: string): Promise<string> {
+  const response = await gw.app.inject({
+    method: 'GET',
+    url: `/v2/transaction/${encodeURIComponent(reference)}?user_id=${gw.merchant.user_id}&signature=${querySignature(gw, reference)}`,
+  });
+  const answer = answerOf(response);
+  assert.equal(answer.code, 0, response.body);
+  return String(answer.status);
+}
+
+async function orderRow(gw: TestGateway, orderId: string) {
+  return gw.store.db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+}
+
+describe('hosted payment page', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(async () => {
+    await gw.close();
+  });
+
+  describe('GET /pay/{nonce}', () => {
+    test('on a PC shows merchant, product, amount, currency and a QR under the sandbox wallet', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.match(body, /data-test="merchant">Test Shop</);
+      assert.match(body, /data-test="product">Pinot Noir, Otago</);
+      assert.match(body, /data-test="amount">120\.00 <span class="muted">NZD<\/span>/);
+      assert.match(body, /<svg[^>]*>/);
+      assert.ok(qrUrlOf(body).startsWith(`${PUBLIC_URL}/sandbox/wallet/`), qrUrlOf(body));
+      assert.ok(body.includes(orderId));
+      assert.match(body, /<html lang="en"/);
+      assert.equal((await page(gw, `/pay/${nonce}`)).headers['cache-control'], 'no-store');
+    });
+
+    test('the QR stays the same trade when the page is opened again', async () => {
+      const { nonce } = await createOrder(gw);
+      const first = qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)));
+      const second = qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)));
+      assert.equal(first, second);
+    });
+
+    test('English by default', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.match(body, /<html lang="en"/);
+      assert.ok(body.includes('Product'));
+      assert.ok(body.includes('Open Alipay and scan the QR code to pay'));
+    });
+
+    test('Chinese for Accept-Language zh-CN', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' }));
+      assert.match(body, /<html lang="zh-CN"/);
+      assert.ok(body.includes('商品'));
+      assert.ok(body.includes('打开支付宝扫一扫付款'));
+    });
+
+    test('Chinese via ?lang=zh, which wins over Accept-Language', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}?lang=zh`, { 'accept-language': 'en-NZ' }));
+      assert.match(body, /<html lang="zh-CN"/);
+      assert.ok(body.includes('商品'));
+      const english = assertHtml(await page(gw, `/pay/${nonce}?lang=en`, { 'accept-language': 'zh-CN' }));
+      assert.match(english, /<html lang="en"/);
+    });
+
+    test('a mobile browser with alipay offers to open the Alipay app', async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'alipay' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': IPHONE_UA }));
+      const button = /<a class="button alipay" data-test="open-app" href="([^"]+)"/.exec(body);
+      assert.ok(button, 'the open-app button is shown');
+      assert.ok(button[1].startsWith(`${PUBLIC_URL}/sandbox/wallet/`));
+      assert.ok(!body.includes('data-test="open-in-wechat"'));
+    });
+
+    test('a mobile browser with wechat explains it must be opened in WeChat', async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'wechat' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': IPHONE_UA }));
+      assert.ok(body.includes('data-test="open-in-wechat"'));
+      assert.ok(!body.includes('data-test="open-app"'));
+      assert.ok(!body.includes('data-qr-url'), 'no QR unless present_qr=1');
+    });
+
+    test('a mobile browser with wechat and present_qr=1 also shows the QR', async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'wechat', present_qr: '1' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': IPHONE_UA }));
+      assert.ok(body.includes('data-test="open-in-wechat"'));
+      assert.ok(body.includes('data-qr-url'));
+    });
+
+    test("WeChat's own browser with wechat pays in the app", async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'wechat' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': WECHAT_UA }));
+      assert.match(body, /data-test="pay-in-app" href="http:\/\/gateway\.test\/sandbox\/wallet\//);
+      assert.ok(!body.includes('data-test="open-in-wechat"'));
+    });
+
+    test("WeChat's own browser with alipay says to open it elsewhere", async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'alipay' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': WECHAT_UA }));
+      assert.ok(body.includes('data-test="wrong-app"'));
+      assert.ok(!body.includes('data-test="pay-in-app"'));
+    });
+
+    test('backPage_url is shown as a back link', async () => {
+      const { nonce } = await createOrder(gw, { backPage_url: 'https://merchant.example/cart?x=1&y=2' });
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.ok(body.includes('<a href="https://merchant.example/cart?x=1&amp;y=2" data-test="back">'), body);
+    });
+
+    test('no back link without backPage_url', async () => {
+      const { nonce } = await createOrder(gw);
+      assert.ok(!assertHtml(await page(gw, `/pay/${nonce}`)).includes('data-test="back"'));
+    });
+
+    test('the product name and merchant name are HTML-escaped', async () => {
+      const shop = await gw.addMerchant({ name: 'Bad <b>Shop</b> & "Co"' });
+      const { nonce } = await createOrder(gw, { product_name: '<script>alert("x")</script> & <img src=x onerror=alert(1)>' }, shop);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.ok(!body.includes('<script>alert'), 'no injected script');
+      assert.ok(!body.includes('<img src=x'), 'no injected element');
+      assert.ok(body.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;'));
+      assert.ok(body.includes('Bad &lt;b&gt;Shop&lt;/b&gt; &amp; &quot;Co&quot;'));
+    });
+
+    test('an unknown nonce answers a 404 HTML page', async () => {
+      const body = assertHtml(await page(gw, `/pay/${randomBytes(32).toString('hex')}`), 404);
+      assert.ok(body.includes('data-test="message-title">Payment not found<'));
+    });
+
+    test('a nonce that is not 64 lowercase hex answers 404', async () => {
+      const { nonce } = await createOrder(gw);
+      for (const bad of ['not-a-nonce', nonce.toUpperCase(), nonce.slice(1), `${nonce}0`, '%20', '..%2F..%2Fetc']) {
+        const response = await page(gw, `/pay/${bad}`);
+        assert.equal(response.statusCode, 404, bad);
+      }
+    });
+
+    test('an order whose expires_at has passed answers 410 (through the database)', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      await gw.store.db.updateTable('orders').set({ expires_at: Date.now() - 1000 }).where('order_id', '=', orderId).execute();
+      assertHtml(await page(gw, `/pay/${nonce}`), 410);
+    });
+  });
+
+  describe('after the payment', () => {
+    test('a paid order redirects (302) to return_url with the signed result', async () => {
+      const { nonce, orderId, reference } = await createOrder(gw, { return_url: 'https://merchant.example/return?cart=9#top' });
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      const response = await page(gw, `/pay/${nonce}`);
+      assert.equal(response.statusCode, 302);
+      const location = new URL(String(response.headers.location));
+      assert.equal(location.origin + location.pathname, 'https://merchant.example/return');
+      assert.equal(location.hash, '#top');
+      const q = location.searchParams;
+      assert.equal(q.get('cart'), '9');
+      assert.equal(q.get('merchant_reference'), reference);
+      assert.equal(q.get('payment_method'), 'alipay');
+      assert.equal(q.get('status'), 'paid');
+      assert.equal(q.get('currency'), 'NZD');
+      assert.equal(q.get('amount'), '120.00');
+      const message = `${reference}alipaypaidNZD120.00`;
+      assert.equal(q.get('signature'), hmac(gw.merchant.api_key, message));
+    });
+
+    test('a failed order redirects with status=cancel_or_fail', async () => {
+      const { nonce, orderId, reference } = await createOrder(gw, { payment_method: 'wechat' });
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'failed')).code, 0);
+      const response = await page(gw, `/pay/${nonce}`);
+      assert.equal(response.statusCode, 302);
+      const q = new URL(String(response.headers.location)).searchParams;
+      assert.equal(q.get('status'), 'cancel_or_fail');
+      assert.equal(q.get('signature'), hmac(gw.merchant.api_key, `${reference}wechatcancel_or_failNZD120.00`));
+    });
+
+    test('a final merchant-hosted order without return_url shows the result page instead', async () => {
+      const { nonce, orderId } = await createOrder(gw, { host_type: '1', return_url: '' });
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.ok(body.includes('data-test="result" data-status="paid"'));
+    });
+
+    test('/pay/{nonce}/result shows the result once final, and sends a pending order back to the page', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      const pending = await page(gw, `/pay/${nonce}/result`);
+      assert.equal(pending.statusCode, 302);
+      assert.equal(pending.headers.location, `/pay/${nonce}`);
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      const body = assertHtml(await page(gw, `/pay/${nonce}/result`));
+      assert.ok(body.includes('data-test="result" data-status="paid"'));
+      assert.ok(body.includes('Payment successful'));
+      assert.ok(body.includes(`data-test="continue" href="/pay/${nonce}"`));
+      assertHtml(await page(gw, `/pay/${randomBytes(32).toString('hex')}/result`), 404);
+    });
+
+    test('/pay/{nonce}/result for a failed order', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'failed')).code, 0);
+      const body = assertHtml(await page(gw, `/pay/${nonce}/result?lang=zh`));
+      assert.ok(body.includes('data-test="result" data-status="failed"'));
+      assert.ok(body.includes('支付未完成'));
+    });
+
+    test('/pay/{nonce}/status answers the status as JSON', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      const pending = await gw.app.inject({ method: 'GET', url: `/pay/${nonce}/status` });
+      assert.equal(pending.statusCode, 200);
+      assert.deepEqual(pending.json(), { status: 'pending' });
+      assert.equal(pending.headers['cache-control'], 'no-store');
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      assert.deepEqual((await gw.app.inject({ method: 'GET', url: `/pay/${nonce}/status` })).json(), { status: 'paid' });
+      const unknown = await gw.app.inject({ method: 'GET', url: `/pay/${randomBytes(32).toString('hex')}/status` });
+      assert.equal(unknown.statusCode, 404);
+    });
+
+    test('/pay/{nonce}/events is an event stream that emits the final status and closes', async () => {
+      const { nonce, orderId } = await createOrder(gw);
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      const response = await gw.app.inject({ method: 'GET', url: `/pay/${nonce}/events` });
+      assert.equal(response.statusCode, 200);
+      assert.match(String(response.headers['content-type']), /^text\/event-stream/);
+      const events = response.body
+        .split('\n\n')
+        .filter((chunk) => chunk.startsWith('data: '))
+        .map((chunk) => JSON.parse(chunk.slice('data: '.length)) as unknown);
+      assert.deepEqual(events, [{ status: 'paid' }]);
+    });
+
+    test('a NUL character in the nonce is refused, not a server error', async () => {
+      const status = await gw.app.inject({ method: 'GET', url: '/pay/%00/status' });
+      assert.equal(status.statusCode, 200);
+      assert.equal(answerOf(status).code, 207);
+      assertHtml(await page(gw, '/pay/%00'), 400);
+      assertHtml(await page(gw, '/sandbox/wallet/%00'), 400);
+      const settle = await gw.app.inject({ method: 'POST', url: '/sandbox/orders/%00', payload: { outcome: 'paid' } });
+      assert.equal(answerOf(settle).code, 207);
+    });
+
+    test('/pay/{nonce}/events for an unknown nonce answers 404', async () => {
+      const response = await gw.app.inject({ method: 'GET', url: `/pay/${randomBytes(32).toString('hex')}/events` });
+      assert.equal(response.statusCode, 404);
+    });
+  });
+
+  describe('sandbox wallet', () => {
+    test('the QR opens a wallet page with confirm and decline; confirming settles the order as paid', async () => {
+      const { nonce, reference } = await createOrder(gw);
+      const walletUrl = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`))));
+      const tradeNo = walletUrl.pathname.split('/').pop() as string;
+      const wallet = assertHtml(await page(gw, walletUrl.pathname));
+      assert.ok(wallet.includes('data-test="confirm"'));
+      assert.ok(wallet.includes('data-test="decline"'));
+      assert.ok(wallet.includes('120.00'));
+      assert.ok(wallet.includes(`action="/sandbox/wallet/${tradeNo}?lang=en"`));
+
+      const confirmed = await gw.app.inject({
+        method: 'POST',
+        url: `/sandbox/wallet/${tradeNo}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'outcome=paid',
+      });
+      const after = assertHtml(confirmed);
+      assert.ok(after.includes('data-test="wallet-result" data-status="TRADE_SUCCESS"'));
+      assert.ok(!after.includes('data-test="confirm"'), 'a settled trade offers no buttons');
+      assert.equal(await queryStatus(gw, reference), 'paid');
+
+      // Confirming again, or declining afterwards, changes nothing.
+      const declined = await gw.app.inject({
+        method: 'POST',
+        url: `/sandbox/wallet/${tradeNo}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'outcome=failed',
+      });
+      assertHtml(declined);
+      assert.equal(await queryStatus(gw, reference), 'paid');
+    });
+
+    test('declining in the wallet fails the order', async () => {
+      const { nonce, reference } = await createOrder(gw);
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)))).pathname;
+      const declined = await gw.app.inject({
+        method: 'POST',
+        url: walletPath,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'outcome=failed',
+      });
+      assert.ok(assertHtml(declined).includes('data-status="TRADE_CLOSED"'));
+      assert.equal(await queryStatus(gw, reference), 'failed');
+    });
+
+    test('an unknown trade answers 404', async () => {
+      assertHtml(await page(gw, '/sandbox/wallet/SBXnothing'), 404);
+      const post = await gw.app.inject({ method: 'POST', url: '/sandbox/wallet/SBXnothing', payload: { outcome: 'paid' } });
+      assert.equal(post.statusCode, 404);
+    });
+
+    test('POST /sandbox/orders/{order_id} with a bad outcome answers 207 and changes nothing', async () => {
+      const { orderId, reference } = await createOrder(gw);
+      for (const payload of [{ outcome: 'refunded' }, { outcome: '' }, {}, { outcome: ['paid'] }]) {
+        const response = await gw.app.inject({ method: 'POST', url: `/sandbox/orders/${orderId}`, payload });
+        assert.equal(response.statusCode, 200, response.body);
+        const answer = answerOf(response);
+        assert.ok(Number.isInteger(answer.code));
+        assert.notEqual(answer.code, 0, JSON.stringify(payload));
+        assert.ok([204, 207].includes(answer.code), response.body);
+      }
+      const bad = answerOf(await settleOrder(gw, orderId, 'refunded'));
+      assert.equal(bad.code, 207);
+      assert.ok(bad.message.includes('outcome'), bad.message);
+      assert.equal(await queryStatus(gw, reference), 'pending');
+    });
+
+    test('POST /sandbox/orders/{order_id} for an unknown order answers 201', async () => {
+      const response = await settleOrder(gw, '20990101000000000000', 'paid');
+      assert.equal(response.statusCode, 200);
+      assert.equal(answerOf(response).code, 201);
+    });
+
+    test('settling a settled order again keeps its first outcome', async () => {
+      const { orderId, reference } = await createOrder(gw);
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'paid')).code, 0);
+      const again = answerOf(await settleOrder(gw, orderId, 'failed'));
+      assert.equal(again.code, 0);
+      assert.equal(again.status, 'paid');
+      assert.equal(await queryStatus(gw, reference), 'paid');
+    });
+  });
+
+  describe('POST /channels/sandbox/notify', () => {
+    const sandbox = () => gw.app.gateway.channels.byName('sandbox') as SandboxChannel;
+
+    async function tradeFor(orderId: string) {
+      // Opening the page starts the provider trade.
+      const order = await orderRow(gw, orderId);
+      assertHtml(await page(gw, `/pay/${order.nonce}`));
+      const trade = await sandbox().findTradeByOrder(orderId);
+      assert.ok(trade);
+      return trade;
+    }
+
+    async function notificationRows(orderId: string): Promise<number> {
+      const rows = await gw.store.db.selectFrom('notifications').select('id').where('order_id', '=', orderId).execute();
+      return rows.length;
+    }
+
+    function notify(body: unknown): Promise<LightMyRequestResponse> {
+      return gw.app.inject({ method: 'POST', url: '/channels/sandbox/notify', payload: body as Record<string, unknown> });
+    }
+
+    test('forged or unsigned notifications answer 400 "fail" and change nothing', async () => {
+      const { orderId, reference } = await createOrder(gw);
+      const trade = await tradeFor(orderId);
+      const genuine = sandbox().signNotification({
+        event_id: `${trade.trade_no}:TRADE_SUCCESS`,
+        trade_no: trade.trade_no,
+        out_trade_no: orderId,
+        trade_status: 'TRADE_SUCCESS',
+        total_amount: 12000,
+        currency: 'NZD',
+        gmt_payment: Date.now(),
+      });
+      const { sign: _sign, ...unsigned } = genuine;
+      const forgeries: unknown[] = [
+        unsigned,
+        { ...genuine, sign: 'f'.repeat(64) },
+        { ...genuine, total_amount: 1 },
+        { ...genuine, out_trade_no: '20990101000000000000' },
+        { ...genuine, sign: hmac('guessed-key', 'anything') },
+        // Genuinely signed, but for another amount than the order's.
+        sandbox().signNotification({ ...unsigned, total_amount: 1, event_id: 'x' }),
+        {},
+      ];
+      const before = JSON.stringify(await orderRow(gw, orderId));
+      for (const forged of forgeries) {
+        const response = await notify(forged);
+        assert.equal(response.statusCode, 400, JSON.stringify(forged));
+        assert.equal(response.body, 'fail');
+      }
+      for (const raw of ['', 'not json', '[]']) {
+        const response = await gw.app.inject({ method: 'POST', url: '/channels/sandbox/notify', payload: raw });
+        assert.ok(response.statusCode === 400, `${JSON.stringify(raw)} → ${response.statusCode}`);
+      }
+      assert.equal(JSON.stringify(await orderRow(gw, orderId)), before);
+      assert.equal(await notificationRows(orderId), 0);
+      assert.equal(await queryStatus(gw, reference), 'pending');
+      // The genuine one still works afterwards.
+      const accepted = await notify(genuine);
+      assert.equal(accepted.statusCode, 200);
+      assert.equal(accepted.body, 'success');
+      assert.equal(await queryStatus(gw, reference), 'paid');
+    });
+
+    test('an unknown channel answers 400 "fail"', async () => {
+      const response = await gw.app.inject({ method: 'POST', url: '/channels/nochannel/notify', payload: { a: 1 } });
+      assert.equal(response.statusCode, 400);
+      assert.equal(response.body, 'fail');
+    });
+
+    test('a replayed genuine notification is idempotent: one status change, one callback', async () => {
+      const { orderId, reference } = await createOrder(gw);
+      const trade = await tradeFor(orderId);
+      const genuine = sandbox().signNotification({
+        event_id: `${trade.trade_no}:TRADE_SUCCESS`,
+        trade_no: trade.trade_no,
+        out_trade_no: orderId,
+        trade_status: 'TRADE_SUCCESS',
+        total_amount: 12000,
+        currency: 'NZD',
+        gmt_payment: Date.now() - 5000,
+      });
+      const first = await notify(genuine);
+      assert.equal(first.statusCode, 200);
+      assert.equal(first.body, 'success');
+      const settled = await orderRow(gw, orderId);
+      assert.equal(settled.status, 'paid');
+      assert.equal(await notificationRows(orderId), 1);
+
+      for (let i = 0; i < 3; i++) {
+        const replay = await notify(genuine);
+        assert.equal(replay.statusCode, 200);
+        assert.equal(replay.body, 'success');
+      }
+      assert.deepEqual(await orderRow(gw, orderId), settled);
+      assert.equal(await notificationRows(orderId), 1);
+      assert.equal(await queryStatus(gw, reference), 'paid');
+
+      // A later "closed" for the same trade does not undo the payment.
+      const closed = sandbox().signNotification({ ...genuine, event_id: `${trade.trade_no}:TRADE_CLOSED`, trade_status: 'TRADE_CLOSED' });
+      assert.equal((await notify(closed)).statusCode, 200);
+      assert.equal((await orderRow(gw, orderId)).status, 'paid');
+      assert.equal(await notificationRows(orderId), 1);
+    });
+  });
+});
+
+// Its own gateway with a clock the test moves (one gateway open at a time).
+describe('hosted payment page expiry', () => {
+  test('an order answers 410 once the clock passes its expiry', async () => {
+    let now = Date.now();
+    const timed = await createTestGateway({ clock: () => now });
+    try {
+      const { nonce, orderId, fields } = await createOrder(timed);
+      assertHtml(await page(timed, `/pay/${nonce}`));
+      const order = await orderRow(timed, orderId);
+      now = Number(order.expires_at) + 1;
+      const body = assertHtml(await page(timed, `/pay/${nonce}`), 410);
+      assert.ok(body.includes('data-test="message-title">Payment expired<'));
+      assertHtml(await page(timed, `/pay/${nonce}/result`), 410);
+      // An expired order's reference cannot start a new checkout (spec §4.1: no longer pending).
+      const again = await timed.app.inject({ method: 'POST', url: '/v2/transaction', payload: signed(fields, timed.merchant.api_key) });
+      assert.equal(answerOf(again).code, 207);
+    } finally {
+      await timed.close();
+    }
+  });
+});
