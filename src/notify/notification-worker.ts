@@ -81,7 +81,9 @@ export class NotificationWorker {
 
   async #run(): Promise<void> {
     const { store, clock, concurrency, timeoutSeconds, log } = this.#o;
-    const leaseMs = timeoutSeconds * 1000 + 30_000;
+    // Longer than any attempt can take (it is aborted at the timeout), so a live holder
+    // never loses its lease; a dead one's deliveries are taken over once it runs out.
+    const leaseMs = timeoutSeconds * 2_000 + 5_000;
     while (this.#running) {
       this.#wakeRequested = false;
       const free = concurrency - this.#inflight.size;

@@ -64,20 +64,29 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
 
   if (options.api) {
-    const worker = running.worker;
-    const events = await createOrderEvents(store, config.databaseUrl, log);
-    running.closeEvents = () => events.close();
-    running.app = await buildApp({
-      config,
-      store,
-      secrets,
-      logger: log,
-      wakeNotifier: worker ? () => worker.wake() : undefined,
-      shutdown: running.shutdown.signal,
-      events,
-    });
-    await running.app.listen({ port: config.port, host: config.host });
-    log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
+    try {
+      const worker = running.worker;
+      const events = await createOrderEvents(store, config.databaseUrl, log);
+      running.closeEvents = () => events.close();
+      running.app = await buildApp({
+        config,
+        store,
+        secrets,
+        logger: log,
+        wakeNotifier: worker ? () => worker.wake() : undefined,
+        shutdown: running.shutdown.signal,
+        events,
+      });
+      await running.app.listen({ port: config.port, host: config.host });
+      log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
+    } catch (error) {
+      // A gateway that cannot listen (port taken…) must exit, not linger delivering callbacks.
+      await running.app?.close().catch(() => {});
+      await running.worker?.stop(1_000);
+      await running.closeEvents?.();
+      await store.close();
+      throw error;
+    }
   } else {
     log.info({ database: store.kind }, 'latipay delivery worker running');
   }
@@ -93,8 +102,14 @@ export async function serve(options: ServeOptions): Promise<void> {
     }, 30_000);
     force.unref();
     running.shutdown.abort();
+    // close() reaps only the keep-alive sockets idle at that moment; a response finishing
+    // later (a long-poll woken by the abort) would leave its socket, and so the process,
+    // alive for keepAliveTimeout (72 s). Keep reaping until the server has closed.
+    const server = running.app?.server;
+    const reaper = setInterval(() => server?.closeIdleConnections(), 100);
     try {
       await running.app?.close();
+      clearInterval(reaper);
       await running.worker?.stop(10_000);
       await running.closeEvents?.();
       await store.close();
