@@ -15,6 +15,12 @@ export type ApplyResult = 'applied' | 'duplicate' | 'unchanged';
  */
 export async function applyChannelOutcome(ctx: GatewayContext, channelName: string, outcome: ChannelOutcome): Promise<ApplyResult> {
   const now = ctx.clock();
+  // Read what the transaction needs beforehand: a transaction that waits for a second pool
+  // connection can deadlock a full pool.
+  const known = await findOrderById(ctx.store.db, outcome.orderId);
+  if (!known || known.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
+  const user = await ctx.credentials.findUser(known.user_id);
+  if (!user) throw new Error(`order ${known.order_id} has no user`);
   const result = await ctx.store.db.transaction().execute(async (trx): Promise<ApplyResult> => {
     const order = await findOrderById(trx, outcome.orderId);
     if (!order || order.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
@@ -35,8 +41,6 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
     }
     const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
     if (!(await finishPendingOrder(trx, order.order_id, outcome.outcome, paidAt, now))) return 'unchanged';
-    const user = await ctx.credentials.findUser(order.user_id);
-    if (!user) throw new Error(`order ${order.order_id} has no user`);
     const settled = { ...order, status: outcome.outcome, paid_at: paidAt, updated_at: now };
     await enqueueNotification(
       trx,
