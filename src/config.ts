@@ -67,7 +67,7 @@ export function loadConfig(env: Env = process.env): Config {
   try {
     const url = new URL(publicUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-    if (url.search || url.hash) throw new Error('query');
+    if (url.search || url.hash || /[?#]/.test(publicUrl)) throw new Error('query');
   } catch {
     throw new ConfigError('PUBLIC_URL', `must be an absolute http(s) URL without query, got ${JSON.stringify(publicUrl)}`);
   }

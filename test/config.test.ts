@@ -96,6 +96,8 @@ describe('loadConfig rejects a bad value with a ConfigError naming the variable'
     ['PUBLIC_URL', 'ftp://example.com'],
     ['PUBLIC_URL', 'https://example.com/?a=1'],
     ['PUBLIC_URL', 'https://example.com/#top'],
+    ['PUBLIC_URL', 'https://example.com?'],
+    ['PUBLIC_URL', 'https://example.com#'],
     ['PUBLIC_URL', '/relative'],
     ['DATABASE_URL', 'mysql://db/latipay'],
     ['DATABASE_URL', 'sqlite:'],
