@@ -1,21 +1,10 @@
+import type { Selectable } from 'kysely';
+import type { UserTable, WalletTable } from './schema.js';
 import type { Db } from './store.js';
 
-export interface UserRecord {
-  id: string;
-  organisation_id: number;
-  name: string;
-  api_key_sealed: string;
-  active: number;
-}
+export type UserRecord = Omit<Selectable<UserTable>, 'created_at'>;
 
-export interface WalletRecord {
-  id: string;
-  organisation_id: number;
-  name: string;
-  currency: string;
-  methods: string;
-  single_limit_minor: number | null;
-}
+export type WalletRecord = Omit<Selectable<WalletTable>, 'created_at'>;
 
 export async function insertOrganisation(db: Db, name: string, now: number): Promise<number> {
   const row = await db.insertInto('organisations').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow();

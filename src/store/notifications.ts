@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { NotificationTable } from './schema.js';
+import type { NotificationAttemptTable, NotificationTable } from './schema.js';
 import type { Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
 import type { DialectKind } from './dialect/index.js';
@@ -49,15 +49,7 @@ export async function claimDueNotifications(
     .execute();
 }
 
-export interface AttemptRecord {
-  notification_id: number;
-  attempted_at: number;
-  http_status: number | null;
-  body_excerpt: string | null;
-  duration_ms: number;
-  error: string | null;
-  owner: string;
-}
+export type AttemptRecord = Omit<Selectable<NotificationAttemptTable>, 'id'>;
 
 /**
  * Records one attempt and its consequence, in one transaction: delivered, rescheduled
