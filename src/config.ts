@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseRate } from './domain/fx.js';
 import { parseUtcOffset } from './domain/time.js';
 
 /**
@@ -28,6 +30,8 @@ export interface Config {
   readonly timeZoneOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimitBytes: number;
+  /** FX rates to seed (`BASE:QUOTE` → decimal string), from FX_RATES or FX_RATES_FILE; undefined: none given. */
+  readonly fxRates: Readonly<Record<string, string>> | undefined;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     timeZoneOffsetMinutes,
     logLevel,
     bodyLimitBytes: 64 * 1024,
+    fxRates: readFxRates(env),
   });
 }
 
@@ -118,4 +123,38 @@ export function decodeSecretKey(text: string): Buffer | undefined {
     if (buf.length === 32) return buf;
   }
   return undefined;
+}
+
+/**
+ * FX_RATES=`NZD:CNY=4.6449,AUD:CNY=4.7512`, or FX_RATES_FILE naming a JSON file
+ * `{"NZD:CNY": "4.6449"}` (rates as strings, so no float is involved).
+ */
+function readFxRates(env: Env): Record<string, string> | undefined {
+  const inline = env.FX_RATES?.trim();
+  const file = env.FX_RATES_FILE?.trim();
+  if (!inline && !file) return undefined;
+  const rates: Record<string, string> = {};
+  const add = (variable: string, pair: string, rate: unknown) => {
+    if (!/^[A-Z]{3}:[A-Z]{3}$/.test(pair)) throw new ConfigError(variable, `pair ${JSON.stringify(pair)} must look like NZD:CNY`);
+    const parsed = typeof rate === 'string' ? parseRate(rate) : undefined;
+    if (!parsed?.ok) throw new ConfigError(variable, `rate for ${pair} must be a positive decimal string such as "4.6449"`);
+    rates[pair] = parsed.text;
+  };
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError('FX_RATES_FILE', `cannot read ${file} as JSON: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('FX_RATES_FILE', 'must hold a JSON object');
+    for (const [pair, rate] of Object.entries(parsed)) add('FX_RATES_FILE', pair, rate);
+  }
+  if (inline) {
+    for (const item of inline.split(',')) {
+      const [pair, rate] = item.split('=').map((s) => s.trim());
+      add('FX_RATES', pair ?? '', rate);
+    }
+  }
+  return rates;
 }

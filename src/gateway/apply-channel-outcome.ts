@@ -1,6 +1,7 @@
 import { ChannelNotificationError, type ChannelOutcome } from '../channels/channel.js';
 import { recordChannelEvent } from '../store/channel-events.js';
 import { enqueueNotification } from '../store/notifications.js';
+import { appendLedgerEntry } from '../store/ledger.js';
 import { findOrderById, finishPendingOrder } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { callbackBody } from './result-fields.js';
@@ -41,6 +42,17 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
     }
     const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
     if (!(await finishPendingOrder(trx, order.order_id, outcome.outcome, paidAt, now))) return 'unchanged';
+    if (outcome.outcome === 'paid') {
+      await appendLedgerEntry(trx, {
+        wallet_id: order.wallet_id,
+        order_id: order.order_id,
+        refund_id: null,
+        kind: 'payment',
+        amount_minor: Number(order.amount_minor),
+        currency: order.currency,
+        created_at: now,
+      });
+    }
     const settled = { ...order, status: outcome.outcome, paid_at: paidAt, updated_at: now };
     await enqueueNotification(
       trx,

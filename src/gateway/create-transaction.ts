@@ -5,6 +5,8 @@ import { parseAmount } from '../domain/money.js';
 import { isPaymentMethod } from '../domain/payment-methods.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { hmacHex } from '../domain/signature.js';
+import { convertMinor } from '../domain/fx.js';
+import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
 import { findAssignedWallet } from '../store/merchants.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
@@ -87,6 +89,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
     .update(JSON.stringify([walletId, amount.minor, method, returnUrl, callbackUrl, productName, hostType, presentQr, backPageUrl ?? '']))
     .digest('hex');
 
+  const currencyRate = await currentCnyRate(ctx, wallet.currency);
   const hostUrl = hostUrlFor(ctx, hostType);
   const answer = (nonce: string): CreatedTransaction => ({ host_url: hostUrl, nonce, signature: hmacHex(user.apiKey, nonce + hostUrl) });
 
@@ -120,6 +123,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
       expires_at: now + ctx.config.orderTtlSeconds * 1000,
       paid_at: null,
       updated_at: now,
+      currency_rate: currencyRate,
+      amount_cny_minor: currencyRate === null ? null : convertMinor(amount.minor, currencyRate),
     };
     try {
       await insertOrder(ctx.store.db, order);

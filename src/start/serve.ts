@@ -7,6 +7,7 @@ import { NotificationWorker } from '../notify/notification-worker.js';
 import { createOrderEvents } from '../notify/order-events.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensureSandboxMerchant } from './bootstrap.js';
+import { SANDBOX_RATES, seedRates } from '../gateway/fx-rates.js';
 import { createLogger } from './logger.js';
 import { loadSecretKey } from './secret-key.js';
 
@@ -44,6 +45,9 @@ export async function openRuntime(): Promise<{ config: Config; log: Logger; secr
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, log, secrets, store } = await openRuntime();
   const running: Running = { config, log, store, shutdown: new AbortController() };
+
+  const rates = config.fxRates ?? (config.sandbox ? SANDBOX_RATES : undefined);
+  if (rates) await seedRates(store.db, rates, Date.now());
 
   if (config.sandbox && options.api) {
     const created = await ensureSandboxMerchant(store, secrets, Date.now());

@@ -11,6 +11,9 @@ export interface Database {
   notification_attempts: NotificationAttemptTable;
   channel_events: ChannelEventTable;
   sandbox_trades: SandboxTradeTable;
+  fx_rates: FxRateTable;
+  refunds: RefundTable;
+  ledger_entries: LedgerEntryTable;
 }
 
 export interface OrganisationTable {
@@ -73,6 +76,9 @@ export interface OrderTable {
   expires_at: number;
   paid_at: number | null;
   updated_at: number;
+  /** The wallet currency → CNY rate at creation (a decimal string), recorded so later changes never alter the order. */
+  currency_rate: string | null;
+  amount_cny_minor: number | null;
 }
 
 export interface NotificationTable {
@@ -120,4 +126,39 @@ export interface SandboxTradeTable {
   status: string;
   created_at: number;
   updated_at: number;
+}
+
+export interface FxRateTable {
+  base: string;
+  quote: string;
+  /** A positive decimal string such as `4.6449`; never a float. */
+  rate: string;
+  updated_at: number;
+}
+
+export interface RefundTable {
+  refund_id: string;
+  order_id: string;
+  user_id: string;
+  wallet_id: string;
+  amount_minor: number;
+  currency: string;
+  reference: string;
+  kind: string;
+  status: string;
+  channel_refund_id: string | null;
+  failure: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LedgerEntryTable {
+  id: Generated<number>;
+  wallet_id: string;
+  order_id: string;
+  refund_id: string | null;
+  kind: string;
+  amount_minor: number;
+  currency: string;
+  created_at: number;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
+import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
@@ -65,6 +66,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   worker?.start();
   const addMerchant = (input: Partial<CreateMerchantInput> = {}) =>
     createMerchant(store.db, secrets, { name: 'Test Shop', currency: 'NZD', methods: ['alipay', 'wechat'], ...input }, clock());
+  await seedRates(store.db, config.fxRates ?? SANDBOX_RATES, clock());
   const merchant = await addMerchant(options.merchant);
   return {
     app,

@@ -11,3 +11,11 @@ export function lockSkippingLocked<DB, TB extends keyof DB, O>(
 ): SelectQueryBuilder<DB, TB, O> {
   return kind === 'postgres' ? query.forUpdate().skipLocked() : query;
 }
+
+/** `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose transaction holds the one write lock. */
+export function lockForUpdate<DB, TB extends keyof DB, O>(
+  kind: DialectKind,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return kind === 'postgres' ? query.forUpdate() : query;
+}
