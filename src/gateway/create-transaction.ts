@@ -93,9 +93,9 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   const hostUrl = hostUrlFor(ctx, hostType);
   const answer = (nonce: string): CreatedTransaction => ({ host_url: hostUrl, nonce, signature: hmacHex(user.apiKey, nonce + hostUrl) });
 
+  // Insert first (the common case: a new reference); a unique-key conflict means the
+  // reference exists, and only then is the existing order read.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await findOrderByReference(ctx.store.db, user.id, reference);
-    if (existing) return answer(await reuseOrder(ctx, existing, requestHash));
     const now = ctx.clock();
     const order: OrderRecord = {
       order_id: generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes),
@@ -130,9 +130,10 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
       await insertOrder(ctx.store.db, order);
       return answer(order.nonce);
     } catch (error) {
-      // A concurrent request with the same reference won the insert: answer as a reuse.
       if (!isUniqueViolation(error)) throw error;
     }
+    const existing = await findOrderByReference(ctx.store.db, user.id, reference);
+    if (existing) return answer(await reuseOrder(ctx, existing, requestHash));
   }
   throw latipayError('FAIL', 'could not create the order, try again');
 }

@@ -1,11 +1,42 @@
 import type { Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
-import type { Db } from './store.js';
+import { InsertBatcher } from './insert-batcher.js';
+import { UniqueViolation, type Db } from './store.js';
+import { lockSkippingLocked } from './dialect/locking.js';
+import type { DialectKind } from './dialect/index.js';
 
 export type OrderRecord = Selectable<OrderTable>;
 
+const batchers = new WeakMap<Db, InsertBatcher<OrderRecord>>();
+
+/**
+ * Inserts a new order; throws a unique violation when its order_id, nonce or
+ * (user_id, merchant_reference) exists already. Outside a transaction the insert joins
+ * the group commit of its event-loop turn (see InsertBatcher).
+ */
 export async function insertOrder(db: Db, order: OrderRecord): Promise<void> {
-  await db.insertInto('orders').values(order).execute();
+  if (db.isTransaction) {
+    await db.insertInto('orders').values(order).execute();
+    return;
+  }
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new InsertBatcher((rows) => insertOrders(db, rows));
+    batchers.set(db, batcher);
+  }
+  if (!(await batcher.insert(order))) throw new UniqueViolation('orders');
+}
+
+/** One multi-row INSERT; a row whose unique keys exist already is skipped, not an error. */
+async function insertOrders(db: Db, rows: OrderRecord[]): Promise<boolean[]> {
+  const inserted = await db
+    .insertInto('orders')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    .returning('order_id')
+    .execute();
+  const ids = new Set(inserted.map((r) => r.order_id));
+  return rows.map((row) => ids.has(row.order_id));
 }
 
 export async function findOrderByReference(db: Db, userId: string, merchantReference: string): Promise<OrderRecord | undefined> {
@@ -61,4 +92,41 @@ export async function finishPendingOrder(db: Db, orderId: string, status: string
     .where('status', '=', 'pending')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Records the provider's trade id of an order that has no QR (a barcode payment). */
+export async function setOrderTradeId(db: Db, orderId: string, tradeId: string): Promise<void> {
+  // updated_at stays: the trade id is bookkeeping, and a settlement may already have landed.
+  await db.updateTable('orders').set({ channel_trade_id: tradeId }).where('order_id', '=', orderId).execute();
+}
+
+/** Up to `limit` pending orders whose payment window closed by `now`, oldest first (not locked). */
+export async function findExpiredOrders(db: Db, now: number, limit: number): Promise<Array<Pick<OrderRecord, 'order_id' | 'user_id'>>> {
+  return db
+    .selectFrom('orders')
+    .select(['order_id', 'user_id'])
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Locks those of `orderIds` that are still pending and expired, for the rest of the
+ * transaction. On PostgreSQL rows another sweeper holds are skipped (FOR UPDATE SKIP
+ * LOCKED), so concurrent sweeps never take the same order.
+ */
+export async function lockExpiredOrders(db: Db, kind: DialectKind, orderIds: readonly string[], now: number): Promise<OrderRecord[]> {
+  if (orderIds.length === 0) return [];
+  return lockSkippingLocked(
+    kind,
+    db
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', 'in', orderIds)
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at'),
+  ).execute();
 }

@@ -37,8 +37,17 @@ export async function openStore(databaseUrl: string, options: DialectOptions & {
   };
 }
 
+/** A row could not be inserted because one of its unique keys exists already. */
+export class UniqueViolation extends Error {
+  readonly code = 'UNIQUE_VIOLATION';
+  constructor(table: string) {
+    super(`duplicate key in ${table}`);
+    this.name = 'UniqueViolation';
+  }
+}
+
 /** True when the error is a unique-key violation, on either database. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return error instanceof UniqueViolation || e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
