@@ -8,7 +8,7 @@ import { hmacHex } from '../domain/signature.js';
 import { convertMinor } from '../domain/fx.js';
 import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
-import { findAssignedWallet } from '../store/merchants.js';
+import { findUsableWallet } from './wallets.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { authenticateRequest } from './authenticate.js';
@@ -75,7 +75,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   if (!isPaymentMethod(method)) throw latipayError('UNKNOWN_METHOD', `payment_method ${JSON.stringify(method)} is not known`);
 
   const walletId = params.required('wallet_id');
-  const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
+  const wallet = await findUsableWallet(ctx, walletId, user.id);
   if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
   if (!wallet.methods.split(',').includes(method)) throw latipayError('METHOD_NOT_ENABLED', `${method} is not enabled for ${walletId}`);
   if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {

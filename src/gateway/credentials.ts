@@ -1,6 +1,7 @@
 import type { SecretBox } from '../domain/secret-box.js';
 import { findUser, type UserRecord } from '../store/merchants.js';
 import type { Db } from '../store/store.js';
+import { TtlCache } from './ttl-cache.js';
 
 export interface MerchantUser {
   readonly id: string;
@@ -16,26 +17,21 @@ export interface MerchantUser {
  * hot path does not decrypt on every request; a disabled user takes effect within `ttlMs`.
  */
 export class Credentials {
-  readonly #cache = new Map<string, { user: MerchantUser | undefined; until: number }>();
+  readonly #cache: TtlCache<MerchantUser | undefined>;
   readonly #db: Db;
   readonly #secrets: SecretBox;
-  readonly #ttlMs: number;
 
   constructor(db: Db, secrets: SecretBox, ttlMs = 5_000) {
     this.#db = db;
     this.#secrets = secrets;
-    this.#ttlMs = ttlMs;
+    this.#cache = new TtlCache(ttlMs);
   }
 
-  async findUser(userId: string): Promise<MerchantUser | undefined> {
-    const now = Date.now();
-    const hit = this.#cache.get(userId);
-    if (hit && hit.until > now) return hit.user;
-    const record = await findUser(this.#db, userId);
-    const user = record ? this.#open(record) : undefined;
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(userId, { user, until: now + this.#ttlMs });
-    return user;
+  findUser(userId: string): Promise<MerchantUser | undefined> {
+    return this.#cache.get(userId, async () => {
+      const record = await findUser(this.#db, userId);
+      return record ? this.#open(record) : undefined;
+    });
   }
 
   forget(userId: string): void {

@@ -1,0 +1,10 @@
+import { findAssignedWallet, type WalletRecord } from '../store/merchants.js';
+import type { GatewayContext } from './context.js';
+import { cachePerDatabase } from './ttl-cache.js';
+
+const walletCache = cachePerDatabase<WalletRecord | undefined>(5_000);
+
+/** The wallet when `userId` may use it (spec §3), remembered for a few seconds. */
+export function findUsableWallet(ctx: GatewayContext, walletId: string, userId: string): Promise<WalletRecord | undefined> {
+  return walletCache(ctx.store.db).get(`${walletId}\u0000${userId}`, () => findAssignedWallet(ctx.store.db, walletId, userId));
+}
