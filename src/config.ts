@@ -26,6 +26,12 @@ export interface Config {
   readonly longPollSeconds: number;
   /** How long a customer has to pay a pending order (and how long its nonce lives). */
   readonly orderTtlSeconds: number;
+  /** How often each instance looks for pending orders past their payment window (they become `failed`). */
+  readonly expirySweepSeconds: number;
+  /** How long the sandbox's pending barcode payments (pay codes ending in 7 or 8) wait before they settle. */
+  readonly sandboxBarcodePendingMs: number;
+  /** A refund repeating an earlier one's order, amount and reference within this many seconds answers 562; 0 = never. */
+  readonly refundDuplicateWindowSeconds: number;
   /** Minutes east of UTC for wire times (`pay_time`), UTC+08:00 by default. */
   readonly timeZoneOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -108,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     notifyTimeoutSeconds: readInt(env, 'NOTIFY_TIMEOUT_SECONDS', 10, 1, 300),
     longPollSeconds: readInt(env, 'LONG_POLL_SECONDS', 180, 1, 3_600),
     orderTtlSeconds: readInt(env, 'ORDER_TTL_SECONDS', 7_200, 60, 30 * 86_400),
+    expirySweepSeconds: readInt(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 3_600),
+    sandboxBarcodePendingMs: readInt(env, 'SANDBOX_BARCODE_PENDING_MS', 3_000, 0, 600_000),
+    refundDuplicateWindowSeconds: readInt(env, 'REFUND_DUPLICATE_WINDOW_SECONDS', 60, 0, 30 * 86_400),
     timeZoneOffsetMinutes,
     logLevel,
     bodyLimitBytes: 64 * 1024,

@@ -151,3 +151,41 @@ describe('decodeSecretKey', () => {
     }
   });
 });
+
+describe('REFUND_DUPLICATE_WINDOW_SECONDS', () => {
+  test('defaults to 60 seconds', () => assert.equal(loadConfig({}).refundDuplicateWindowSeconds, 60));
+
+  test('is read as a number; 0 turns duplicate detection off', () => {
+    assert.equal(loadConfig({ REFUND_DUPLICATE_WINDOW_SECONDS: '300' }).refundDuplicateWindowSeconds, 300);
+    assert.equal(loadConfig({ REFUND_DUPLICATE_WINDOW_SECONDS: '0' }).refundDuplicateWindowSeconds, 0);
+  });
+
+  for (const value of ['-1', 'a minute', '1.5', String(30 * 86_400 + 1)]) {
+    test(`refuses ${JSON.stringify(value)} naming the variable`, () =>
+      assertConfigError({ REFUND_DUPLICATE_WINDOW_SECONDS: value }, 'REFUND_DUPLICATE_WINDOW_SECONDS'));
+  }
+});
+
+describe('EXPIRY_SWEEP_SECONDS', () => {
+  test('defaults to 30 seconds', () => assert.equal(loadConfig({}).expirySweepSeconds, 30));
+
+  test('is read as a number', () => assert.equal(loadConfig({ EXPIRY_SWEEP_SECONDS: '5' }).expirySweepSeconds, 5));
+
+  for (const value of ['0', '-1', 'often', '2.5', '3601']) {
+    test(`refuses ${JSON.stringify(value)} naming the variable`, () => assertConfigError({ EXPIRY_SWEEP_SECONDS: value }, 'EXPIRY_SWEEP_SECONDS'));
+  }
+});
+
+describe('SANDBOX_BARCODE_PENDING_MS', () => {
+  test('defaults to 3000 ms', () => assert.equal(loadConfig({}).sandboxBarcodePendingMs, 3_000));
+
+  test('is read as a number; 0 settles at once', () => {
+    assert.equal(loadConfig({ SANDBOX_BARCODE_PENDING_MS: '250' }).sandboxBarcodePendingMs, 250);
+    assert.equal(loadConfig({ SANDBOX_BARCODE_PENDING_MS: '0' }).sandboxBarcodePendingMs, 0);
+  });
+
+  for (const value of ['-1', 'soon', '1.5', '600001']) {
+    test(`refuses ${JSON.stringify(value)} naming the variable`, () =>
+      assertConfigError({ SANDBOX_BARCODE_PENDING_MS: value }, 'SANDBOX_BARCODE_PENDING_MS'));
+  }
+});

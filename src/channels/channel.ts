@@ -34,6 +34,29 @@ export class ChannelNotificationError extends Error {
   }
 }
 
+/** A barcode payment: the customer's pay code, scanned by the merchant, charged at once (spec §4.9). */
+export interface ChannelCodeChargeRequest extends ChannelPaymentRequest {
+  readonly payCode: string;
+}
+
+/**
+ * The provider's synchronous answer to a pay-code charge: its trade id and, when the charge
+ * settled at once, the outcome (applied like a notification). Without `settled` the charge is
+ * pending (the customer confirms in their app) and its outcome arrives as a notification.
+ */
+export interface ChannelCodeCharge {
+  readonly tradeId: string;
+  readonly settled?: ChannelOutcome;
+}
+
+/** The provider could not take a request and nothing was charged: safe to report as failed. */
+export class ChannelUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChannelUnavailableError';
+  }
+}
+
 /**
  * A payment provider (Alipay, WeChat Pay, …) behind one interface. The sandbox is one;
  * a real adapter takes its place without the gateway changing.
@@ -45,7 +68,38 @@ export interface PaymentChannel {
   startPayment(request: ChannelPaymentRequest): Promise<ChannelPayment>;
   /** Verifies a notification's signature and parses it; throws ChannelNotificationError when it is not authentic. */
   parseNotification(body: unknown): ChannelOutcome;
+  /**
+   * Charges a customer's pay code (barcode payment). Called outside any database transaction.
+   * Throws ChannelUnavailableError only when nothing was charged; an adapter that cannot tell
+   * must reverse the charge first. Absent when the provider has no pay-code API.
+   */
+  chargeCode?(request: ChannelCodeChargeRequest): Promise<ChannelCodeCharge>;
+  /**
+   * Gives (part of) a paid order's money back. Called outside any database transaction and
+   * idempotent per `refundId` (providers take it as their refund request number). Resolves
+   * with the provider's final answer; rejects only when the outcome is unknown (network),
+   * in which case the refund stays pending and is asked again later.
+   */
+  refund(request: ChannelRefundRequest): Promise<ChannelRefundResult>;
+  /** Closes an unpaid trade so it can no longer be paid (the order was cancelled). Best effort, after commit. */
+  closePayment(orderId: string): Promise<void>;
 }
+
+/** What the gateway asks of a provider to give money back. */
+export interface ChannelRefundRequest {
+  readonly refundId: string;
+  readonly orderId: string;
+  readonly tradeId: string | null;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** The merchant's reference of the refund (empty for a reversal's). */
+  readonly reason: string;
+}
+
+/** The provider's final answer to a refund request. */
+export type ChannelRefundResult =
+  | { readonly status: 'succeeded'; readonly channelRefundId: string }
+  | { readonly status: 'refused'; readonly reason: string };
 
 /** Picks the channel that serves a payment method. */
 export class ChannelRegistry {

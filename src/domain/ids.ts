@@ -41,3 +41,8 @@ export function generateWalletId(): string {
 export function generateApiKey(): string {
   return randomBytes(16).toString('hex');
 }
+
+/** A refund id: `R`, the date like an order id, then 18 random digits. */
+export function generateRefundId(now: Date, timeZoneOffsetMinutes: number): string {
+  return 'R' + generateOrderId(now, timeZoneOffsetMinutes);
+}

@@ -5,8 +5,10 @@ import { appendLedgerEntry } from '../store/ledger.js';
 import { findOrderById, finishPendingOrder } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { callbackBody } from './result-fields.js';
+import type { RefundRecord } from '../store/refunds.js';
+import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
 
-export type ApplyResult = 'applied' | 'duplicate' | 'unchanged';
+export type ApplyResult = 'applied' | 'duplicate' | 'unchanged' | 'reversed';
 
 /**
  * Takes a provider's verified notification into the gateway: the order's status change
@@ -22,6 +24,7 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
   if (!known || known.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
   const user = await ctx.credentials.findUser(known.user_id);
   if (!user) throw new Error(`order ${known.order_id} has no user`);
+  let reversal: RefundRecord | undefined;
   const result = await ctx.store.db.transaction().execute(async (trx): Promise<ApplyResult> => {
     const order = await findOrderById(trx, outcome.orderId);
     if (!order || order.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
@@ -35,6 +38,11 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
     );
     if (!fresh) return 'duplicate';
     if (order.status !== 'pending') {
+      // Money arrived for an order that can no longer take it (cancelled, failed): give it back.
+      if (outcome.outcome === 'paid' && order.status !== 'paid') {
+        reversal = await recordLatePaymentReversal(trx, ctx, order, now);
+        return 'reversed';
+      }
       if (order.status !== outcome.outcome) {
         ctx.log.warn({ orderId: order.order_id, status: order.status, outcome: outcome.outcome }, 'provider outcome for an order that is already final');
       }
@@ -54,13 +62,17 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
       });
     }
     const settled = { ...order, status: outcome.outcome, paid_at: paidAt, updated_at: now };
-    await enqueueNotification(
-      trx,
-      { order_id: order.order_id, url: order.callback_url, body: callbackBody(settled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
-      now,
-    );
+    // A barcode payment may come without a callback_url: then there is no one to notify.
+    if (order.callback_url !== '') {
+      await enqueueNotification(
+        trx,
+        { order_id: order.order_id, url: order.callback_url, body: callbackBody(settled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
+        now,
+      );
+    }
     return 'applied';
   });
+  if (reversal) await settleReversal(ctx, reversal);
   if (result === 'applied') {
     ctx.events.publish(outcome.orderId);
     ctx.wakeNotifier();

@@ -12,11 +12,17 @@ import type { Store } from '../store/store.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
+import { barcodeRoute } from './routes/barcode.js';
+import { cancelRoute } from './routes/cancel.js';
+import { refundRoute } from './routes/refund.js';
 import { createTransactionRoute } from './routes/create-transaction.js';
+import { allRatesRoute } from './routes/all-rates.js';
 import { healthRoute } from './routes/health.js';
+import { merchantHostedDataRoute } from './routes/merchant-hosted-data.js';
 import { paymentPageRoutes } from './routes/payment-page.js';
 import { queryTransactionRoute } from './routes/query-transaction.js';
 import { sandboxRoutes } from './routes/sandbox.js';
+import { walletDetailRoute } from './routes/wallet-detail.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,8 +82,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       notifyGateway: async (notification) => {
         await receiveChannelNotification(ctx, 'sandbox', notification);
       },
+      barcodePendingMs: config.sandboxBarcodePendingMs,
+      onError: (error, context) => deps.logger.error({ err: error }, context),
     });
     channels.register(sandbox);
+    const sandboxChannel = sandbox;
+    app.addHook('onClose', async () => sandboxChannel.stop());
   }
 
   // Forms are parsed keeping the order of fields, which signatures may depend on.
@@ -105,6 +115,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(queryTransactionRoute);
   await app.register(paymentPageRoutes);
   await app.register(channelNotifyRoute);
+  await app.register(barcodeRoute);
+  await app.register(refundRoute);
+  await app.register(cancelRoute);
+  await app.register(merchantHostedDataRoute);
+  await app.register(allRatesRoute);
+  await app.register(walletDetailRoute);
   if (sandbox) await app.register(sandboxRoutes, { channel: sandbox });
   return app;
 }

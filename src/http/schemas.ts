@@ -34,3 +34,54 @@ export const QueryTransactionAnswer = Type.Object({
 });
 
 export const ReferenceParams = Type.Object({ merchant_reference: Type.String() });
+
+const Text = Type.String();
+export const NonceParams = Type.Object({ nonce: Type.String() });
+export const WalletParams = Type.Object({ wallet_id: Type.String() });
+
+export const GatewayDataAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  data: Type.Optional(
+    Type.Object({
+      order_id: Text,
+      nonce: Text,
+      payment_method: Text,
+      amount: Text,
+      amount_cny: Text,
+      currency: Text,
+      product_name: Text,
+      organisation_id: Type.Integer(),
+      organisation_name: Text,
+      user_id: Text,
+      user_name: Text,
+      wallet_id: Text,
+      wallet_name: Text,
+      qr_code: Text,
+      qr_code_url: Text,
+      currency_rate: Text,
+      merchant_reference: Text,
+      signature: Text,
+    }),
+  ),
+});
+
+export const AllRateAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  currency: Type.Optional(Text),
+  rates: Type.Optional(Type.Array(Type.Object({ currency: Text, rate: Text, updated_at: Text }))),
+  signature: Type.Optional(Text),
+});
+
+export const WalletDetailAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  payment_method: Type.Optional(Text),
+});
+
+export const BarcodeAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  order_id: Type.Optional(Type.String()),
+});

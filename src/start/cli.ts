@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { createMerchant, MerchantInputError } from '../gateway/create-merchant.js';
 import { openStore } from '../store/store.js';
+import { ratesCommand } from './rates-command.js';
 import { loadSecretKey } from './secret-key.js';
-import { serve } from './serve.js';
 
 const USAGE = `Usage: latipay <command> [options]
 
@@ -14,6 +14,10 @@ Commands:
   migrate                 bring the database up to date and exit
   merchant create --name N --currency NZD --methods alipay,wechat [--limit 5000] [--json]
                           create an organisation, user and wallet; prints the api_key
+  rates set NZD CNY 4.6449 [--json]
+                          set an FX rate (new orders use it within 2 s; existing orders keep theirs)
+  rates list [NZD] [--json]
+                          print the stored FX rates
 
 Configuration comes from the environment (see README): PORT, HOST, PUBLIC_URL,
 DATABASE_URL, SECRET_KEY, SANDBOX, NOTIFY_RETRY_SECONDS, LONG_POLL_SECONDS, LOG_LEVEL, …
@@ -24,12 +28,14 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { 'no-worker': { type: 'boolean', default: false } } });
+      // Loaded on demand: the whole HTTP app need not load for a quick command such as `rates set`.
+      const { serve } = await import('./serve.js');
       await serve({ api: true, worker: !values['no-worker'] });
       return -1;
     }
     case 'worker':
       parseArgs({ args: rest, options: {} });
-      await serve({ api: false, worker: true });
+      await (await import('./serve.js')).serve({ api: false, worker: true });
       return -1;
     case 'migrate': {
       parseArgs({ args: rest, options: {} });
@@ -41,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'merchant':
       return merchantCommand(rest);
+    case 'rates':
+      return ratesCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -4,6 +4,10 @@ import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
+import { ExpirySweeper } from '../notify/expiry-sweeper.js';
+import { resumePendingRefunds } from '../gateway/execute-refund.js';
+import { expireDueOrders, type ExpiryContext } from '../gateway/expire-orders.js';
+import { Credentials } from '../gateway/credentials.js';
 import { createOrderEvents } from '../notify/order-events.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensureSandboxMerchant } from './bootstrap.js';
@@ -26,6 +30,7 @@ interface Running {
   worker?: NotificationWorker;
   shutdown: AbortController;
   closeEvents?: () => Promise<void>;
+  sweeper?: ExpirySweeper;
 }
 
 /** Opens everything the process needs: configuration, logger, secret key, database (migrated). */
@@ -95,6 +100,32 @@ export async function serve(options: ServeOptions): Promise<void> {
     log.info({ database: store.kind }, 'latipay delivery worker running');
   }
 
+  if (running.worker) {
+    // Order expiry runs wherever callbacks are delivered: it queues callbacks of its own.
+    const worker = running.worker;
+    let expiry: ExpiryContext;
+    if (running.app) {
+      expiry = running.app.gateway;
+    } else {
+      const events = await createOrderEvents(store, config.databaseUrl, log);
+      running.closeEvents = () => events.close();
+      const credentials = new Credentials(store.db, secrets);
+      expiry = { config, store, credentials, events, wakeNotifier: () => worker.wake(), clock: Date.now, log };
+    }
+    running.sweeper = new ExpirySweeper({
+      sweep: async () => {
+        const expired = await expireDueOrders(expiry);
+        // Refunds a crash or a silent provider left pending are asked again (API processes
+        // only: they hold the providers).
+        if (running.app) await resumePendingRefunds(running.app.gateway, 5 * 60_000);
+        return expired;
+      },
+      intervalMs: config.expirySweepSeconds * 1000,
+      log: log.child({ component: 'expiry' }),
+    });
+    running.sweeper.start();
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -114,6 +145,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     try {
       await running.app?.close();
       clearInterval(reaper);
+      await running.sweeper?.stop();
       await running.worker?.stop(10_000);
       await running.closeEvents?.();
       await store.close();

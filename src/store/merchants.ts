@@ -58,3 +58,12 @@ export async function countOrganisations(db: Db): Promise<number> {
   const row = await db.selectFrom('organisations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** A wallet by id, whoever it is assigned to (for answers about an existing order). */
+export async function findWallet(db: Db, walletId: string): Promise<WalletRecord | undefined> {
+  return db
+    .selectFrom('wallets')
+    .select(['id', 'organisation_id', 'name', 'currency', 'methods', 'single_limit_minor'])
+    .where('id', '=', walletId)
+    .executeTakeFirst();
+}

@@ -19,3 +19,13 @@ export async function findSandboxTradeByOrder(db: Db, orderId: string): Promise<
 export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: string, now: number): Promise<void> {
   await db.updateTable('sandbox_trades').set({ status, updated_at: now }).where('trade_no', '=', tradeNo).execute();
 }
+
+/** Closes the order's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */
+export async function closeOpenSandboxTrade(db: Db, orderId: string, now: number): Promise<void> {
+  await db
+    .updateTable('sandbox_trades')
+    .set({ status: 'TRADE_CLOSED', updated_at: now })
+    .where('order_id', '=', orderId)
+    .where('status', '=', 'WAIT_BUYER_PAY')
+    .execute();
+}

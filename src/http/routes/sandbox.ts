@@ -45,10 +45,11 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
     async (request) => {
       const order = await findOrderById(ctx.store.db, request.params.orderId);
       if (!order || order.channel !== channel.name) throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
-      // A tester may settle an order whose payment page was never opened.
-      const started = await startChannelPayment(ctx, order);
+      // A tester may settle an order whose payment page was never opened; a final order
+      // (cancelled, say) gets no new trade, so it cannot be paid this way.
+      const started = order.status === 'pending' ? await startChannelPayment(ctx, order) : order;
       try {
-        await channel.settle(started.channel_trade_id as string, request.body.outcome);
+        if (started.channel_trade_id) await channel.settle(started.channel_trade_id, request.body.outcome);
       } catch (error) {
         if (error instanceof ChannelNotificationError) throw latipayError('FAIL', error.message);
         throw error;

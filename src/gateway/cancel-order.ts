@@ -1,0 +1,66 @@
+import { latipayError } from '../domain/errors.js';
+import type { RequestParams } from '../domain/request-params.js';
+import { verifyRequestSignature } from '../domain/signature.js';
+import { enqueueNotification } from '../store/notifications.js';
+import { findOrderByReference, findOrderStatus, finishPendingOrder } from '../store/orders.js';
+import type { GatewayContext } from './context.js';
+import { callbackBody } from './result-fields.js';
+
+const REQUIRED = ['user_id', 'merchant_reference', 'signature'] as const;
+
+/**
+ * `POST /cancel` (spec §4.8): a pending order becomes `canceled`, and its callback is
+ * committed with the change (like any final status). Cancelling an order that is already
+ * cancelled answers success again, so a merchant may retry after a lost answer. After the
+ * commit the provider is told to close its trade; a payment that still reaches us is
+ * given back (see reverse-late-payment.ts).
+ */
+export async function cancelOrder(ctx: GatewayContext, params: RequestParams): Promise<void> {
+  for (const name of REQUIRED) if (!params.has(name)) throw latipayError('DATA_ERROR', `${name} is required`);
+  const userId = params.required('user_id');
+  const user = await ctx.credentials.findUser(userId);
+  if (!user) throw latipayError('USER_NOT_FOUND', `user_id ${userId} does not exist`);
+  if (!user.active) throw latipayError('UNKNOWN_USER', `user_id ${userId} is disabled`);
+  if (!verifyRequestSignature(params.entries, user.apiKey, params.raw('signature'))) throw latipayError('BAD_SIGNATURE');
+
+  const reference = params.required('merchant_reference');
+  const order = await findOrderByReference(ctx.store.db, user.id, reference);
+  if (!order) throw latipayError('ORDER_NOT_FOUND', `no order with merchant_reference ${reference}`);
+  if (order.status !== 'pending') return answerForFinal(order.status);
+
+  const now = ctx.clock();
+  const outcome = await ctx.store.db.transaction().execute(async (trx): Promise<string> => {
+    // Of a cancel and a payment arriving together, exactly one moves the order.
+    if (!(await finishPendingOrder(trx, order.order_id, 'canceled', null, now))) {
+      return (await findOrderStatus(trx, order.order_id)) ?? 'pending';
+    }
+    const canceled = { ...order, status: 'canceled', paid_at: null, updated_at: now };
+    // An order without a callback_url (a barcode payment may have none) has no one to notify.
+    if (order.callback_url !== '') {
+      await enqueueNotification(
+        trx,
+        { order_id: order.order_id, url: order.callback_url, body: callbackBody(canceled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
+        now,
+      );
+    }
+    return 'cancelled-now';
+  });
+  if (outcome !== 'cancelled-now') return answerForFinal(outcome);
+
+  ctx.events.publish(order.order_id);
+  ctx.wakeNotifier();
+  const channel = ctx.channels.byName(order.channel);
+  try {
+    await channel?.closePayment(order.order_id);
+  } catch (error) {
+    // The order is cancelled either way; a payment that still arrives is reversed.
+    ctx.log.warn({ err: error, orderId: order.order_id }, 'could not close the provider trade of a cancelled order');
+  }
+}
+
+function answerForFinal(status: string): void {
+  if (status === 'canceled') return;
+  if (status === 'paid') throw latipayError('ALREADY_PAID');
+  if (status === 'failed' || status === 'rejected') throw latipayError('ALREADY_FAILED', `the order is ${status}`);
+  throw latipayError('FAIL', `the order is ${status}; try again`);
+}

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { ChannelUnavailableError, type ChannelCodeCharge, type PaymentChannel } from '../channels/channel.js';
+import { convertMinor } from '../domain/fx.js';
+import { latipayError } from '../domain/errors.js';
+import { generateNonce, generateOrderId } from '../domain/ids.js';
+import { parseAmount } from '../domain/money.js';
+import { maskPayCode, parsePayCode } from '../domain/pay-code.js';
+import type { RequestParams } from '../domain/request-params.js';
+import { isHttpUrl } from '../domain/validation.js';
+import { findAssignedWallet } from '../store/merchants.js';
+import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
+import { isUniqueViolation } from '../store/store.js';
+import { applyChannelOutcome } from './apply-channel-outcome.js';
+import { authenticateRequest } from './authenticate.js';
+import type { GatewayContext } from './context.js';
+import type { MerchantUser } from './credentials.js';
+import { failPendingOrder } from './fail-pending-order.js';
+import { currentCnyRate } from './fx-rates.js';
+
+export interface BarcodePayment {
+  order_id: string;
+}
+
+const REQUIRED = ['user_id', 'wallet_id', 'amount', 'pay_code', 'signature'] as const;
+
+/**
+ * `POST /barcode` (spec §4.9): the merchant scanned the customer's pay code. The code's
+ * prefix picks the wallet; the order is written pending, then charged with its provider
+ * outside any transaction, and the provider's synchronous answer is applied like a
+ * notification (order final + callback + ledger credit in one transaction). A pending
+ * charge settles later through the provider's notification. The answer is the order id;
+ * the result is queried (§4.6) or notified to `callback_url` (§4.4).
+ *
+ * `merchant_reference` is optional [ours]: Latipay's own example request leaves it out
+ * (and signs without it); then the order id is the merchant_reference. Repeating a
+ * reference with identical parameters answers the same order and charges nothing again
+ * (a cash register retrying after a timeout); different parameters answer 207.
+ */
+export async function createBarcodePayment(ctx: GatewayContext, params: RequestParams): Promise<BarcodePayment> {
+  params.requireAll(REQUIRED);
+  const user = await authenticateRequest(ctx, params);
+
+  const amount = parseAmount(params.raw('amount'));
+  if (!amount.ok) throw latipayError('BAD_PARAMETER', `amount ${amount.reason}`);
+  const payCode = params.required('pay_code');
+  const code = parsePayCode(payCode);
+  if (!code.ok) throw latipayError('BAD_PARAMETER', `pay_code ${code.reason}`);
+  const method = code.method;
+  const reference = params.text('merchant_reference');
+  if (reference !== undefined && reference.length > 128) throw latipayError('BAD_PARAMETER', 'merchant_reference must be at most 128 characters');
+  const productName = params.text('product_name') ?? '';
+  if (productName.length > 255) throw latipayError('BAD_PARAMETER', 'product_name must be at most 255 characters');
+  const callbackUrl = params.text('callback_url') ?? '';
+  if (callbackUrl !== '' && !isHttpUrl(callbackUrl)) throw latipayError('BAD_PARAMETER', 'callback_url must be an absolute http(s) URL');
+
+  const walletId = params.required('wallet_id');
+  const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
+  if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
+  if (!wallet.methods.split(',').includes(method)) {
+    throw latipayError('METHOD_NOT_ENABLED', `pay_code is a ${method} code and ${method} is not enabled for ${walletId}`);
+  }
+  if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
+    throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
+  }
+  const channel = ctx.channels.forMethod(method);
+  if (!channel?.chargeCode) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider takes ${method} pay codes on this gateway`);
+
+  // What makes two requests the same payment: the code too (a fresh code is a new attempt).
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(['barcode', walletId, amount.minor, method, payCode, productName, callbackUrl]))
+    .digest('hex');
+  const currencyRate = await currentCnyRate(ctx, wallet.currency);
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (reference !== undefined) {
+      const existing = await findOrderByReference(ctx.store.db, user.id, reference);
+      if (existing) return repeatedPayment(existing, requestHash);
+    }
+    const now = ctx.clock();
+    const orderId = generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes);
+    const order: OrderRecord = {
+      order_id: orderId,
+      user_id: user.id,
+      wallet_id: walletId,
+      organisation_id: Number(wallet.organisation_id),
+      merchant_reference: reference ?? orderId,
+      amount_minor: amount.minor,
+      currency: wallet.currency,
+      payment_method: method,
+      product_name: productName,
+      return_url: '',
+      callback_url: callbackUrl,
+      backpage_url: null,
+      ip: '',
+      host_type: '0',
+      present_qr: '0',
+      request_hash: requestHash,
+      status: 'pending',
+      // Never handed out (there is no payment page), but the column is unique and required.
+      nonce: generateNonce(),
+      channel: channel.name,
+      channel_trade_id: null,
+      channel_qr_url: null,
+      created_at: now,
+      expires_at: now + ctx.config.orderTtlSeconds * 1000,
+      paid_at: null,
+      updated_at: now,
+      currency_rate: currencyRate,
+      amount_cny_minor: currencyRate === null ? null : convertMinor(amount.minor, currencyRate),
+    };
+    try {
+      await insertOrder(ctx.store.db, order);
+    } catch (error) {
+      // A concurrent request with the same reference won the insert: answer as a repeat.
+      if (!isUniqueViolation(error)) throw error;
+      continue;
+    }
+    await chargeOrder(ctx, channel, order, payCode, user);
+    return { order_id: orderId };
+  }
+  throw latipayError('FAIL', 'could not create the order, try again');
+}
+
+function repeatedPayment(existing: OrderRecord, requestHash: string): BarcodePayment {
+  if (existing.request_hash !== requestHash) {
+    throw latipayError('BAD_PARAMETER', 'merchant_reference is already used by an order with different parameters');
+  }
+  // The first answer was "the provider failed": the same request answers the same.
+  if (existing.status === 'failed' && existing.channel_trade_id === null) throw providerFailed();
+  return { order_id: existing.order_id };
+}
+
+function providerFailed() {
+  return latipayError('FAIL', 'the payment provider could not take the payment and nothing was charged; try again with a new merchant_reference');
+}
+
+/** Charges the pay code (network, after the order is committed) and applies a synchronous answer. */
+async function chargeOrder(ctx: GatewayContext, channel: PaymentChannel, order: OrderRecord, payCode: string, user: MerchantUser): Promise<void> {
+  let charge: ChannelCodeCharge;
+  try {
+    charge = await channel.chargeCode!({
+      orderId: order.order_id,
+      method: order.payment_method as 'alipay' | 'wechat',
+      amountMinor: Number(order.amount_minor),
+      currency: order.currency,
+      subject: order.product_name,
+      payCode,
+    });
+  } catch (error) {
+    // Anything else leaves the outcome unknown: the order stays pending until the provider
+    // reports or the order expires.
+    if (!(error instanceof ChannelUnavailableError)) throw error;
+    ctx.log.warn({ orderId: order.order_id, payCode: maskPayCode(payCode), reason: error.message }, 'barcode charge failed at the provider');
+    const now = ctx.clock();
+    const fresh = (await findOrderById(ctx.store.db, order.order_id)) ?? order;
+    const failed = await ctx.store.db
+      .transaction()
+      .execute((trx) => failPendingOrder(trx, fresh, user.apiKey, ctx.config.timeZoneOffsetMinutes, now));
+    if (failed) {
+      ctx.events.publish(order.order_id);
+      if (order.callback_url !== '') ctx.wakeNotifier();
+    }
+    throw providerFailed();
+  }
+  await setOrderTradeId(ctx.store.db, order.order_id, charge.tradeId);
+  if (charge.settled) await applyChannelOutcome(ctx, channel.name, charge.settled);
+}

@@ -1,0 +1,94 @@
+import { latipayError } from '../domain/errors.js';
+import { generateRefundId } from '../domain/ids.js';
+import { parseAmount } from '../domain/money.js';
+import { decideRefund, type RefundDecision } from '../domain/refund-policy.js';
+import type { RequestParams } from '../domain/request-params.js';
+import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js';
+import { findOrderById } from '../store/orders.js';
+import { hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
+import { authenticateRequest } from './authenticate.js';
+import type { GatewayContext } from './context.js';
+import { askChannelToRefund } from './execute-refund.js';
+
+const REQUIRED = ['user_id', 'order_id', 'refund_amount', 'signature'] as const;
+const MAX_REFERENCE_LENGTH = 255;
+
+/**
+ * `POST /refund` and `POST /v2/refund` (spec §4.7). Two transactions around the provider
+ * call, never the call inside one:
+ *  1. under the wallet's lock: the order is paid, the refund is no duplicate, fits in what
+ *     is left to refund and in the wallet balance; the refund (pending) and its ledger debit
+ *     are written. The lock makes concurrent refunds of one wallet take turns, so they can
+ *     never over-refund nor overdraw it.
+ *  2. after the provider answered: succeeded, or failed with the debit credited back.
+ */
+export async function refundOrder(ctx: GatewayContext, params: RequestParams): Promise<{ refund_id: string }> {
+  params.requireAll(REQUIRED);
+  const user = await authenticateRequest(ctx, params);
+
+  const amount = parseAmount(params.raw('refund_amount'));
+  if (!amount.ok) throw latipayError('REFUND_BAD_PARAMETERS', `refund_amount ${amount.reason}`);
+  // A reference may be empty (a Ruby client signs `reference=`).
+  const reference = params.text('reference') ?? '';
+  if (reference.length > MAX_REFERENCE_LENGTH) throw latipayError('REFUND_BAD_PARAMETERS', `reference must be at most ${MAX_REFERENCE_LENGTH} characters`);
+  const orderId = params.required('order_id');
+
+  const order = await findOrderById(ctx.store.db, orderId);
+  // Another user's order is answered like a missing one: its existence is not the caller's business.
+  if (!order || order.user_id !== user.id) throw latipayError('REFUND_ORDER_NOT_FOUND', `no order ${orderId}`);
+  if (order.status !== 'paid') throw latipayError('REFUND_FAILED', `only paid orders can be refunded; this one is ${order.status}`);
+
+  const now = ctx.clock();
+  const refund: RefundRecord = {
+    refund_id: generateRefundId(new Date(now), ctx.config.timeZoneOffsetMinutes),
+    order_id: order.order_id,
+    user_id: user.id,
+    wallet_id: order.wallet_id,
+    amount_minor: amount.minor,
+    currency: order.currency,
+    reference,
+    kind: 'merchant',
+    status: 'pending',
+    channel_refund_id: null,
+    failure: null,
+    created_at: now,
+    updated_at: now,
+  };
+  const windowMs = ctx.config.refundDuplicateWindowSeconds * 1000;
+
+  const decision = await ctx.store.db.transaction().execute(async (trx): Promise<RefundDecision> => {
+    await lockWallet(trx, ctx.store.kind, order.wallet_id);
+    const current = await findOrderById(trx, order.order_id);
+    const duplicate =
+      windowMs > 0 &&
+      (await hasRecentIdenticalRefund(trx, { orderId: order.order_id, amountMinor: amount.minor, reference }, now - windowMs));
+    const decided = decideRefund({
+      orderStatus: current?.status ?? 'unknown',
+      paidMinor: Number(order.amount_minor),
+      refundedMinor: await sumOpenRefunds(trx, order.order_id),
+      balanceMinor: await walletBalance(trx, order.wallet_id),
+      amountMinor: amount.minor,
+      duplicate,
+    });
+    if (!decided.ok) return decided;
+    await insertRefund(trx, refund);
+    await appendLedgerEntry(trx, {
+      wallet_id: order.wallet_id,
+      order_id: order.order_id,
+      refund_id: refund.refund_id,
+      kind: 'refund',
+      amount_minor: -amount.minor,
+      currency: order.currency,
+      created_at: now,
+    });
+    return decided;
+  });
+  if (!decision.ok) throw latipayError(decision.error, decision.detail);
+
+  const outcome = await askChannelToRefund(ctx, refund, order);
+  if (outcome.status === 'failed') throw latipayError('REFUND_FAILED', `the provider refused refund ${refund.refund_id}: ${outcome.reason}`);
+  if (outcome.status === 'pending') {
+    throw latipayError('REFUND_FAILED', `refund ${refund.refund_id} is pending with the provider (${outcome.reason}); it will be asked again`);
+  }
+  return { refund_id: refund.refund_id };
+}
