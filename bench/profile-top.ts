@@ -1,0 +1,65 @@
+/**
+ * `node --import tsx bench/profile-top.ts FILE.cpuprofile [N]`: the N functions with the
+ * most self time in a V8 CPU profile (as written by `npm run bench -- --profile`), and
+ * the same grouped by package / source folder. `--from=S` skips the first S seconds.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  startTime: number;
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const [file, topText] = positional;
+// --from=S skips the first S seconds (start-up: tsx compiling the sources) to see the load alone.
+const fromSeconds = Number(process.argv.find((a) => a.startsWith('--from='))?.split('=')[1] ?? 0);
+if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [N] [--from=SECONDS]');
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map<number, number>();
+let total = 0;
+let t = profile.startTime;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  t += dt;
+  if (t - profile.startTime < fromSeconds * 1e6) return;
+  self.set(id, (self.get(id) ?? 0) + dt);
+  total += dt;
+});
+
+const where = (url: string) => {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1];
+  const s = /\/(src\/[^/]+)\//.exec(url);
+  if (s) return s[1];
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  return url ? url.replace(/^.*\//, '') : '(native/vm)';
+};
+
+const functions = new Map<string, number>();
+const groups = new Map<string, number>();
+for (const [id, us] of self) {
+  const node = byId.get(id);
+  if (!node) continue;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const key = `${functionName || '(anonymous)'}  ${url ? url.replace(/^.*\/(node_modules|src)\//, '$1/') + ':' + (lineNumber + 1) : ''}`;
+  functions.set(key, (functions.get(key) ?? 0) + us);
+  const group = functionName.startsWith('(') ? functionName : where(url);
+  groups.set(group, (groups.get(group) ?? 0) + us);
+}
+const show = (title: string, map: Map<string, number>, n: number) => {
+  console.log(`\n${title} (of ${(total / 1e6).toFixed(1)} s sampled)`);
+  for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+  }
+};
+show('self time by function', functions, Number(topText ?? 25));
+show('self time by package / folder', groups, 15);
