@@ -1,0 +1,95 @@
+import { LatipaySignatureError } from './errors.js';
+import { signaturesMatch, signResult } from './signature.js';
+import type { CallbackEvent, ReturnEvent } from './types.js';
+
+/** A form body as a framework may hand it over: raw text, parsed pairs, or an object. */
+export type FormInput = string | Buffer | URLSearchParams | Readonly<Record<string, unknown>>;
+
+const SIGNED = ['merchant_reference', 'payment_method', 'status', 'currency', 'amount'] as const;
+
+/**
+ * Verifies the asynchronous notification's form body (spec §4.4) with `apiKey` and
+ * returns it typed; throws `LatipaySignatureError` when a signed field is missing,
+ * repeated or altered, or the signature is wrong. (`latipay.verifyCallback` is the same
+ * with the client's key.)
+ *
+ * @example
+ * // A worker re-checking a callback it stored raw before processing it:
+ * const event = verifyCallbackFields(row.body, process.env.LATIPAY_API_KEY!);
+ */
+export function verifyCallbackFields(input: FormInput, apiKey: string): CallbackEvent {
+  const fields = readFields(input, 'callback');
+  const signed = checkSigned(fields, apiKey, 'callback');
+  return {
+    type: 'callback',
+    ...signed,
+    order_id: fields.order_id ?? '',
+    pay_time: fields.pay_time ?? '',
+    paid: signed.status === 'paid',
+    fields,
+  };
+}
+
+/**
+ * Verifies the redirect to `return_url` (spec §4.5): a whole URL, a path with its query,
+ * or the query string alone (with or without `?`). Fields of your own in the return_url
+ * are left alone; throws `LatipaySignatureError` when the signed ones do not verify.
+ * (`latipay.verifyReturn` is the same with the client's key.)
+ *
+ * @example
+ * const back = verifyReturnQuery('/return?merchant_reference=order-1&payment_method=alipay&status=paid&currency=NZD&amount=12.50&signature=…', apiKey);
+ * back.paid; // true
+ */
+export function verifyReturnQuery(input: string | URL | URLSearchParams | Readonly<Record<string, unknown>>, apiKey: string): ReturnEvent {
+  let form: FormInput;
+  if (input instanceof URL) form = input.searchParams;
+  else if (typeof input === 'string') form = queryPart(input);
+  else form = input;
+  const fields = readFields(form, 'redirect');
+  const signed = checkSigned(fields, apiKey, 'redirect');
+  return { type: 'return', ...signed, paid: signed.status === 'paid' };
+}
+
+function queryPart(text: string): string {
+  const withoutHash = text.split('#')[0];
+  const question = withoutHash.indexOf('?');
+  return question === -1 ? withoutHash : withoutHash.slice(question + 1);
+}
+
+function checkSigned(fields: Record<string, string>, apiKey: string, what: string) {
+  for (const name of [...SIGNED, 'signature'] as const) {
+    if (!fields[name]) throw new LatipaySignatureError(`the ${what} has no ${name}`);
+  }
+  const signed = {
+    merchant_reference: fields.merchant_reference,
+    payment_method: fields.payment_method,
+    status: fields.status,
+    currency: fields.currency,
+    amount: fields.amount,
+  };
+  if (!signaturesMatch(signResult(signed, apiKey), fields.signature)) {
+    throw new LatipaySignatureError(`the ${what}'s signature does not match its fields (tampered with, or another api_key)`);
+  }
+  return { ...signed, signature: fields.signature };
+}
+
+/** Flat string fields; a field given twice is refused, since readers may disagree on which one counts. */
+function readFields(input: FormInput, what: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const take = (key: string, value: unknown) => {
+    if (Object.prototype.hasOwnProperty.call(out, key)) throw new LatipaySignatureError(`the ${what} repeats the field ${key}`);
+    if (typeof value !== 'string') throw new LatipaySignatureError(`the ${what}'s field ${key} is not text`);
+    out[key] = value;
+  };
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    const text = typeof input === 'string' ? input : input.toString('utf8');
+    for (const [key, value] of new URLSearchParams(text)) take(key, value);
+  } else if (input instanceof URLSearchParams) {
+    for (const [key, value] of input) take(key, value);
+  } else if (typeof input === 'object' && input !== null) {
+    for (const [key, value] of Object.entries(input)) take(key, value);
+  } else {
+    throw new LatipaySignatureError(`the ${what} has no fields`);
+  }
+  return { ...out };
+}

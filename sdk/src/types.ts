@@ -1,0 +1,170 @@
+/**
+ * Wire types of the Latipay 2.0 API. Field names are the wire's own (snake_case), as in
+ * Latipay's documentation, so what you read there is what you type here.
+ */
+
+/** Every payment method of spec §4.1 (a wallet accepts some of them: see `walletDetail`). */
+export const PAYMENT_METHODS = ['alipay', 'wechat', 'onlineBank', 'polipay', 'payid', 'upi_upop', 'moneymore', 'coin_payments', 'unionpay'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** An order's status (spec §4.6). Other text is passed through, typed as a string. */
+export type TransactionStatus = 'pending' | 'paid' | 'failed' | 'canceled' | 'rejected' | (string & {});
+
+/** An amount: a decimal string with at most two decimals (`"120.00"`), or a number such as `12.5`. */
+export type Amount = string | number;
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Budget of this call, retries included (default: the client's `timeoutMs`). */
+  timeoutMs?: number;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+}
+
+/** `POST /v2/transaction` (spec §4.1). `user_id`, `version` and `signature` are added by the client. */
+export interface CreateTransactionParams {
+  amount: Amount;
+  payment_method: PaymentMethod;
+  /** Your own order id, unique per user. */
+  merchant_reference: string;
+  product_name: string;
+  /** Where the gateway posts the signed result (`createCallbackHandler` answers it). */
+  callback_url: string;
+  /** Where the customer's browser returns after paying (`verifyReturn`); may be omitted with `host_type: '1'`. */
+  return_url?: string;
+  /** The customer's IP address. */
+  ip: string;
+  /** Defaults to the client's wallet. */
+  wallet_id?: string;
+  /** A back link shown on the payment page. */
+  backPage_url?: string;
+  /** `'1'`: WeChat shows a QR page in a mobile browser too. */
+  present_qr?: '1';
+  /** `'1'`: you show the QR yourself (`gatewayData`). */
+  host_type?: '1';
+  /** Further fields, signed and sent as they are (e.g. `{ source: 'ios' }`). */
+  extra?: Readonly<Record<string, string>>;
+}
+
+/** The verified answer of `createTransaction`. */
+export interface CreatedTransaction {
+  host_url: string;
+  /** Single-purpose and short-lived: send the customer on, do not store it. */
+  nonce: string;
+  signature: string;
+  /** `host_url + "/" + nonce`: where to send the customer (or, with `host_type: '1'`, the gatewaydata URL). */
+  payment_url: string;
+}
+
+/** The signed result of an order: the query answer (spec §4.6) and the callback (§4.4). */
+export interface TransactionResult {
+  merchant_reference: string;
+  order_id: string;
+  currency: string;
+  /** Exactly two decimals, e.g. `"120.00"`. */
+  amount: string;
+  payment_method: string;
+  status: TransactionStatus;
+  /** `YYYY-MM-DD HH:mm:ss` (the gateway's timezone); empty while pending. */
+  pay_time: string;
+  signature: string;
+  /** `status === 'paid'`. */
+  paid: boolean;
+}
+
+/** A verified asynchronous notification (spec §4.4). */
+export interface CallbackEvent extends TransactionResult {
+  type: 'callback';
+  /** Every field as received, including extras (PayID's `message`, `payId`, `blockData`). */
+  fields: Readonly<Record<string, string>>;
+}
+
+/** A verified browser redirect to `return_url` (spec §4.5). Do not ship goods on it alone. */
+export interface ReturnEvent {
+  type: 'return';
+  merchant_reference: string;
+  payment_method: string;
+  status: 'paid' | 'cancel_or_fail' | (string & {});
+  currency: string;
+  amount: string;
+  signature: string;
+  /** `status === 'paid'`. */
+  paid: boolean;
+}
+
+/** `POST /refund` (spec §4.7). */
+export interface RefundParams {
+  /** The gateway's order id (`TransactionResult.order_id`). */
+  order_id: string;
+  refund_amount: Amount;
+  /** A note; the same amount and reference again shortly after is refused as a duplicate (562). */
+  reference?: string;
+}
+
+export interface RefundResult {
+  message: string;
+  /** The gateway's id of the refund, when it gives one. */
+  refund_id?: string;
+}
+
+/** `POST /barcode` (spec §4.9). */
+export interface BarcodeParams {
+  amount: Amount;
+  /** The digits of the customer's payment code (its prefix tells Alipay from WeChat). */
+  pay_code: string;
+  merchant_reference?: string;
+  product_name?: string;
+  callback_url?: string;
+  /** Defaults to the client's wallet. */
+  wallet_id?: string;
+}
+
+export interface BarcodeResult {
+  order_id: string;
+}
+
+/** `GET /v2/detail/{wallet_id}` (spec §4.10). */
+export interface WalletDetail {
+  /** As the gateway wrote it: `"Alipay,Wechat"`. */
+  payment_method: string;
+  /** The same as wire names: `['alipay', 'wechat']`. */
+  payment_methods: PaymentMethod[];
+}
+
+/** One rate of `GET /v2/all_rate`: one unit of the wallet's currency is worth `rate` of `currency`. */
+export interface Rate {
+  currency: string;
+  rate: string;
+  updated_at: string;
+}
+
+/** `GET /v2/all_rate` (spec §4.11). */
+export interface WalletRates {
+  /** The wallet's currency, the base of every rate. */
+  currency: string;
+  rates: Rate[];
+  signature: string;
+}
+
+/** The verified `data` of `GET /v2/merchanthosted/gatewaydata/{nonce}` (spec §4.3). */
+export interface GatewayData {
+  order_id: string;
+  nonce: string;
+  payment_method: string;
+  amount: string;
+  amount_cny: string;
+  currency: string;
+  product_name: string;
+  organisation_id: number;
+  organisation_name: string;
+  user_id: string;
+  user_name: string;
+  wallet_id: string;
+  wallet_name: string;
+  /** `data:image/png;base64,…` of a QR encoding `qr_code_url`. */
+  qr_code: string;
+  qr_code_url: string;
+  currency_rate: string;
+  merchant_reference: string;
+  signature: string;
+}

@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createShop, type Shop } from '../../examples/shop/shop.js';
+import { Latipay } from '../../sdk/src/index.js';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/database.js';
+import { createMerchantViaCli, newSecretKey, PC_USER_AGENT, startGatewayProcess, waitFor, type GatewayProcess } from '../e2e/helpers.js';
+
+// The customer's journey in a real browser (Debian's chromium driven by playwright-core):
+// the demo shop → checkout → the gateway's hosted payment page → the sandbox wallet that
+// the QR opens → the payment page moves on by itself → the shop shows the order paid, and
+// the shop received and verified the callback. Then a declined payment, and a phone.
+// Screenshots of every step go to test-artifacts/browser/<dialect>/ (git-ignored);
+// LATIPAY_UPDATE_SCREENSHOTS=1 also copies the key ones to docs/screenshots/ for the README.
+
+const CHROMIUM = '/usr/bin/chromium';
+const REQUIRED = process.env.CI === 'true' || process.env.LATIPAY_REQUIRE_BROWSER === '1';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser', TEST_DIALECT);
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/** Every wait in the browser is bounded by this (a step that hangs fails instead). */
+const STEP_MS = 15_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+const IPHONE_USER_AGENT =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+if (!existsSync(CHROMIUM)) {
+  if (REQUIRED) {
+    test('the customer journey in a real browser', () => {
+      assert.fail(`chromium is required here (CI=true or LATIPAY_REQUIRE_BROWSER=1) but ${CHROMIUM} is missing: apt-get install chromium`);
+    });
+  } else {
+    test('the customer journey in a real browser', { skip: `no chromium at ${CHROMIUM} (apt-get install chromium); LATIPAY_REQUIRE_BROWSER=1 makes this a failure` }, () => {});
+  }
+} else {
+  describe('the customer journey in a real browser', { timeout: 5 * TEST_TIMEOUT_MS }, () => {
+    let database: TestDatabase;
+    let gateway: GatewayProcess;
+    let shop: Shop;
+    let shopServer: Server;
+    let shopUrl: string;
+    let browser: Browser;
+    const shopLog: string[] = [];
+
+    before(async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      database = await createTestDatabase();
+      const secretKey = newSecretKey();
+      const merchant = await createMerchantViaCli(database.url, database.dataDir, secretKey, { name: 'Kiwi Pantry' });
+      gateway = await startGatewayProcess({ databaseUrl: database.url, dataDir: database.dataDir, secretKey, env: { NOTIFY_RETRY_SECONDS: '1' } });
+
+      shopServer = createServer((req, res) => void shop.handle(req, res));
+      await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
+      shopUrl = `http://127.0.0.1:${(shopServer.address() as AddressInfo).port}`;
+      const latipay = new Latipay({ userId: merchant.user_id, walletId: merchant.wallet_id, apiKey: merchant.api_key, baseUrl: gateway.baseUrl, timeoutMs: 10_000 });
+      shop = createShop({ latipay, publicUrl: shopUrl, log: (line) => shopLog.push(line) });
+
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        timeout: 30_000,
+      });
+    }, { timeout: 90_000 });
+
+    after(async () => {
+      await browser?.close();
+      gateway?.kill();
+      await gateway?.exited;
+      shopServer?.closeAllConnections();
+      await new Promise<void>((resolve) => (shopServer ? shopServer.close(() => resolve()) : resolve()));
+      await database?.cleanup();
+      if (process.env.LATIPAY_UPDATE_SCREENSHOTS === '1' && TEST_DIALECT === 'sqlite') copyKeyScreenshots();
+    }, { timeout: 60_000 });
+
+    async function newContext(kind: 'pc' | 'phone'): Promise<BrowserContext> {
+      const context = await browser.newContext(
+        kind === 'pc'
+          ? { viewport: { width: 1280, height: 760 }, userAgent: PC_USER_AGENT, locale: 'en-US' }
+          : { viewport: { width: 390, height: 844 }, userAgent: IPHONE_USER_AGENT, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US' },
+      );
+      context.setDefaultTimeout(STEP_MS);
+      context.setDefaultNavigationTimeout(STEP_MS);
+      return context;
+    }
+
+    /** Collects uncaught script errors of a page: the payment page's live status must run cleanly. */
+    function watchErrors(page: Page): string[] {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      return errors;
+    }
+
+    async function shot(page: Page, name: string): Promise<void> {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: STEP_MS });
+    }
+
+    /** Shop → product in the cart → "Pay with …" → the hosted payment page; returns its URL. */
+    async function checkout(page: Page, sku: string, method: 'alipay' | 'wechat', prefix: string, shots = true): Promise<string> {
+      await page.goto(`${shopUrl}/`);
+      if (shots) await shot(page, `${prefix}-1-shop`);
+      await page.click(`[data-test=add-${sku}]`);
+      await page.waitForURL(`${shopUrl}/cart`);
+      if (shots) await shot(page, `${prefix}-2-cart`);
+      await page.click(`[data-test=pay-${method}]`);
+      await page.waitForURL(new RegExp(`^${escapeRegExp(gateway.baseUrl)}/pay/[0-9a-f]{64}$`));
+      return page.url();
+    }
+
+    /** The shop's order page the browser ended on, and the order behind it. */
+    async function landedOrder(page: Page, status: string) {
+      await page.waitForURL((url) => url.href.startsWith(`${shopUrl}/orders/`), { timeout: 20_000 });
+      await page.locator(`[data-test=order-status][data-status=${status}]`).waitFor();
+      const reference = decodeURIComponent(new URL(page.url()).pathname.slice('/orders/'.length));
+      return { reference, order: shop.store.get(reference) };
+    }
+
+    /** Waits (bounded) until the shop has received and verified a callback for `reference`. */
+    function verifiedCallback(reference: string) {
+      return waitFor(`the shop to verify a callback for ${reference}`, () => shop.store.get(reference)?.callbacks[0], { timeoutMs: 20_000 });
+    }
+
+    test('PC: pay with Alipay by scanning the QR, and the shop shows the order paid', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const context = await newContext('pc');
+      const phone = await newContext('phone');
+      try {
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        await checkout(page, 'pinot', 'alipay', 'pc');
+
+        const qr = page.locator('[data-test=qr]');
+        await qr.waitFor({ state: 'visible' });
+        assert.ok(await qr.locator('svg').isVisible(), 'the QR code is drawn');
+        assert.equal(await page.getAttribute('[data-test=status]', 'data-status'), 'pending');
+        assert.match((await page.textContent('[data-test=amount]')) ?? '', /42\.00\s*NZD/);
+        assert.equal((await page.textContent('[data-test=merchant]'))?.trim(), 'Kiwi Pantry');
+        await shot(page, 'pc-3-payment-page');
+
+        // The customer's phone scans the QR: the sandbox wallet opens the URL inside it.
+        const qrUrl = (await qr.getAttribute('data-qr-url')) ?? '';
+        assert.ok(qrUrl.startsWith(`${gateway.baseUrl}/sandbox/wallet/`), qrUrl);
+        const wallet = await phone.newPage();
+        await wallet.goto(qrUrl);
+        assert.match((await wallet.textContent('[data-test=wallet-amount]')) ?? '', /42\.00/);
+        await shot(wallet, 'pc-4-sandbox-wallet');
+        await wallet.click('[data-test=confirm]');
+        await wallet.locator('[data-test=wallet-result]').waitFor();
+
+        // Nobody touches the payment page: its live status moves it to the result, then to the shop.
+        await page.waitForURL(/\/pay\/[0-9a-f]{64}\/result/);
+        await page.locator('[data-test=result][data-status=paid]').waitFor();
+        await shot(page, 'pc-5-payment-result');
+        await shot(wallet, 'pc-4b-sandbox-wallet-confirmed');
+
+        const { reference, order } = await landedOrder(page, 'paid');
+        assert.equal(order?.status, 'paid');
+        assert.ok(order?.returnedAt, 'the shop verified the signed redirect');
+        const callback = await verifiedCallback(reference);
+        assert.equal(callback.status, 'paid');
+        assert.equal(callback.amount, '42.00');
+        await page.reload();
+        await page.locator('[data-test=callback][data-verified=yes]').waitFor();
+        assert.match((await page.textContent('[data-test=order-title]')) ?? '', /paid/i);
+        await shot(page, 'pc-6-shop-paid');
+        assert.deepEqual(errors, []);
+      } finally {
+        await phone.close();
+        await context.close();
+      }
+    });
+
+    test('PC: the customer declines in the wallet and lands on the shop\'s failure page', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const context = await newContext('pc');
+      const phone = await newContext('phone');
+      try {
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        await checkout(page, 'beans', 'wechat', 'decline', false);
+        const qr = page.locator('[data-test=qr]');
+        await qr.waitFor({ state: 'visible' });
+        await shot(page, 'decline-1-payment-page-wechat');
+
+        const wallet = await phone.newPage();
+        await wallet.goto((await qr.getAttribute('data-qr-url')) ?? '');
+        await wallet.click('[data-test=decline]');
+        await wallet.locator('[data-test=wallet-result]').waitFor();
+
+        await page.locator('[data-test=result][data-status=failed]').waitFor();
+        await shot(page, 'decline-2-payment-result');
+        const { reference, order } = await landedOrder(page, 'failed');
+        assert.equal(order?.status, 'failed');
+        const callback = await verifiedCallback(reference);
+        assert.equal(callback.status, 'failed');
+        await shot(page, 'decline-3-shop-failed');
+        // "Try again" puts the same products back into the cart.
+        await page.click('[data-test=try-again]');
+        await page.waitForURL(`${shopUrl}/cart`);
+        assert.match((await page.textContent('[data-test=cart-total]')) ?? '', /36\.00 NZD/);
+        assert.deepEqual(errors, []);
+      } finally {
+        await phone.close();
+        await context.close();
+      }
+    });
+
+    test('phone: Alipay hands off to the app, and the page in the browser moves on by itself', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const context = await newContext('phone');
+      try {
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        await checkout(page, 'honey', 'alipay', 'phone');
+        const openApp = page.locator('[data-test=open-app]');
+        await openApp.waitFor({ state: 'visible' });
+        assert.equal(await page.getAttribute('[data-test=status]', 'data-status'), 'pending');
+        const box = await openApp.boundingBox();
+        assert.ok(box && box.width > 300, 'the open-app button spans the phone screen');
+        await shot(page, 'phone-3-payment-page');
+
+        // The hand-off opens the wallet app; the browser tab stays where it was.
+        const appUrl = (await openApp.getAttribute('href')) ?? '';
+        assert.ok(appUrl.startsWith(`${gateway.baseUrl}/sandbox/wallet/`), appUrl);
+        const app = await context.newPage();
+        await app.goto(appUrl);
+        await shot(app, 'phone-4-sandbox-wallet');
+        await app.click('[data-test=confirm]');
+        await app.locator('[data-test=wallet-result]').waitFor();
+
+        const { reference } = await landedOrder(page, 'paid');
+        await verifiedCallback(reference);
+        await page.reload();
+        await page.locator('[data-test=callback][data-verified=yes]').waitFor();
+        await shot(page, 'phone-5-shop-paid');
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
+
+/** The screenshots the README shows. */
+function copyKeyScreenshots(): void {
+  const key: Record<string, string> = {
+    'pc-2-cart': 'shop-cart',
+    'pc-3-payment-page': 'payment-page-pc',
+    'pc-4-sandbox-wallet': 'sandbox-wallet',
+    'pc-5-payment-result': 'payment-result',
+    'pc-6-shop-paid': 'shop-paid',
+    'decline-3-shop-failed': 'shop-failed',
+    'phone-3-payment-page': 'payment-page-mobile',
+  };
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const [from, to] of Object.entries(key)) {
+    const source = join(ARTIFACTS, `${from}.png`);
+    if (existsSync(source)) copyFileSync(source, join(SCREENSHOTS, `${to}.png`));
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
