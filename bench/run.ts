@@ -41,8 +41,10 @@ const only = valueOf('only')?.split(',');
 const dbs = valueOf('db')?.split(',') ?? ['sqlite', 'postgres'];
 
 const settings = quick
-  ? { duration: 3, queryOrders: 100_000, settleRate: 500, outage: false }
-  : { duration: 30, queryOrders: 1_000_000, settleRate: 2_000, outage: true };
+  ? { duration: 3, warmup: 2, queryOrders: 100_000, settleRate: 500, outage: false }
+  : { duration: 30, warmup: 5, queryOrders: 1_000_000, settleRate: 2_000, outage: true };
+// --duration=N overrides the measured seconds per scenario.
+if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
 const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
 const wanted = (scenario: string) => (!only || only.includes(scenario)) && (scenario !== 'outage' || settings.outage || only?.includes('outage'));
 
@@ -307,12 +309,17 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
         await waitHealthy(`${baseUrl}/healthz`, gateway, () => output);
         rss.takePeakMiB();
         const common = { url: baseUrl, durationSeconds: settings.duration, merchant };
+        // Each load scenario is preceded by an unmeasured warm-up of the same load, so that
+        // the figures are of a JIT-compiled steady state, not of start-up.
+        const warmUp = (job: Omit<LoadJob, 'url' | 'durationSeconds'>) => runLoad({ ...common, ...job, durationSeconds: settings.warmup });
 
         if (wanted('create')) {
+          await warmUp({ scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
           const r = await runLoad({ ...common, scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
           rows.push(loadRow(kind, 'create transaction', r, baselineRps, rss.takePeakMiB()));
         }
         if (wanted('query')) {
+          await warmUp({ scenario: 'query', connections: 128, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'query', connections: 128, orderCount: settings.queryOrders });
           rows.push({ ...loadRow(kind, 'query transaction', r, baselineRps, rss.takePeakMiB()), note: `${settings.queryOrders} seeded orders` });
         }
@@ -323,6 +330,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
           rows.push(await callbackScenario(kind, databaseUrl, baseUrl, merchantServer, rss, settleCount, outageSettleCount, true));
         }
         if (wanted('paypage')) {
+          await warmUp({ scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           rows.push(loadRow(kind, 'GET /pay/{nonce}', r, baselineRps, rss.takePeakMiB()));
         }

@@ -1,24 +1,38 @@
 import { randomBytes, randomInt } from 'node:crypto';
 
 /**
- * Identifiers that are unique across gateway instances without coordination: they are
- * random, with enough entropy that a collision is negligible (and the database's unique
- * keys turn the impossible case into a retry, not a duplicate).
+ * Identifiers that are unique across gateway instances without coordination: random, with
+ * enough entropy that a collision is negligible (and the database's unique keys turn the
+ * impossible case into a retry, not a duplicate). Order ids and nonces start with the time,
+ * so new rows land at the end of their indexes instead of at random pages: random keys made
+ * every insert rewrite a page of each index.
  */
 
-/** A single-purpose 64-char lowercase hex nonce (256 random bits). */
-export function generateNonce(): string {
-  return randomBytes(32).toString('hex');
+/**
+ * A single-purpose 64-char lowercase hex nonce: 12 hex of the time in ms, then 208 random
+ * bits (unguessable; the time prefix only orders the index).
+ */
+export function generateNonce(now: number = Date.now()): string {
+  return Math.floor(now).toString(16).padStart(12, '0').slice(-12) + randomBytes(26).toString('hex');
 }
 
-/** A digit string starting with the order's date (spec §1), then 18 random digits (~60 bits). */
+/**
+ * A digit string starting with the order's date (spec §1): `YYYYMMDD` `HHmmssSSS` in the
+ * wire's time zone, then 13 random digits (~43 bits per millisecond).
+ */
 export function generateOrderId(now: Date, timeZoneOffsetMinutes: number): string {
   const local = new Date(now.getTime() + timeZoneOffsetMinutes * 60_000);
-  const date =
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
     String(local.getUTCFullYear()) +
-    String(local.getUTCMonth() + 1).padStart(2, '0') +
-    String(local.getUTCDate()).padStart(2, '0');
-  return date + randomDigits(18);
+    two(local.getUTCMonth() + 1) +
+    two(local.getUTCDate()) +
+    two(local.getUTCHours()) +
+    two(local.getUTCMinutes()) +
+    two(local.getUTCSeconds()) +
+    String(local.getUTCMilliseconds()).padStart(3, '0') +
+    randomDigits(13)
+  );
 }
 
 export function randomDigits(count: number): string {
