@@ -46,7 +46,7 @@ describe('POST /refund and /v2/refund', () => {
       const answer = answerOf(response);
       assert.equal(answer.code, 0, response.body);
       assert.equal(answer.message, 'SUCCESS');
-      assert.match(String(answer.refund_id), /^R\d{26}$/);
+      assert.match(String(answer.refund_id), /^R\d{30}$/);
 
       const [row] = await refundsOf(gw, order.orderId);
       assert.equal(row.refund_id, answer.refund_id);
