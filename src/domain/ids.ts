@@ -56,7 +56,7 @@ export function generateApiKey(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** A refund id: `R`, the date like an order id, then 18 random digits. */
+/** A refund id: `R` and an id shaped like an order id (date and time, then random digits). */
 export function generateRefundId(now: Date, timeZoneOffsetMinutes: number): string {
   return 'R' + generateOrderId(now, timeZoneOffsetMinutes);
 }
