@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { createMerchant, MerchantInputError } from '../gateway/create-merchant.js';
 import { openStore } from '../store/store.js';
+import { callbacksCommand } from './callbacks-command.js';
 import { ratesCommand } from './rates-command.js';
 import { loadSecretKey } from './secret-key.js';
 
@@ -18,6 +19,10 @@ Commands:
                           set an FX rate (new orders use it within 2 s; existing orders keep theirs)
   rates list [NZD] [--json]
                           print the stored FX rates
+  callbacks show ORDER_ID [--json]
+                          an order's callbacks and every delivery attempt
+  callbacks resend ORDER_ID
+                          deliver an order's callbacks again now
 
 Configuration comes from the environment (see README): PORT, HOST, PUBLIC_URL,
 DATABASE_URL, SECRET_KEY, SANDBOX, NOTIFY_RETRY_SECONDS, LONG_POLL_SECONDS, LOG_LEVEL, …
@@ -47,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'merchant':
       return merchantCommand(rest);
+    case 'callbacks':
+      return callbacksCommand(rest);
     case 'rates':
       return ratesCommand(rest);
     case undefined:

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { createOrder, settleOrder } from '../http/support.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('latipay callbacks (CLI)', () => {
+  let gw: TestGateway;
+  let cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  before(async () => {
+    gw = await createTestGateway();
+    const env = { ...process.env, DATABASE_URL: gw.config.databaseUrl, LOG_LEVEL: 'silent' };
+    cli = (...args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ['bin/latipay.mjs', 'callbacks', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+  });
+  after(async () => {
+    await gw.close();
+  });
+
+  test('show lists an order’s callback and its attempts; resend makes a delivered one due again', async () => {
+    const { orderId } = await createOrder(gw);
+    await settleOrder(gw, orderId, 'paid');
+    const notification = await gw.store.db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    // As if the merchant had answered `sent` once.
+    await gw.store.db
+      .insertInto('notification_attempts')
+      .values({ notification_id: notification.id, attempted_at: Date.now(), http_status: 200, body_excerpt: 'sent', duration_ms: 12, error: null, owner: 'test' })
+      .execute();
+    await gw.store.db.updateTable('notifications').set({ status: 'delivered', delivered_at: Date.now(), attempts: 1 }).where('id', '=', notification.id).execute();
+
+    const shown = await cli('show', orderId, '--json');
+    assert.equal(shown.code, 0, shown.stderr);
+    const [callback] = JSON.parse(shown.stdout) as Array<{ status: string; url: string; attempts: Array<{ http_status: number; body: string }> }>;
+    assert.equal(callback.status, 'delivered');
+    assert.equal(callback.url, notification.url);
+    assert.deepEqual(callback.attempts.map((a) => [a.http_status, a.body]), [[200, 'sent']]);
+
+    const before = Date.now();
+    const resent = await cli('resend', orderId);
+    assert.equal(resent.code, 0, resent.stderr);
+    const after = await gw.store.db.selectFrom('notifications').selectAll().where('id', '=', notification.id).executeTakeFirstOrThrow();
+    assert.equal(after.status, 'pending');
+    assert.ok(Number(after.next_attempt_at) >= before && Number(after.next_attempt_at) <= Date.now(), 'due now');
+    assert.equal(after.delivered_at, null);
+  });
+
+  test('an order without callbacks, or bad arguments, exit 1 with a message', async () => {
+    const unknown = await cli('show', '20260101000000000000');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no callback for order/);
+    const bad = await cli('resend');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /give one ORDER_ID/);
+  });
+});
