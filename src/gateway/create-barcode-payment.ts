@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { ChannelUnavailableError, type ChannelCodeCharge, type PaymentChannel } from '../channels/channel.js';
-import { convertMinor } from '../domain/fx.js';
 import { latipayError } from '../domain/errors.js';
-import { generateNonce, generateOrderId } from '../domain/ids.js';
 import { parseAmount } from '../domain/money.js';
 import { maskPayCode, parsePayCode } from '../domain/pay-code.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { isHttpUrl } from '../domain/validation.js';
-import { findAssignedWallet } from '../store/merchants.js';
+import { findUsableWallet } from './wallets.js';
 import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { applyChannelOutcome } from './apply-channel-outcome.js';
 import { authenticateRequest } from './authenticate.js';
 import type { GatewayContext } from './context.js';
+import { newPendingOrder } from './new-order.js';
 import type { MerchantUser } from './credentials.js';
 import { failPendingOrder } from './fail-pending-order.js';
 import { currentCnyRate } from './fx-rates.js';
@@ -54,7 +53,7 @@ export async function createBarcodePayment(ctx: GatewayContext, params: RequestP
   if (callbackUrl !== '' && !isHttpUrl(callbackUrl)) throw latipayError('BAD_PARAMETER', 'callback_url must be an absolute http(s) URL');
 
   const walletId = params.required('wallet_id');
-  const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
+  const wallet = await findUsableWallet(ctx, walletId, user.id);
   if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
   if (!wallet.methods.split(',').includes(method)) {
     throw latipayError('METHOD_NOT_ENABLED', `pay_code is a ${method} code and ${method} is not enabled for ${walletId}`);
@@ -77,37 +76,31 @@ export async function createBarcodePayment(ctx: GatewayContext, params: RequestP
       if (existing) return repeatedPayment(existing, requestHash);
     }
     const now = ctx.clock();
-    const orderId = generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes);
-    const order: OrderRecord = {
-      order_id: orderId,
-      user_id: user.id,
-      wallet_id: walletId,
-      organisation_id: Number(wallet.organisation_id),
-      merchant_reference: reference ?? orderId,
-      amount_minor: amount.minor,
-      currency: wallet.currency,
-      payment_method: method,
-      product_name: productName,
-      return_url: '',
-      callback_url: callbackUrl,
-      backpage_url: null,
-      ip: '',
-      host_type: '0',
-      present_qr: '0',
-      request_hash: requestHash,
-      status: 'pending',
-      // Never handed out (there is no payment page), but the column is unique and required.
-      nonce: generateNonce(),
-      channel: channel.name,
-      channel_trade_id: null,
-      channel_qr_url: null,
-      created_at: now,
-      expires_at: now + ctx.config.orderTtlSeconds * 1000,
-      paid_at: null,
-      updated_at: now,
-      currency_rate: currencyRate,
-      amount_cny_minor: currencyRate === null ? null : convertMinor(amount.minor, currencyRate),
-    };
+    // A barcode order has no payment page; its nonce is never handed out.
+    const order = newPendingOrder(
+      ctx,
+      {
+        user_id: user.id,
+        wallet_id: walletId,
+        organisation_id: Number(wallet.organisation_id),
+        merchant_reference: reference,
+        amount_minor: amount.minor,
+        currency: wallet.currency,
+        payment_method: method,
+        product_name: productName,
+        return_url: '',
+        callback_url: callbackUrl,
+        backpage_url: null,
+        ip: '',
+        host_type: '0',
+        present_qr: '0',
+        request_hash: requestHash,
+        channel: channel.name,
+        currency_rate: currencyRate,
+      },
+      now,
+    );
+    const orderId = order.order_id;
     try {
       await insertOrder(ctx.store.db, order);
     } catch (error) {

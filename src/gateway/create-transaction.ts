@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { latipayError } from '../domain/errors.js';
-import { generateNonce, generateOrderId } from '../domain/ids.js';
+import { generateNonce } from '../domain/ids.js';
 import { parseAmount } from '../domain/money.js';
 import { isPaymentMethod } from '../domain/payment-methods.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { hmacHex } from '../domain/signature.js';
-import { convertMinor } from '../domain/fx.js';
 import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
 import { findUsableWallet } from './wallets.js';
@@ -13,6 +12,7 @@ import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } 
 import { isUniqueViolation } from '../store/store.js';
 import { authenticateRequest } from './authenticate.js';
 import type { GatewayContext } from './context.js';
+import { newPendingOrder } from './new-order.js';
 
 export interface CreatedTransaction {
   host_url: string;
@@ -97,35 +97,29 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   // reference exists, and only then is the existing order read.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = ctx.clock();
-    const order: OrderRecord = {
-      order_id: generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes),
-      user_id: user.id,
-      wallet_id: walletId,
-      organisation_id: Number(wallet.organisation_id),
-      merchant_reference: reference,
-      amount_minor: amount.minor,
-      currency: wallet.currency,
-      payment_method: method,
-      product_name: productName,
-      return_url: returnUrl,
-      callback_url: callbackUrl,
-      backpage_url: backPageUrl ?? null,
-      ip,
-      host_type: hostType,
-      present_qr: presentQr,
-      request_hash: requestHash,
-      status: 'pending',
-      nonce: generateNonce(),
-      channel: channel.name,
-      channel_trade_id: null,
-      channel_qr_url: null,
-      created_at: now,
-      expires_at: now + ctx.config.orderTtlSeconds * 1000,
-      paid_at: null,
-      updated_at: now,
-      currency_rate: currencyRate,
-      amount_cny_minor: currencyRate === null ? null : convertMinor(amount.minor, currencyRate),
-    };
+    const order = newPendingOrder(
+      ctx,
+      {
+        user_id: user.id,
+        wallet_id: walletId,
+        organisation_id: Number(wallet.organisation_id),
+        merchant_reference: reference,
+        amount_minor: amount.minor,
+        currency: wallet.currency,
+        payment_method: method,
+        product_name: productName,
+        return_url: returnUrl,
+        callback_url: callbackUrl,
+        backpage_url: backPageUrl ?? null,
+        ip,
+        host_type: hostType,
+        present_qr: presentQr,
+        request_hash: requestHash,
+        channel: channel.name,
+        currency_rate: currencyRate,
+      },
+      now,
+    );
     try {
       await insertOrder(ctx.store.db, order);
       return answer(order.nonce);

@@ -78,8 +78,13 @@ export class SandboxChannel implements PaymentChannel {
   }
 
   async startPayment(request: ChannelPaymentRequest): Promise<ChannelPayment> {
-    const { db, clock } = this.#deps;
-    const now = clock();
+    const trade = await this.#openTrade(request, this.#deps.clock());
+    return { tradeId: trade.trade_no, qrUrl: this.walletUrl(trade.trade_no) };
+  }
+
+  /** Opens the order's trade, once: a retry of the same order keeps its first trade. */
+  async #openTrade(request: ChannelPaymentRequest, now: number): Promise<SandboxTradeRecord> {
+    const { db } = this.#deps;
     await insertSandboxTrade(db, {
       trade_no: 'SBX' + randomBytes(12).toString('hex'),
       order_id: request.orderId,
@@ -91,10 +96,9 @@ export class SandboxChannel implements PaymentChannel {
       created_at: now,
       updated_at: now,
     });
-    // A retry of the same order keeps its first trade.
     const trade = await findSandboxTradeByOrder(db, request.orderId);
     if (!trade) throw new Error('sandbox trade vanished');
-    return { tradeId: trade.trade_no, qrUrl: this.walletUrl(trade.trade_no) };
+    return trade;
   }
 
   walletUrl(tradeNo: string): string {
@@ -165,19 +169,7 @@ export class SandboxChannel implements PaymentChannel {
     const behaviour = sandboxCodeBehaviour(request.payCode);
     if (behaviour === 'provider-error') throw new ChannelUnavailableError('the sandbox provider failed (pay code ending in 9); nothing was charged');
     const now = clock();
-    await insertSandboxTrade(db, {
-      trade_no: 'SBX' + randomBytes(12).toString('hex'),
-      order_id: request.orderId,
-      method: request.method,
-      amount_minor: request.amountMinor,
-      currency: request.currency,
-      subject: request.subject,
-      status: 'WAIT_BUYER_PAY',
-      created_at: now,
-      updated_at: now,
-    });
-    const trade = await findSandboxTradeByOrder(db, request.orderId);
-    if (!trade) throw new Error('sandbox trade vanished');
+    const trade = await this.#openTrade(request, now);
     if (trade.status !== 'WAIT_BUYER_PAY') return { tradeId: trade.trade_no };
     if (behaviour === 'paid' || behaviour === 'declined') {
       const status = behaviour === 'paid' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED';

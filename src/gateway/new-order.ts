@@ -1,0 +1,47 @@
+import { convertMinor } from '../domain/fx.js';
+import { generateNonce, generateOrderId } from '../domain/ids.js';
+import type { OrderRecord } from '../store/orders.js';
+import type { GatewayContext } from './context.js';
+
+/** What a request decides about a new order; the rest is the same for every pending order. */
+export type NewOrderFields = Pick<
+  OrderRecord,
+  | 'user_id'
+  | 'wallet_id'
+  | 'organisation_id'
+  | 'amount_minor'
+  | 'currency'
+  | 'payment_method'
+  | 'product_name'
+  | 'return_url'
+  | 'callback_url'
+  | 'backpage_url'
+  | 'ip'
+  | 'host_type'
+  | 'present_qr'
+  | 'request_hash'
+  | 'channel'
+  | 'currency_rate'
+> & { merchant_reference?: string };
+
+/**
+ * A pending order as first written: a new id and nonce, its payment window, and the
+ * CNY amount at the rate recorded now. Without a merchant_reference the order id is used.
+ */
+export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now: number): OrderRecord {
+  const orderId = generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes);
+  return {
+    ...fields,
+    order_id: orderId,
+    merchant_reference: fields.merchant_reference ?? orderId,
+    status: 'pending',
+    nonce: generateNonce(now),
+    channel_trade_id: null,
+    channel_qr_url: null,
+    created_at: now,
+    expires_at: now + ctx.config.orderTtlSeconds * 1000,
+    paid_at: null,
+    updated_at: now,
+    amount_cny_minor: fields.currency_rate === null ? null : convertMinor(Number(fields.amount_minor), fields.currency_rate),
+  };
+}
