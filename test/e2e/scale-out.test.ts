@@ -130,6 +130,11 @@ if (TEST_DIALECT === 'postgres') {
     const perOrder = await client.query(`select order_id, count(*)::int as n from notifications group by order_id`);
     assert.equal(perOrder.rowCount, 300);
     assert.ok(perOrder.rows.every((r) => r.n === 1), 'one notification per order');
+    // The ledger: exactly one payment credit per order, and nothing else.
+    const ledger = await client.query(`select order_id, kind, amount_minor from ledger_entries`);
+    assert.equal(ledger.rowCount, 300);
+    assert.equal(new Set(ledger.rows.map((r) => r.order_id)).size, 300);
+    assert.ok(ledger.rows.every((r) => r.kind === 'payment' && Number(r.amount_minor) === 12_000));
 
     // An acknowledged notification is never delivered again: no attempt after the one recorded
     // as delivered, and the merchant saw nothing for that order after that moment.
