@@ -10,8 +10,6 @@ const Value = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Nul
 export const LatipayBody = Type.Object({}, { additionalProperties: Value });
 export const LatipayQuery = Type.Object({}, { additionalProperties: Type.String() });
 
-export const ErrorAnswer = Type.Object({ code: Type.Integer(), message: Type.String() });
-
 export const CreateTransactionAnswer = Type.Object({
   code: Type.Integer(),
   message: Type.String(),

@@ -45,12 +45,6 @@ export class LocalOrderEvents implements OrderEvents {
     };
   }
 
-  get waiting(): number {
-    let n = 0;
-    for (const set of this.#listeners.values()) n += set.size;
-    return n;
-  }
-
   async close(): Promise<void> {
     this.#listeners.clear();
   }
