@@ -1,10 +1,9 @@
 import { ChannelNotificationError, type ChannelOutcome } from '../channels/channel.js';
 import { recordChannelEvent } from '../store/channel-events.js';
-import { enqueueNotification } from '../store/notifications.js';
 import { appendLedgerEntry } from '../store/ledger.js';
-import { findOrderById, finishPendingOrder } from '../store/orders.js';
+import { findOrderById } from '../store/orders.js';
+import { finishOrderWithCallback } from './finish-pending-order.js';
 import type { GatewayContext } from './context.js';
-import { callbackBody } from './result-fields.js';
 import type { RefundRecord } from '../store/refunds.js';
 import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
 
@@ -49,7 +48,8 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
       return 'unchanged';
     }
     const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
-    if (!(await finishPendingOrder(trx, order.order_id, outcome.outcome, paidAt, now))) return 'unchanged';
+    const change = { status: outcome.outcome, paidAt };
+    if (!(await finishOrderWithCallback(trx, order, change, user.apiKey, ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
     if (outcome.outcome === 'paid') {
       await appendLedgerEntry(trx, {
         wallet_id: order.wallet_id,
@@ -60,15 +60,6 @@ export async function applyChannelOutcome(ctx: GatewayContext, channelName: stri
         currency: order.currency,
         created_at: now,
       });
-    }
-    const settled = { ...order, status: outcome.outcome, paid_at: paidAt, updated_at: now };
-    // A barcode payment may come without a callback_url: then there is no one to notify.
-    if (order.callback_url !== '') {
-      await enqueueNotification(
-        trx,
-        { order_id: order.order_id, url: order.callback_url, body: callbackBody(settled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
-        now,
-      );
     }
     return 'applied';
   });

@@ -1,10 +1,9 @@
 import { latipayError } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { verifyRequestSignature } from '../domain/signature.js';
-import { enqueueNotification } from '../store/notifications.js';
-import { findOrderByReference, findOrderStatus, finishPendingOrder } from '../store/orders.js';
+import { findOrderByReference, findOrderStatus } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
-import { callbackBody } from './result-fields.js';
+import { finishOrderWithCallback } from './finish-pending-order.js';
 
 const REQUIRED = ['user_id', 'merchant_reference', 'signature'] as const;
 
@@ -31,17 +30,9 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams): P
   const now = ctx.clock();
   const outcome = await ctx.store.db.transaction().execute(async (trx): Promise<string> => {
     // Of a cancel and a payment arriving together, exactly one moves the order.
-    if (!(await finishPendingOrder(trx, order.order_id, 'canceled', null, now))) {
+    const change = { status: 'canceled', paidAt: null };
+    if (!(await finishOrderWithCallback(trx, order, change, user.apiKey, ctx.config.timeZoneOffsetMinutes, now))) {
       return (await findOrderStatus(trx, order.order_id)) ?? 'pending';
-    }
-    const canceled = { ...order, status: 'canceled', paid_at: null, updated_at: now };
-    // An order without a callback_url (a barcode payment may have none) has no one to notify.
-    if (order.callback_url !== '') {
-      await enqueueNotification(
-        trx,
-        { order_id: order.order_id, url: order.callback_url, body: callbackBody(canceled, user.apiKey, ctx.config.timeZoneOffsetMinutes) },
-        now,
-      );
     }
     return 'cancelled-now';
   });

@@ -13,7 +13,7 @@ import { authenticateRequest } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { newPendingOrder } from './new-order.js';
 import type { MerchantUser } from './credentials.js';
-import { failPendingOrder } from './fail-pending-order.js';
+import { failPendingOrder } from './finish-pending-order.js';
 import { currentCnyRate } from './fx-rates.js';
 
 export interface BarcodePayment {

@@ -1,7 +1,7 @@
 import type { ChannelRegistry } from '../channels/channel.js';
 import { findExpiredOrders, lockExpiredOrders, type OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
-import { failPendingOrder } from './fail-pending-order.js';
+import { failPendingOrder } from './finish-pending-order.js';
 
 /** What the sweep needs: the gateway context (tests pass theirs), or its parts in a worker-only process. */
 export type ExpiryContext = Pick<GatewayContext, 'config' | 'store' | 'credentials' | 'events' | 'wakeNotifier' | 'clock' | 'log'> & {

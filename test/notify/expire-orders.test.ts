@@ -7,7 +7,7 @@ import { ExpirySweeper } from '../../src/notify/expiry-sweeper.js';
 import { walletBalance } from '../../src/store/ledger.js';
 import { listNotificationsForOrder } from '../../src/store/notifications.js';
 import { findOrderById, lockExpiredOrders, type OrderRecord } from '../../src/store/orders.js';
-import { failPendingOrder } from '../../src/gateway/fail-pending-order.js';
+import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
 import { startMerchantServer, waitFor } from '../e2e/helpers.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
 import { answerOf, createOrder, hmac, settleOrder, subscriptionTo } from '../http/support.js';
