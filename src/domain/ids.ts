@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 /**
  * Identifiers that are unique across gateway instances without coordination: random, with
@@ -9,11 +9,28 @@ import { randomBytes, randomInt } from 'node:crypto';
  */
 
 /**
+ * Random bytes for ids and nonces, drawn from the CSPRNG 4 KiB at a time: one call into
+ * OpenSSL per ~150 orders instead of several per order (they showed in the hot path's profile).
+ */
+const pool = Buffer.allocUnsafe(4096);
+let poolUsed = pool.length;
+
+function takeRandom(count: number): Buffer {
+  if (poolUsed + count > pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  const bytes = pool.subarray(poolUsed, poolUsed + count);
+  poolUsed += count;
+  return bytes;
+}
+
+/**
  * A single-purpose 64-char lowercase hex nonce: 12 hex of the time in ms, then 208 random
  * bits (unguessable; the time prefix only orders the index).
  */
 export function generateNonce(now: number = Date.now()): string {
-  return Math.floor(now).toString(16).padStart(12, '0').slice(-12) + randomBytes(26).toString('hex');
+  return Math.floor(now).toString(16).padStart(12, '0').slice(-12) + takeRandom(26).toString('hex');
 }
 
 /**
@@ -21,24 +38,36 @@ export function generateNonce(now: number = Date.now()): string {
  * wire's time zone, then 13 random digits (~43 bits per millisecond).
  */
 export function generateOrderId(now: Date, timeZoneOffsetMinutes: number): string {
-  const local = new Date(now.getTime() + timeZoneOffsetMinutes * 60_000);
+  return orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
+}
+
+// Orders created in the same millisecond share their prefix: formatted once.
+let lastPrefix = { ms: NaN, offset: NaN, text: '' };
+
+function orderIdPrefix(ms: number, timeZoneOffsetMinutes: number): string {
+  if (lastPrefix.ms === ms && lastPrefix.offset === timeZoneOffsetMinutes) return lastPrefix.text;
+  const local = new Date(ms + timeZoneOffsetMinutes * 60_000);
   const two = (n: number) => String(n).padStart(2, '0');
-  return (
+  const text =
     String(local.getUTCFullYear()) +
     two(local.getUTCMonth() + 1) +
     two(local.getUTCDate()) +
     two(local.getUTCHours()) +
     two(local.getUTCMinutes()) +
     two(local.getUTCSeconds()) +
-    String(local.getUTCMilliseconds()).padStart(3, '0') +
-    randomDigits(13)
-  );
+    String(local.getUTCMilliseconds()).padStart(3, '0');
+  lastPrefix = { ms, offset: timeZoneOffsetMinutes, text };
+  return text;
 }
 
+/** `count` uniformly random decimal digits (bytes of 250 and above are drawn again, so no digit is favoured). */
 export function randomDigits(count: number): string {
   let out = '';
-  while (out.length < count) out += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
-  return out.slice(0, count);
+  while (out.length < count) {
+    const bytes = takeRandom(count - out.length);
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] < 250) out += String(bytes[i] % 10);
+  }
+  return out;
 }
 
 /** A user id like `U000334333`. */

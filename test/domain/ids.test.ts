@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateNonce, generateOrderId } from '../../src/domain/ids.js';
+import { generateNonce, generateOrderId, randomDigits } from '../../src/domain/ids.js';
 
 test('an order id is the wire-zone date and time to the millisecond, then 13 random digits', () => {
   // 2026-11-26 16:00:00.123 UTC is 2026-11-27 00:00:00.123 at +08:00.
@@ -22,4 +22,20 @@ test('a nonce is 64 lowercase hex, starts with the time, and is otherwise random
   assert.equal(a.slice(0, 12), (1_000_000).toString(16).padStart(12, '0'));
   assert.notEqual(a, b);
   assert.ok(generateNonce(2_000_000) > generateNonce(1_000_000));
+});
+
+test('random digits are uniform: each of 0-9 is about a tenth of 1,000,000', () => {
+  const counts = new Array<number>(10).fill(0);
+  for (let i = 0; i < 100_000; i++) for (const d of randomDigits(10)) counts[Number(d)]++;
+  assert.equal(counts.reduce((a, b) => a + b, 0), 1_000_000);
+  // Within 5 standard deviations (300 each). A byte taken modulo 10 without rejection
+  // would give each of 6-9 about 2,300 too few.
+  for (const count of counts) assert.ok(Math.abs(count - 100_000) < 1_500, `counts ${counts.join(',')}`);
+});
+
+test('order ids in one millisecond share the date prefix, and differ in wire time zones', () => {
+  const t = new Date(Date.UTC(2026, 10, 26, 23, 59, 59, 999));
+  assert.equal(generateOrderId(t, 0).slice(0, 17), '20261126235959999');
+  assert.equal(generateOrderId(t, 0).slice(0, 17), '20261126235959999');
+  assert.equal(generateOrderId(t, 60).slice(0, 17), '20261127005959999');
 });
