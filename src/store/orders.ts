@@ -3,6 +3,7 @@ import type { OrderTable } from './schema.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
+import { PreparedQuery } from './prepared.js';
 import type { DialectKind } from './dialect/index.js';
 
 export type OrderRecord = Selectable<OrderTable>;
@@ -27,38 +28,65 @@ export async function insertOrder(db: Db, order: OrderRecord): Promise<void> {
   if (!(await batcher.insert(order))) throw new UniqueViolation('orders');
 }
 
+const ORDER_COLUMNS = [
+  'order_id', 'user_id', 'wallet_id', 'organisation_id', 'merchant_reference', 'amount_minor', 'currency',
+  'payment_method', 'product_name', 'return_url', 'callback_url', 'backpage_url', 'ip', 'host_type', 'present_qr',
+  'request_hash', 'status', 'nonce', 'channel', 'channel_trade_id', 'channel_qr_url', 'created_at', 'expires_at',
+  'paid_at', 'updated_at', 'currency_rate', 'amount_cny_minor',
+] as const satisfies ReadonlyArray<keyof OrderRecord>;
+
+/** The multi-row INSERT for each batch size met so far (at most the batcher's limit). */
+const insertStatements = new Map<number, PreparedQuery<{ order_id: string }>>();
+
+function insertStatement(rowCount: number): PreparedQuery<{ order_id: string }> {
+  let statement = insertStatements.get(rowCount);
+  if (!statement) {
+    statement = new PreparedQuery((db, slot) =>
+      db
+        .insertInto('orders')
+        .values(
+          Array.from({ length: rowCount }, (_, r) =>
+            Object.fromEntries(ORDER_COLUMNS.map((column, c) => [column, slot(r * ORDER_COLUMNS.length + c)])) as unknown as OrderRecord,
+          ),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .returning('order_id'),
+    );
+    insertStatements.set(rowCount, statement);
+  }
+  return statement;
+}
+
 /** One multi-row INSERT; a row whose unique keys exist already is skipped, not an error. */
 async function insertOrders(db: Db, rows: OrderRecord[]): Promise<boolean[]> {
-  const inserted = await db
-    .insertInto('orders')
-    .values(rows)
-    .onConflict((oc) => oc.doNothing())
-    .returning('order_id')
-    .execute();
+  const values: unknown[] = [];
+  for (const row of rows) for (const column of ORDER_COLUMNS) values.push(row[column]);
+  const inserted = await insertStatement(rows.length).rows(db, values);
   const ids = new Set(inserted.map((r) => r.order_id));
   return rows.map((row) => ids.has(row.order_id));
 }
 
+const byReference = new PreparedQuery((db, slot) =>
+  db.selectFrom('orders').selectAll().where('user_id', '=', slot(0)).where('merchant_reference', '=', slot(1)),
+);
+const byNonce = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('nonce', '=', slot(0)));
+const byId = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('order_id', '=', slot(0)));
+const statusById = new PreparedQuery((db, slot) => db.selectFrom('orders').select('status').where('order_id', '=', slot(0)));
+
 export async function findOrderByReference(db: Db, userId: string, merchantReference: string): Promise<OrderRecord | undefined> {
-  return db
-    .selectFrom('orders')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('merchant_reference', '=', merchantReference)
-    .executeTakeFirst();
+  return byReference.first(db, [userId, merchantReference]);
 }
 
 export async function findOrderByNonce(db: Db, nonce: string): Promise<OrderRecord | undefined> {
-  return db.selectFrom('orders').selectAll().where('nonce', '=', nonce).executeTakeFirst();
+  return byNonce.first(db, [nonce]);
 }
 
 export async function findOrderById(db: Db, orderId: string): Promise<OrderRecord | undefined> {
-  return db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  return byId.first(db, [orderId]);
 }
 
 export async function findOrderStatus(db: Db, orderId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
-  return row?.status;
+  return (await statusById.first(db, [orderId]))?.status;
 }
 
 /** Gives a still-pending order a fresh nonce (a customer retrying checkout). */
@@ -84,14 +112,16 @@ export async function setOrderChannelTrade(db: Db, orderId: string, tradeId: str
  * Moves a pending order to a final status. Returns false when it was no longer pending,
  * so that of two concurrent settlements exactly one wins.
  */
-export async function finishPendingOrder(db: Db, orderId: string, status: string, paidAt: number | null, now: number): Promise<boolean> {
-  const result = await db
+const finishPending = new PreparedQuery((db, slot) =>
+  db
     .updateTable('orders')
-    .set({ status, paid_at: paidAt, updated_at: now })
-    .where('order_id', '=', orderId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+    .set({ status: slot(0), paid_at: slot(1), updated_at: slot(2) })
+    .where('order_id', '=', slot(3))
+    .where('status', '=', 'pending'),
+);
+
+export async function finishPendingOrder(db: Db, orderId: string, status: string, paidAt: number | null, now: number): Promise<boolean> {
+  return (await finishPending.affected(db, [status, paidAt, now, orderId])) === 1;
 }
 
 /** Records the provider's trade id of an order that has no QR (a barcode payment). */
