@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { GroupCommitSqliteDialect, type GroupCommitSqliteDriver } from '../../src/store/dialect/sqlite-group-commit.js';
+
+// The embedded database's driver, whichever database the rest of the suite runs on.
+describe('SQLite group commit', () => {
+  let dir: string;
+  let file: string;
+  let db: Kysely<any>;
+  let driver: GroupCommitSqliteDriver;
+  /** A second, independent connection: it sees only what is committed. */
+  let outside: SqliteDatabase.Database;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latipay-gc-'));
+    file = join(dir, 'gc.db');
+    const database = new SqliteDatabase(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+    const dialect = new GroupCommitSqliteDialect(database);
+    const createDriver = dialect.createDriver.bind(dialect);
+    dialect.createDriver = () => (driver = createDriver() as GroupCommitSqliteDriver);
+    db = new Kysely<any>({ dialect });
+    await sql`create table items (id text primary key, note text)`.execute(db);
+    await sql`create table parents (id text primary key)`.execute(db);
+    await sql`create table children (id text primary key, parent text references parents(id) deferrable initially deferred)`.execute(db);
+    outside = new SqliteDatabase(file, { readonly: true });
+  });
+
+  afterEach(async () => {
+    outside.close();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const committedIds = () => outside.prepare('select id from items order by id').all().map((r: any) => r.id as string);
+  const insert = (id: string, executor: Kysely<any> = db) => executor.insertInto('items').values({ id, note: null }).execute();
+
+  test('writes and transactions issued together share one commit, each caller answered after it', async () => {
+    const before = driver.stats.commits;
+    const seenAtAnswer: string[][] = [];
+    const writes = Array.from({ length: 40 }, (_, i) => insert(`w${String(i).padStart(2, '0')}`).then(() => seenAtAnswer.push(committedIds())));
+    const transactions = Array.from({ length: 10 }, (_, i) =>
+      db.transaction().execute(async (trx) => {
+        await insert(`t${i}a`, trx);
+        await insert(`t${i}b`, trx);
+      }),
+    );
+    await Promise.all([...writes, ...transactions]);
+    assert.equal(committedIds().length, 60);
+    assert.ok(driver.stats.commits - before <= 2, `${driver.stats.commits - before} commits for 50 units`);
+    // Whoever was answered could already read their row from another connection.
+    seenAtAnswer.forEach((ids, i) => assert.ok(ids.includes(`w${String(i).padStart(2, '0')}`)));
+  });
+
+  test('a transaction that fails is undone alone; the others in its commit are kept', async () => {
+    const failing = db.transaction().execute(async (trx) => {
+      await insert('lost-1', trx);
+      await insert('lost-2', trx);
+      throw new Error('the unit gives up');
+    });
+    const kept = db.transaction().execute(async (trx) => insert('kept', trx));
+    const plain = insert('plain');
+    const results = await Promise.allSettled([failing, kept, plain]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(committedIds(), ['kept', 'plain']);
+  });
+
+  test('a duplicate key outside a transaction fails only its own statement', async () => {
+    await insert('taken');
+    const results = await Promise.allSettled([insert('taken'), insert('fresh')]);
+    assert.equal(results[0].status, 'rejected');
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /UNIQUE/);
+    assert.equal(results[1].status, 'fulfilled');
+    assert.deepEqual(committedIds(), ['fresh', 'taken']);
+  });
+
+  test('a failed commit refuses every unit it held, keeps nothing of them, and the next commit works', async () => {
+    // A deferred foreign key is checked only at COMMIT: the child without a parent fails it.
+    const orphan = db.insertInto('children').values({ id: 'c1', parent: 'nobody' }).execute();
+    const neighbour = insert('neighbour');
+    const results = await Promise.allSettled([orphan, neighbour]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /FOREIGN KEY/);
+    assert.deepEqual(committedIds(), []);
+    await insert('after');
+    assert.deepEqual(committedIds(), ['after']);
+  });
+
+  test('a read issued with pending writes sees them and is answered only once they are on disk', async () => {
+    const write = insert('pending-row');
+    const read = db.selectFrom('items').select('id').execute().then((rows) => ({ rows, committed: committedIds() }));
+    await write;
+    const { rows, committed } = await read;
+    assert.deepEqual(rows.map((r) => r.id), ['pending-row']);
+    assert.deepEqual(committed, ['pending-row']);
+  });
+
+  test('several statements on one connection, writes among them, all run', async () => {
+    const count = await db.connection().execute(async (conn) => {
+      await insert('one', conn);
+      await insert('two', conn);
+      return (await conn.selectFrom('items').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n;
+    });
+    assert.equal(Number(count), 2);
+    assert.deepEqual(committedIds(), ['one', 'two']);
+  });
+
+  test('a savepoint rolls back inside a transaction that commits', async () => {
+    const trx = await db.startTransaction().execute();
+    await insert('outer', trx);
+    const inner = await trx.savepoint('inner').execute();
+    await insert('inner', inner);
+    await inner.rollbackToSavepoint('inner').execute();
+    await trx.commit().execute();
+    assert.deepEqual(committedIds(), ['outer']);
+  });
+});
