@@ -1,3 +1,6 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
 /** The outcome of one POST of a callback to a merchant. */
 export interface DeliveryResult {
   readonly ok: boolean;
@@ -8,54 +11,94 @@ export interface DeliveryResult {
   readonly error: string | null;
 }
 
+/** What a POST answered: its status and (up to a cap) its body. */
+export interface PostAnswer {
+  status: number;
+  body: string;
+}
+
+/** Sends one form POST; rejects on a network error or when `timeoutMs` passes. */
+export type PostForm = (url: string, body: string, timeoutMs: number) => Promise<PostAnswer>;
+
 const EXCERPT_BYTES = 200;
 const MAX_READ_BYTES = 64 * 1024;
+const HEADERS = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', 'user-agent': 'latipay-gateway/notify' };
+
+// Connections to a merchant are kept open between callbacks (a busy shop gets many).
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+
+class DeliveryError extends Error {}
+
+/**
+ * The default PostForm, on node:http(s): a tenth of fetch's CPU per callback (fetch's
+ * web streams and abort signals showed in the settle→callback profile). Never follows a
+ * redirect; reads at most 64 KiB of the answer.
+ */
+export const postForm: PostForm = (url, body, timeoutMs) =>
+  new Promise<PostAnswer>((resolve, reject) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return reject(new DeliveryError('invalid callback URL'));
+    }
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') return reject(new DeliveryError(`unsupported protocol ${target.protocol}`));
+    const payload = Buffer.from(body, 'utf8');
+    const request = (secure ? httpsRequest : httpRequest)(target, {
+      method: 'POST',
+      agent: secure ? agents.https : agents.http,
+      headers: { ...HEADERS, 'content-length': payload.length },
+    });
+    const timer = setTimeout(() => request.destroy(new DeliveryError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    request.once('error', fail);
+    request.once('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const finish = () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_READ_BYTES).toString('utf8') });
+      };
+      response.on('data', (chunk: Buffer) => {
+        if (size >= MAX_READ_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_READ_BYTES) {
+          // Enough read: the rest is not waited for, and this connection is not reused.
+          response.destroy();
+          finish();
+        }
+      });
+      response.once('end', finish);
+      response.once('error', fail);
+    });
+    request.end(payload);
+  });
 
 /**
  * POSTs the form body to the merchant. Delivered only when the merchant answers HTTP 200
  * with the body `sent` (trimmed), as Latipay's merchants are told to.
  */
-export async function deliverCallback(url: string, body: string, timeoutMs: number, fetchImpl: typeof fetch = fetch): Promise<DeliveryResult> {
+export async function deliverCallback(url: string, body: string, timeoutMs: number, post: PostForm = postForm): Promise<DeliveryResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', 'user-agent': 'latipay-gateway/notify' },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await readCapped(response, MAX_READ_BYTES);
-    const excerpt = Buffer.from(text, 'utf8').subarray(0, EXCERPT_BYTES).toString('utf8');
+    const answer = await post(url, body, timeoutMs);
+    const excerpt = Buffer.from(answer.body, 'utf8').subarray(0, EXCERPT_BYTES).toString('utf8');
     return {
-      ok: response.status === 200 && text.trim() === 'sent',
-      httpStatus: response.status,
+      ok: answer.status === 200 && answer.body.trim() === 'sent',
+      httpStatus: answer.status,
       bodyExcerpt: excerpt,
       durationMs: elapsed(),
       error: null,
     };
   } catch (error) {
-    const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(error));
+    const e = error as { code?: string; message?: string };
+    const reason = error instanceof DeliveryError ? error.message : (e.code ?? e.message ?? String(error));
     return { ok: false, httpStatus: null, bodyExcerpt: null, durationMs: elapsed(), error: String(reason).slice(0, 500) };
   }
-}
-
-async function readCapped(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= limit) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
-import { deliverCallback } from './deliver-callback.js';
+import { deliverCallback, postForm, type PostForm } from './deliver-callback.js';
 
 export interface NotificationWorkerOptions {
   store: Store;
@@ -17,7 +17,8 @@ export interface NotificationWorkerOptions {
   /** How often to look for due deliveries when nobody wakes the worker (retries, other instances' work). */
   pollIntervalMs?: number;
   owner?: string;
-  fetchImpl?: typeof fetch;
+  /** How a callback is POSTed (tests replace it). */
+  post?: PostForm;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface NotificationWorkerOptions {
  */
 export class NotificationWorker {
   readonly owner: string;
-  readonly #o: Required<Omit<NotificationWorkerOptions, 'fetchImpl' | 'owner'>> & { fetchImpl: typeof fetch };
+  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner'>>;
   readonly #inflight = new Set<Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -36,7 +37,7 @@ export class NotificationWorker {
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, fetchImpl: fetch, ...options };
+    this.#o = { pollIntervalMs: 1000, post: postForm, ...options };
   }
 
   get inflight(): number {
@@ -114,9 +115,9 @@ export class NotificationWorker {
   }
 
   async #deliver(row: NotificationRecord): Promise<void> {
-    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, fetchImpl } = this.#o;
+    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post } = this.#o;
     const attemptedAt = clock();
-    const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, fetchImpl);
+    const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, post);
     const now = clock();
     const abandon = !result.ok && giveUpSeconds > 0 && now - Number(row.created_at) >= giveUpSeconds * 1000;
     try {
