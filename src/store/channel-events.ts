@@ -1,4 +1,12 @@
 import type { Db } from './store.js';
+import { PreparedQuery } from './prepared.js';
+
+const insertEvent = new PreparedQuery((db, slot) =>
+  db
+    .insertInto('channel_events')
+    .values({ channel: slot(0), event_id: slot(1), order_id: slot(2), outcome: slot(3), received_at: slot(4) })
+    .onConflict((oc) => oc.columns(['channel', 'event_id']).doNothing()),
+);
 
 /**
  * Records a provider notification by its event id. Returns false when it was seen before,
@@ -9,10 +17,5 @@ export async function recordChannelEvent(
   event: { channel: string; event_id: string; order_id: string; outcome: string },
   now: number,
 ): Promise<boolean> {
-  const result = await db
-    .insertInto('channel_events')
-    .values({ ...event, received_at: now })
-    .onConflict((oc) => oc.columns(['channel', 'event_id']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  return (await insertEvent.affected(db, [event.channel, event.event_id, event.order_id, event.outcome, now])) === 1;
 }

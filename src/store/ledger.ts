@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { LedgerEntryTable } from './schema.js';
 import type { Db } from './store.js';
+import { PreparedQuery } from './prepared.js';
 import type { DialectKind } from './dialect/index.js';
 import { sql } from 'kysely';
 import { lockForUpdate } from './dialect/locking.js';
@@ -9,8 +10,20 @@ import { lockForUpdate } from './dialect/locking.js';
  * The append-only ledger: every movement of money is a row, never updated or deleted.
  * A wallet's balance is the sum of its rows.
  */
-export async function appendLedgerEntry(db: Db, entry: Omit<Insertable<LedgerEntryTable>, 'id'>): Promise<void> {
-  await db.insertInto('ledger_entries').values(entry).execute();
+const insertEntry = new PreparedQuery((db, slot) =>
+  db.insertInto('ledger_entries').values({
+    wallet_id: slot(0),
+    order_id: slot(1),
+    refund_id: slot(2),
+    kind: slot(3),
+    amount_minor: slot(4),
+    currency: slot(5),
+    created_at: slot(6),
+  }),
+);
+
+export async function appendLedgerEntry(db: Db, e: Omit<Insertable<LedgerEntryTable>, 'id'>): Promise<void> {
+  await insertEntry.execute(db, [e.wallet_id, e.order_id, e.refund_id ?? null, e.kind, e.amount_minor, e.currency, e.created_at]);
 }
 
 export async function walletBalance(db: Db, walletId: string): Promise<number> {

@@ -3,6 +3,7 @@ import type { NotificationAttemptTable, NotificationTable } from './schema.js';
 import type { Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
 import type { DialectKind } from './dialect/index.js';
+import { PreparedQuery } from './prepared.js';
 
 export type NotificationRecord = Selectable<NotificationTable>;
 
@@ -11,11 +12,33 @@ export async function enqueueNotification(
   row: { order_id: string; url: string; body: string },
   now: number,
 ): Promise<void> {
-  await db
-    .insertInto('notifications')
-    .values({ ...row, status: 'pending', attempts: 0, next_attempt_at: now, created_at: now })
-    .execute();
+  await insertNotification.execute(db, [row.order_id, row.url, row.body, now]);
 }
+
+const insertNotification = new PreparedQuery((db, slot) =>
+  db
+    .insertInto('notifications')
+    .values({ order_id: slot(0), url: slot(1), body: slot(2), status: 'pending', attempts: 0, next_attempt_at: slot(3), created_at: slot(3) }),
+);
+
+function claimStatement(kind: DialectKind) {
+  return new PreparedQuery((db, slot) => {
+    const now = slot(0);
+    const due = lockSkippingLocked(
+      kind,
+      db
+        .selectFrom('notifications')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(slot(3)),
+    );
+    return db.updateTable('notifications').set({ lease_owner: slot(1), lease_until: slot(2) }).where('id', 'in', due).returningAll();
+  });
+}
+const claimStatements = { sqlite: claimStatement('sqlite'), postgres: claimStatement('postgres') };
 
 /**
  * Claims up to `limit` due deliveries for `owner` until `leaseUntil`. A delivery whose
@@ -30,23 +53,7 @@ export async function claimDueNotifications(
   leaseUntil: number,
   limit: number,
 ): Promise<NotificationRecord[]> {
-  const due = lockSkippingLocked(
-    kind,
-    db
-      .selectFrom('notifications')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(limit),
-  );
-  return db
-    .updateTable('notifications')
-    .set({ lease_owner: owner, lease_until: leaseUntil })
-    .where('id', 'in', due)
-    .returningAll()
-    .execute();
+  return claimStatements[kind].rows(db, [now, owner, leaseUntil, limit]);
 }
 
 export type AttemptRecord = Omit<Selectable<NotificationAttemptTable>, 'id'>;
@@ -62,34 +69,42 @@ export async function recordAttempt(
   outcome: { delivered: true } | { delivered: false; nextAttemptAt: number; abandon: boolean },
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const base = trx
-      .updateTable('notifications')
-      .where('id', '=', attempt.notification_id)
-      .where('lease_owner', '=', attempt.owner)
-      .where('status', '=', 'pending');
-    const result = outcome.delivered
-      ? await base
-          .set((eb) => ({
-            status: 'delivered',
-            attempts: eb('attempts', '+', 1),
-            delivered_at: attempt.attempted_at + attempt.duration_ms,
-            lease_owner: null,
-            lease_until: null,
-          }))
-          .executeTakeFirst()
-      : await base
-          .set((eb) => ({
-            status: outcome.abandon ? 'abandoned' : 'pending',
-            attempts: eb('attempts', '+', 1),
-            next_attempt_at: outcome.nextAttemptAt,
-            lease_owner: null,
-            lease_until: null,
-          }))
-          .executeTakeFirst();
-    await trx.insertInto('notification_attempts').values(attempt).execute();
-    return Number(result.numUpdatedRows) === 1;
+    const { notification_id: id, owner } = attempt;
+    const updated = outcome.delivered
+      ? await markDelivered.affected(trx, [attempt.attempted_at + attempt.duration_ms, id, owner])
+      : await reschedule.affected(trx, [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, id, owner]);
+    await insertAttempt.execute(trx, [id, attempt.attempted_at, attempt.http_status, attempt.body_excerpt, attempt.duration_ms, attempt.error, owner]);
+    return updated === 1;
   });
 }
+
+const markDelivered = new PreparedQuery((db, slot) =>
+  db
+    .updateTable('notifications')
+    .set((eb) => ({ status: 'delivered', attempts: eb('attempts', '+', 1), delivered_at: slot(0), lease_owner: null, lease_until: null }))
+    .where('id', '=', slot(1))
+    .where('lease_owner', '=', slot(2))
+    .where('status', '=', 'pending'),
+);
+const reschedule = new PreparedQuery((db, slot) =>
+  db
+    .updateTable('notifications')
+    .set((eb) => ({ status: slot(0), attempts: eb('attempts', '+', 1), next_attempt_at: slot(1), lease_owner: null, lease_until: null }))
+    .where('id', '=', slot(2))
+    .where('lease_owner', '=', slot(3))
+    .where('status', '=', 'pending'),
+);
+const insertAttempt = new PreparedQuery((db, slot) =>
+  db.insertInto('notification_attempts').values({
+    notification_id: slot(0),
+    attempted_at: slot(1),
+    http_status: slot(2),
+    body_excerpt: slot(3),
+    duration_ms: slot(4),
+    error: slot(5),
+    owner: slot(6),
+  }),
+);
 
 /** Gives back every lease `owner` holds (graceful shutdown), so others can take them at once. */
 export async function releaseLeases(db: Db, owner: string): Promise<number> {

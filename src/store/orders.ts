@@ -100,12 +100,12 @@ export async function renewOrderNonce(db: Db, orderId: string, nonce: string, no
   return Number(result.numUpdatedRows) === 1;
 }
 
+const setChannelTrade = new PreparedQuery((db, slot) =>
+  db.updateTable('orders').set({ channel_trade_id: slot(0), channel_qr_url: slot(1), updated_at: slot(2) }).where('order_id', '=', slot(3)),
+);
+
 export async function setOrderChannelTrade(db: Db, orderId: string, tradeId: string, qrUrl: string, now: number): Promise<void> {
-  await db
-    .updateTable('orders')
-    .set({ channel_trade_id: tradeId, channel_qr_url: qrUrl, updated_at: now })
-    .where('order_id', '=', orderId)
-    .execute();
+  await setChannelTrade.execute(db, [tradeId, qrUrl, now, orderId]);
 }
 
 /**

@@ -1,23 +1,44 @@
 import type { Selectable } from 'kysely';
 import type { SandboxTradeTable } from './schema.js';
 import type { Db } from './store.js';
+import { PreparedQuery } from './prepared.js';
 
 export type SandboxTradeRecord = Selectable<SandboxTradeTable>;
 
-export async function insertSandboxTrade(db: Db, trade: SandboxTradeRecord): Promise<void> {
-  await db.insertInto('sandbox_trades').values(trade).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+const insertTrade = new PreparedQuery((db, slot) =>
+  db
+    .insertInto('sandbox_trades')
+    .values({
+      trade_no: slot(0),
+      order_id: slot(1),
+      method: slot(2),
+      amount_minor: slot(3),
+      currency: slot(4),
+      subject: slot(5),
+      status: slot(6),
+      created_at: slot(7),
+      updated_at: slot(8),
+    })
+    .onConflict((oc) => oc.column('order_id').doNothing()),
+);
+const byTradeNo = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('trade_no', '=', slot(0)));
+const byOrder = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('order_id', '=', slot(0)));
+const setStatus = new PreparedQuery((db, slot) => db.updateTable('sandbox_trades').set({ status: slot(0), updated_at: slot(1) }).where('trade_no', '=', slot(2)));
+
+export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<void> {
+  await insertTrade.execute(db, [t.trade_no, t.order_id, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
 }
 
 export async function findSandboxTrade(db: Db, tradeNo: string): Promise<SandboxTradeRecord | undefined> {
-  return db.selectFrom('sandbox_trades').selectAll().where('trade_no', '=', tradeNo).executeTakeFirst();
+  return byTradeNo.first(db, [tradeNo]);
 }
 
 export async function findSandboxTradeByOrder(db: Db, orderId: string): Promise<SandboxTradeRecord | undefined> {
-  return db.selectFrom('sandbox_trades').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  return byOrder.first(db, [orderId]);
 }
 
 export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: string, now: number): Promise<void> {
-  await db.updateTable('sandbox_trades').set({ status, updated_at: now }).where('trade_no', '=', tradeNo).execute();
+  await setStatus.execute(db, [status, now, tradeNo]);
 }
 
 /** Closes the order's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */
