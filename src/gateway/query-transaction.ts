@@ -2,7 +2,7 @@ import { isLatipayError, latipayError } from '../domain/errors.js';
 import { RequestParams } from '../domain/request-params.js';
 import { joinParams } from '../domain/signature.js';
 import { waitForOrder } from '../notify/order-events.js';
-import { findOrderByReference, findOrderStatus } from '../store/orders.js';
+import { findOrderResultByReference, findOrderStatus } from '../store/orders.js';
 import { authenticateRequest } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import type { MerchantUser } from './credentials.js';
@@ -46,7 +46,7 @@ export async function queryTransaction(
   if (!user) throw latipayError('BAD_SIGNATURE');
   const isBlock = params.text('is_block');
   if (isBlock !== undefined && isBlock !== '0' && isBlock !== '1') throw latipayError('BAD_PARAMETER', 'is_block must be 1 or 0');
-  let order = await findOrderByReference(ctx.store.db, user.id, merchantReference);
+  let order = await findOrderResultByReference(ctx.store.db, user.id, merchantReference);
   if (!order) throw latipayError('ORDER_NOT_FOUND', `no order with merchant_reference ${merchantReference}`);
   if (isBlock === '1' && order.status === 'pending') {
     const orderId = order.order_id;
@@ -57,7 +57,7 @@ export async function queryTransaction(
       ctx.config.longPollSeconds * 1000,
       signal,
     );
-    order = (await findOrderByReference(ctx.store.db, user.id, merchantReference)) ?? order;
+    order = (await findOrderResultByReference(ctx.store.db, user.id, merchantReference)) ?? order;
   }
   return resultFields(order, user.apiKey, ctx.config.timeZoneOffsetMinutes);
 }
