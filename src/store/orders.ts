@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
-import { InsertBatcher } from './insert-batcher.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery } from './prepared.js';
@@ -8,24 +8,24 @@ import type { DialectKind } from './dialect/index.js';
 
 export type OrderRecord = Selectable<OrderTable>;
 
-const batchers = new WeakMap<Db, InsertBatcher<OrderRecord>>();
+const insertBatchers = new WeakMap<Db, TurnBatcher<OrderRecord, boolean>>();
 
 /**
  * Inserts a new order; throws a unique violation when its order_id, nonce or
  * (user_id, merchant_reference) exists already. Outside a transaction the insert joins
- * the group commit of its event-loop turn (see InsertBatcher).
+ * the group commit of its event-loop turn (see TurnBatcher).
  */
 export async function insertOrder(db: Db, order: OrderRecord): Promise<void> {
   if (db.isTransaction) {
     await db.insertInto('orders').values(order).execute();
     return;
   }
-  let batcher = batchers.get(db);
+  let batcher = insertBatchers.get(db);
   if (!batcher) {
-    batcher = new InsertBatcher((rows) => insertOrders(db, rows));
-    batchers.set(db, batcher);
+    batcher = new TurnBatcher((rows) => insertOrders(db, rows));
+    insertBatchers.set(db, batcher);
   }
-  if (!(await batcher.insert(order))) throw new UniqueViolation('orders');
+  if (!(await batcher.add(order))) throw new UniqueViolation('orders');
 }
 
 const ORDER_COLUMNS = [
@@ -70,9 +70,28 @@ const byReference = new PreparedQuery((db, slot) =>
   db.selectFrom('orders').selectAll().where('user_id', '=', slot(0)).where('merchant_reference', '=', slot(1)),
 );
 const RESULT_COLUMNS = ['order_id', 'merchant_reference', 'currency', 'amount_minor', 'payment_method', 'status', 'paid_at', 'updated_at'] as const;
-const resultByReference = new PreparedQuery((db, slot) =>
-  db.selectFrom('orders').select(RESULT_COLUMNS).where('user_id', '=', slot(0)).where('merchant_reference', '=', slot(1)),
-);
+export type OrderResult = Pick<OrderRecord, (typeof RESULT_COLUMNS)[number]>;
+
+/** One lookup of up to LOOKUP_BATCH (user_id, merchant_reference) pairs, per count. */
+const LOOKUP_BATCH = 100;
+const resultsByReferences = new Map<number, PreparedQuery<OrderResult & { user_id: string }>>();
+const lookupBatchers = new WeakMap<Db, TurnBatcher<readonly [string, string], OrderResult | undefined>>();
+
+async function findResultsByReferences(db: Db, keys: Array<readonly [string, string]>): Promise<Array<OrderResult | undefined>> {
+  let statement = resultsByReferences.get(keys.length);
+  if (!statement) {
+    statement = new PreparedQuery((db, slot) =>
+      db
+        .selectFrom('orders')
+        .select([...RESULT_COLUMNS, 'user_id'])
+        .where((eb) => eb(eb.refTuple('user_id', 'merchant_reference'), 'in', keys.map((_, i) => eb.tuple(slot(2 * i), slot(2 * i + 1))))),
+    );
+    resultsByReferences.set(keys.length, statement);
+  }
+  const rows = await statement.rows(db, keys.flat());
+  const found = new Map(rows.map((row) => [`${row.user_id}\u0000${row.merchant_reference}`, row]));
+  return keys.map(([userId, reference]) => found.get(`${userId}\u0000${reference}`));
+}
 const byNonce = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('nonce', '=', slot(0)));
 const byId = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('order_id', '=', slot(0)));
 const statusById = new PreparedQuery((db, slot) => db.selectFrom('orders').select('status').where('order_id', '=', slot(0)));
@@ -81,9 +100,18 @@ export async function findOrderByReference(db: Db, userId: string, merchantRefer
   return byReference.first(db, [userId, merchantReference]);
 }
 
-/** Only what a query answer shows (reading the whole row cost a third more in SQLite). */
-export async function findOrderResultByReference(db: Db, userId: string, merchantReference: string) {
-  return resultByReference.first(db, [userId, merchantReference]);
+/**
+ * Only what a query answer shows (reading the whole row cost a third more in SQLite).
+ * Lookups made in the same event-loop turn share one query (one round trip to PostgreSQL).
+ */
+export async function findOrderResultByReference(db: Db, userId: string, merchantReference: string): Promise<OrderResult | undefined> {
+  if (db.isTransaction) return (await findResultsByReferences(db, [[userId, merchantReference]]))[0];
+  let batcher = lookupBatchers.get(db);
+  if (!batcher) {
+    batcher = new TurnBatcher((keys) => findResultsByReferences(db, keys), LOOKUP_BATCH);
+    lookupBatchers.set(db, batcher);
+  }
+  return batcher.add([userId, merchantReference]);
 }
 
 export async function findOrderByNonce(db: Db, nonce: string): Promise<OrderRecord | undefined> {

@@ -60,3 +60,40 @@ describe('PreparedQuery (compiled once, run with fresh values)', () => {
     assert.deepEqual(await rateOf.first(store.db, ['AUD', 'CNY']), { rate: '4.7512', updated_at: 2 });
   });
 });
+
+describe('order lookups by reference, batched per event-loop turn', () => {
+  test('concurrent lookups share one query and each gets its own order (or none)', async () => {
+    const { createTestGateway, signed, transactionFields } = await import('../helpers/gateway.js');
+    const { findOrderResultByReference } = await import('../../src/store/orders.js');
+    const gw = await createTestGateway();
+    try {
+      const other = await gw.addMerchant();
+      const references = ['a', 'b', 'c d', 'e+f'];
+      for (const merchant of [gw.merchant, other]) {
+        for (const reference of references) {
+          const response = await gw.app.inject({
+            method: 'POST',
+            url: '/v2/transaction',
+            payload: signed(transactionFields(merchant, { merchant_reference: reference, amount: merchant === gw.merchant ? '1.00' : '2.00' }), merchant.api_key),
+          });
+          assert.equal(response.json().code, 0);
+        }
+      }
+      let queries = 0;
+      const db = gw.store.db.withPlugin({
+        transformQuery: (args) => args.node,
+        // Called once per query run (compiled or not).
+        transformResult: async (args) => (queries++, args.result),
+      });
+      const asked = [...references.map((r) => [gw.merchant.user_id, r] as const), [other.user_id, 'b'] as const, [gw.merchant.user_id, 'missing'] as const];
+      const found = await Promise.all(asked.map(([userId, reference]) => findOrderResultByReference(db, userId, reference)));
+      assert.deepEqual(
+        found.map((o) => (o ? `${o.merchant_reference}:${o.amount_minor}` : 'none')),
+        ['a:100', 'b:100', 'c d:100', 'e+f:100', 'b:200', 'none'],
+      );
+      assert.equal(queries, 1);
+    } finally {
+      await gw.close();
+    }
+  });
+});

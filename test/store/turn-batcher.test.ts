@@ -1,41 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InsertBatcher } from '../../src/store/insert-batcher.js';
+import { TurnBatcher } from '../../src/store/turn-batcher.js';
 import { createTestGateway, signed, transactionFields } from '../helpers/gateway.js';
 
-describe('InsertBatcher (group commit)', () => {
+describe('TurnBatcher (one call per event-loop turn)', () => {
   test('rows inserted in one event-loop turn are written in one call, each caller told its own result', async () => {
     const calls: number[][] = [];
-    const batcher = new InsertBatcher<number>(async (rows) => {
+    const batcher = new TurnBatcher<number, boolean>(async (rows) => {
       calls.push(rows);
       return rows.map((n) => n % 2 === 0);
     });
-    const results = await Promise.all([1, 2, 3, 4].map((n) => batcher.insert(n)));
+    const results = await Promise.all([1, 2, 3, 4].map((n) => batcher.add(n)));
     assert.deepEqual(calls, [[1, 2, 3, 4]]);
     assert.deepEqual(results, [false, true, false, true]);
   });
 
   test('a later turn starts a new batch', async () => {
     const calls: number[][] = [];
-    const batcher = new InsertBatcher<number>(async (rows) => (calls.push(rows), rows.map(() => true)));
-    await batcher.insert(1);
-    await batcher.insert(2);
+    const batcher = new TurnBatcher<number, boolean>(async (rows) => (calls.push(rows), rows.map(() => true)));
+    await batcher.add(1);
+    await batcher.add(2);
     assert.deepEqual(calls, [[1], [2]]);
   });
 
   test('batches are cut at maxBatch rows', async () => {
     const calls: number[][] = [];
-    const batcher = new InsertBatcher<number>(async (rows) => (calls.push(rows), rows.map(() => true)), 2);
-    await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.insert(n)));
+    const batcher = new TurnBatcher<number, boolean>(async (rows) => (calls.push(rows), rows.map(() => true)), 2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.add(n)));
     assert.deepEqual(calls, [[1, 2], [3, 4], [5]]);
   });
 
   test('a failed write rejects every caller of that chunk, and only them', async () => {
-    const batcher = new InsertBatcher<number>(async (rows) => {
+    const batcher = new TurnBatcher<number, boolean>(async (rows) => {
       if (rows.includes(3)) throw new Error('disk full');
       return rows.map(() => true);
     }, 2);
-    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.insert(n)));
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.add(n)));
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'fulfilled', 'rejected', 'rejected'],

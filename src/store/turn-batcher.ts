@@ -1,0 +1,44 @@
+/**
+ * Work submitted during one turn of the event loop is done together: flushed on
+ * `setImmediate` in one call (in chunks of `maxBatch`), each caller answered with its own
+ * result once that call returns. For inserts this is group commit (one statement, one
+ * transaction, one fsync for hundreds of rows); for lookups, one query and one round trip
+ * for every request of the turn. A lone caller waits for nothing but its own turn.
+ */
+export class TurnBatcher<In, Out> {
+  readonly #run: (items: In[]) => Promise<Out[]>;
+  readonly #maxBatch: number;
+  #pending: Array<{ item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }> = [];
+  #scheduled = false;
+
+  /** `run` does the items and answers one result per item, in their order. */
+  constructor(run: (items: In[]) => Promise<Out[]>, maxBatch = 200) {
+    this.#run = run;
+    this.#maxBatch = maxBatch;
+  }
+
+  add(item: In): Promise<Out> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    for (let i = 0; i < batch.length; i += this.#maxBatch) {
+      const chunk = batch.slice(i, i + this.#maxBatch);
+      try {
+        const results = await this.#run(chunk.map((p) => p.item));
+        chunk.forEach((p, j) => p.resolve(results[j]));
+      } catch (error) {
+        for (const p of chunk) p.reject(error);
+      }
+    }
+  }
+}
