@@ -4,7 +4,7 @@ import { ChannelNotificationError } from '../../channels/channel.js';
 import type { SandboxChannel } from '../../channels/sandbox/sandbox-channel.js';
 import { latipayError } from '../../domain/errors.js';
 import { startChannelPayment } from '../../gateway/payment-session.js';
-import { findOrderById } from '../../store/orders.js';
+import { findOrderById, findOrderStatus } from '../../store/orders.js';
 import { pickLanguage } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderSandboxWalletPage } from '../../pages/sandbox-wallet-page.js';
@@ -54,8 +54,8 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
         if (error instanceof ChannelNotificationError) throw latipayError('FAIL', error.message);
         throw error;
       }
-      const after = await findOrderById(ctx.store.db, order.order_id);
-      return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: after?.status ?? order.status };
+      const status = (await findOrderStatus(ctx.store.db, order.order_id)) ?? order.status;
+      return { code: 0, message: 'SUCCESS', order_id: order.order_id, status };
     },
   );
 }
