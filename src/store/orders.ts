@@ -35,7 +35,24 @@ const ORDER_COLUMNS = [
   'paid_at', 'updated_at', 'currency_rate', 'amount_cny_minor',
 ] as const satisfies ReadonlyArray<keyof OrderRecord>;
 
-/** The multi-row INSERT for each batch size met so far (at most the batcher's limit). */
+/**
+ * Batches are cut into power-of-two chunks (77 rows: 64 + 8 + 4 + 1), so there are at
+ * most eight INSERT statements of each dialect, not one per batch size: each prepared
+ * statement of a hundred rows holds a large compiled program in SQLite.
+ */
+function powerOfTwoChunks<T>(items: readonly T[], largest = 128): T[][] {
+  const chunks: T[][] = [];
+  let at = 0;
+  for (let size = largest; size >= 1; size /= 2) {
+    while (items.length - at >= size) {
+      chunks.push(items.slice(at, at + size));
+      at += size;
+    }
+  }
+  return chunks;
+}
+
+/** The multi-row INSERT of each chunk size. */
 const insertStatements = new Map<number, PreparedQuery<{ order_id: string }>>();
 
 function insertStatement(rowCount: number): PreparedQuery<{ order_id: string }> {
@@ -57,12 +74,19 @@ function insertStatement(rowCount: number): PreparedQuery<{ order_id: string }> 
   return statement;
 }
 
-/** One multi-row INSERT; a row whose unique keys exist already is skipped, not an error. */
+/**
+ * Multi-row INSERTs, issued together (on SQLite they share one commit); a row whose
+ * unique keys exist already is skipped, not an error.
+ */
 async function insertOrders(db: Db, rows: OrderRecord[]): Promise<boolean[]> {
-  const values: unknown[] = [];
-  for (const row of rows) for (const column of ORDER_COLUMNS) values.push(row[column]);
-  const inserted = await insertStatement(rows.length).rows(db, values);
-  const ids = new Set(inserted.map((r) => r.order_id));
+  const inserted = await Promise.all(
+    powerOfTwoChunks(rows).map((chunk) => {
+      const values: unknown[] = [];
+      for (const row of chunk) for (const column of ORDER_COLUMNS) values.push(row[column]);
+      return insertStatement(chunk.length).rows(db, values);
+    }),
+  );
+  const ids = new Set(inserted.flat().map((r) => r.order_id));
   return rows.map((row) => ids.has(row.order_id));
 }
 
@@ -73,22 +97,27 @@ const RESULT_COLUMNS = ['order_id', 'merchant_reference', 'currency', 'amount_mi
 export type OrderResult = Pick<OrderRecord, (typeof RESULT_COLUMNS)[number]>;
 
 /** One lookup of up to LOOKUP_BATCH (user_id, merchant_reference) pairs, per count. */
-const LOOKUP_BATCH = 100;
+const LOOKUP_BATCH = 128;
 const resultsByReferences = new Map<number, PreparedQuery<OrderResult & { user_id: string }>>();
 const lookupBatchers = new WeakMap<Db, TurnBatcher<readonly [string, string], OrderResult | undefined>>();
 
 async function findResultsByReferences(db: Db, keys: Array<readonly [string, string]>): Promise<Array<OrderResult | undefined>> {
-  let statement = resultsByReferences.get(keys.length);
+  // Padded to a power of two with the last key again (a repeat in IN changes nothing),
+  // so there are eight statements, not one per count.
+  let size = 1;
+  while (size < keys.length) size *= 2;
+  const asked = keys.concat(Array.from({ length: size - keys.length }, () => keys[keys.length - 1]));
+  let statement = resultsByReferences.get(size);
   if (!statement) {
     statement = new PreparedQuery((db, slot) =>
       db
         .selectFrom('orders')
         .select([...RESULT_COLUMNS, 'user_id'])
-        .where((eb) => eb(eb.refTuple('user_id', 'merchant_reference'), 'in', keys.map((_, i) => eb.tuple(slot(2 * i), slot(2 * i + 1))))),
+        .where((eb) => eb(eb.refTuple('user_id', 'merchant_reference'), 'in', asked.map((_, i) => eb.tuple(slot(2 * i), slot(2 * i + 1))))),
     );
-    resultsByReferences.set(keys.length, statement);
+    resultsByReferences.set(size, statement);
   }
-  const rows = await statement.rows(db, keys.flat());
+  const rows = await statement.rows(db, asked.flat());
   const found = new Map(rows.map((row) => [`${row.user_id}\u0000${row.merchant_reference}`, row]));
   return keys.map(([userId, reference]) => found.get(`${userId}\u0000${reference}`));
 }

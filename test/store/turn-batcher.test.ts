@@ -65,4 +65,21 @@ describe('orders written by group commit', () => {
       await gw.close();
     }
   });
+
+  test('batches of any size (cut into power-of-two inserts) write every order once', async () => {
+    const gw = await createTestGateway();
+    try {
+      for (const count of [1, 3, 77, 200, 203]) {
+        const bodies = Array.from({ length: count }, (_, i) =>
+          signed(transactionFields(gw.merchant, { merchant_reference: `size-${count}-${i}` }), gw.merchant.api_key),
+        );
+        const answers = await Promise.all(bodies.map((payload) => gw.app.inject({ method: 'POST', url: '/v2/transaction', payload }).then((r) => r.json())));
+        assert.equal(answers.filter((a) => a.code === 0).length, count);
+        const rows = await gw.store.db.selectFrom('orders').select('nonce').where('merchant_reference', 'like', `size-${count}-%`).execute();
+        assert.deepEqual(new Set(rows.map((r) => r.nonce)), new Set(answers.map((a) => a.nonce)));
+      }
+    } finally {
+      await gw.close();
+    }
+  });
 });
