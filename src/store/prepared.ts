@@ -12,6 +12,13 @@ import type { Db } from './store.js';
  * Only for values kysely passes through as parameters unchanged (comparisons, inserted
  * values, assignments); not for `in` lists, whose length shapes the SQL.
  */
+/**
+ * The SQL texts of every PreparedQuery compiled so far: a bounded set, which the
+ * PostgreSQL pool runs as named (server-side prepared) statements, parsed and planned
+ * once per connection instead of on every run.
+ */
+export const preparedSqlTexts = new Set<string>();
+
 export class PreparedQuery<Row> {
   readonly #build: (db: Db, slot: (i: number) => never) => Compilable<Row>;
   /** Per dialect (a Kysely instance and its transactions share one adapter). */
@@ -54,6 +61,7 @@ export class PreparedQuery<Row> {
         typeof value === 'string' && value.startsWith(marker) ? { slot: Number(value.slice(marker.length)) } : { value },
       );
       template = { sql: compiled.sql, parameters };
+      preparedSqlTexts.add(compiled.sql);
       this.#compiled.set(key, template);
     }
     return template;
