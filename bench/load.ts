@@ -1,7 +1,8 @@
 /**
  * The load generator, run as its own process by bench/run.ts so that it never shares an
  * event loop with the gateway or the bench's merchant server. Reads one job (JSON) from
- * argv[2], drives it with autocannon, prints one JSON line with the figures.
+ * argv[2], drives it with autocannon, prints one JSON line with the figures. (When wrk is
+ * on PATH, run.ts drives every scenario but settle with wrk instead: bench/wrk.ts.)
  */
 import { createHash, createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -43,15 +44,39 @@ function hmac(key: string, message: string): string {
   return createHmac('sha256', key).update(message, 'utf8').digest('hex');
 }
 
-/** Spec §2.1: sorted `k=v` joined by `&`, api key appended, HMAC-SHA256 with the api key. */
-export function sortedSignature(fields: Record<string, string>, apiKey: string): string {
+/** Spec §2.1: what is signed, sorted `k=v` joined by `&`, api key appended. */
+export function sortedMessage(fields: Record<string, string>, apiKey: string): string {
   const joined = Object.keys(fields)
     .filter((k) => k !== 'signature' && fields[k] !== '')
     .sort()
     .map((k) => `${k}=${fields[k]}`)
     .join('&');
-  return hmac(apiKey, joined + apiKey);
+  return joined + apiKey;
 }
+
+/** Spec §2.1: HMAC-SHA256 of sortedMessage() with the api key. */
+export function sortedSignature(fields: Record<string, string>, apiKey: string): string {
+  return hmac(apiKey, sortedMessage(fields, apiKey));
+}
+
+/** The create scenario's order (every field a string, as the signatures want them). */
+export function createFields(m: { user_id: string; wallet_id: string }, callbackUrl: string | undefined, reference: string): Record<string, string> {
+  return {
+    user_id: m.user_id,
+    wallet_id: m.wallet_id,
+    amount: '120.00',
+    payment_method: 'alipay',
+    return_url: 'https://merchant.example/return',
+    callback_url: callbackUrl ?? 'https://merchant.example/callback',
+    merchant_reference: reference,
+    ip: '122.122.122.1',
+    version: '2.0',
+    product_name: 'Pinot Noir, Otago',
+  };
+}
+
+/** The paypage scenario's user agent: a desktop browser. */
+export const BROWSER_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 
 async function run(job: LoadJob): Promise<LoadResult> {
   let badCodes = 0;
@@ -77,18 +102,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
           path: '/v2/transaction',
           headers: { 'content-type': 'application/json' },
           setupRequest: (req) => {
-            const fields: Record<string, string> = {
-              user_id: m.user_id,
-              wallet_id: m.wallet_id,
-              amount: '120.00',
-              payment_method: 'alipay',
-              return_url: 'https://merchant.example/return',
-              callback_url: job.callbackUrl ?? 'https://merchant.example/callback',
-              merchant_reference: `bc-${runId}-${counter++}`,
-              ip: '122.122.122.1',
-              version: '2.0',
-              product_name: 'Pinot Noir, Otago',
-            };
+            const fields = createFields(m, job.callbackUrl, `bc-${runId}-${counter++}`);
             return { ...req, body: JSON.stringify({ ...fields, signature: sortedSignature(fields, m.api_key) }) };
           },
           onResponse: checkCode,
@@ -137,9 +151,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       requests = [
         {
           method: 'GET',
-          headers: {
-            'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
-          },
+          headers: { 'user-agent': BROWSER_USER_AGENT },
           setupRequest: (req) => ({ ...req, path: `/pay/${orderNonce(random(count))}` }),
         },
       ];

@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage]
- *   [--outage-seconds=30] [--profile]` (--profile: the gateway runs with --cpu-prof into
- *   bench/results/profiles/; read them with bench/profile-top.ts)
+ *   [--outage-seconds=30] [--profile] [--load=wrk|autocannon]` (--profile: the gateway runs
+ *   with --cpu-prof into bench/results/profiles/; read them with bench/profile-top.ts;
+ *   --load: the load generator, by default wrk if it is on PATH)
  *
  * Starts the gateway (`bin/latipay.mjs serve`) as its own process on a fresh database,
- * drives it from a separate load-generator process (bench/load.ts, autocannon) over
- * 127.0.0.1, samples the gateway's RSS, and prints a table; the same figures go to
- * bench/results/<timestamp>.json. A bare node:http server answering a constant is driven
- * the same way first, so every figure also reads as a ratio to that transport ceiling.
+ * drives it from a separate load-generator process over 127.0.0.1 (wrk, bench/wrk.ts, or
+ * autocannon, bench/load.ts; the fixed-rate settle scenario always with autocannon), samples
+ * the gateway's RSS, and prints a table; the same figures go to bench/results/<timestamp>.json.
+ * A bare node:http server answering a constant is driven the same way first, so every
+ * figure also reads as a ratio to that transport ceiling.
  * Everything it starts, it stops (and SIGKILLs on the way out if need be).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +24,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { LoadJob, LoadResult } from './load.js';
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
+import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,6 +49,10 @@ const settings = quick
 // --duration=N overrides the measured seconds per scenario.
 if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
 const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
+const wrk = findWrk();
+const loadGenerator = valueOf('load') ?? (wrk ? 'wrk' : 'autocannon');
+if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error(`--load=${loadGenerator}: wrk or autocannon`);
+if (loadGenerator === 'wrk' && !wrk) throw new Error('--load=wrk: wrk is not on PATH');
 const wanted = (scenario: string) => (!only || only.includes(scenario)) && (scenario !== 'outage' || settings.outage || only?.includes('outage'));
 
 // ---------------------------------------------------------------------------------------
@@ -137,18 +144,31 @@ class RssSampler {
 // The load generator process
 
 async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  if (wrk && loadGenerator === 'wrk' && job.scenario !== 'settle') {
+    const { args, cleanup } = prepareWrk(job);
+    try {
+      return wrkResult(await runLoadProcess(wrk, args, job.durationSeconds));
+    } finally {
+      cleanup();
+    }
+  }
+  const stdout = await runLoadProcess(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(job)], job.durationSeconds);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
+}
+
+/** Its stdout. */
+async function runLoadProcess(command: string, commandArgs: string[], durationSeconds: number): Promise<string> {
+  const child = track(spawn(command, commandArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8_000)));
   // The load generator bounds itself by duration; this is the backstop.
-  const killer = setTimeout(() => child.kill('SIGKILL'), (job.durationSeconds + 60) * 1000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), (durationSeconds + 60) * 1000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
-  const line = stdout.trim().split('\n').at(-1);
-  if (code !== 0 || !line) throw new Error(`load generator failed (code ${code}):\n${stderr}`);
-  return JSON.parse(line) as LoadResult;
+  if (code !== 0 || !stdout.trim()) throw new Error(`load generator ${command} failed (code ${code}):\n${stderr}`);
+  return stdout;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -441,7 +461,9 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = { nproc: nproc(), cpu: cpus(), memoryMiB: Math.round(totalmem() / 2 ** 20), freeMemoryMiB: Math.round(freemem() / 2 ** 20), node: process.version };
+  const load = wrk && loadGenerator === 'wrk' ? { generator: 'wrk', version: wrkVersion(wrk), threads: WRK_THREADS, settle: 'autocannon' } : { generator: 'autocannon' };
   console.log(`latipay bench (${quick ? 'quick' : 'full'}): ${machine.nproc} × ${machine.cpu}, node ${machine.node}`);
+  console.log(`load: ${'version' in load ? `wrk ${load.version}, ${load.threads} thread${load.threads === 1 ? '' : 's'} (settle: autocannon)` : 'autocannon'}`);
   const rows: Row[] = [];
   const baseline = await runBaseline();
   rows.push(baseline);
@@ -451,7 +473,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(ROOT, 'bench/results', `${stamp}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, machine, rows }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, machine, load, rows }, null, 2) + '\n');
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s in all; results in ${file}`);
 }
 
