@@ -27,6 +27,8 @@ import { walletDetailRoute } from './routes/wallet-detail.js';
 declare module 'fastify' {
   interface FastifyInstance {
     gateway: GatewayContext;
+    /** Resolves once no route handler is running (see trackHandlers). */
+    handlersSettled(): Promise<void>;
   }
 }
 
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, Object.fromEntries(new URLSearchParams(text)));
   });
 
+  trackHandlers(app);
   installErrorHandling(app);
   installNulGuard(app);
   await app.register(healthRoute);
@@ -123,4 +126,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(walletDetailRoute);
   if (sandbox) await app.register(sandboxRoutes, { channel: sandbox });
   return app;
+}
+
+/**
+ * Counts running route handlers. A handler goes on after its client hangs up, and the
+ * server can finish closing while it does; shutdown waits for `handlersSettled()` before
+ * it closes the database, so no handler finds the store gone half-way.
+ */
+function trackHandlers(app: FastifyInstance): void {
+  let running = 0;
+  const waiters: Array<() => void> = [];
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = async function (this: FastifyInstance, request, reply) {
+      running++;
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        if (--running === 0) for (const resolve of waiters.splice(0)) resolve();
+      }
+    };
+  });
+  app.decorate('handlersSettled', () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))));
 }

@@ -145,6 +145,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     try {
       await running.app?.close();
       clearInterval(reaper);
+      // A handler whose client already left may still be running: let it finish first.
+      await running.app?.handlersSettled();
       await running.sweeper?.stop();
       await running.worker?.stop(10_000);
       await running.closeEvents?.();
