@@ -17,6 +17,25 @@ export interface PaymentPageInput {
   sandbox: boolean;
 }
 
+// A trade's QR never changes, and drawing one was most of the page's CPU: the last
+// thousand are kept (~10 KiB each), so a reload or the next visitor of a busy trade is cheap.
+const QR_CACHE_SIZE = 1_000;
+const qrCache = new Map<string, string>();
+
+/** The SVG of a QR code for `url`, encoded as one byte-mode segment (a URL gains nothing from mixed modes, whose search cost a fifth of the drawing). */
+async function qrSvgFor(url: string): Promise<string> {
+  const cached = qrCache.get(url);
+  if (cached !== undefined) {
+    qrCache.delete(url);
+    qrCache.set(url, cached);
+    return cached;
+  }
+  const svg = await QRCode.toString([{ data: Buffer.from(url, 'utf8'), mode: 'byte' }], { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+  if (qrCache.size >= QR_CACHE_SIZE) qrCache.delete(qrCache.keys().next().value as string);
+  qrCache.set(url, svg);
+  return svg;
+}
+
 /**
  * The hosted payment page (spec §4.2). PC: a QR to scan with the wallet app. Mobile
  * browser: Alipay hands off to the app; WeChat explains it must be opened in WeChat.
@@ -28,8 +47,7 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
   const t = stringsFor(language);
   const method = order.payment_method === 'wechat' ? 'wechat' : 'alipay';
   const methodName = method === 'wechat' ? t.wechat : t.alipay;
-  const qrSvg = await QRCode.toString(input.qrUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}">${raw(qrSvg)}</div>`;
+  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}">${raw(await qrSvgFor(input.qrUrl))}</div>`;
 
   let action: RawHtml;
   if (device === 'pc') {

@@ -5,11 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import jsqr from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { createShop, type Shop } from '../../examples/shop/shop.js';
 import { Latipay } from '../../sdk/src/index.js';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/database.js';
 import { createMerchantViaCli, newSecretKey, PC_USER_AGENT, startGatewayProcess, waitFor, type GatewayProcess } from '../e2e/helpers.js';
+
+// jsqr is CommonJS exporting `default`: NodeNext types its default import as the whole module.
+const jsQR = jsqr.default;
 
 // The customer's journey in a real browser (Debian's chromium driven by playwright-core):
 // the demo shop → checkout → the gateway's hosted payment page → the sandbox wallet that
@@ -144,6 +149,9 @@ if (!existsSync(CHROMIUM)) {
         // The customer's phone scans the QR: the sandbox wallet opens the URL inside it.
         const qrUrl = (await qr.getAttribute('data-qr-url')) ?? '';
         assert.ok(qrUrl.startsWith(`${gateway.baseUrl}/sandbox/wallet/`), qrUrl);
+        // What is drawn is that URL: the QR as the browser renders it decodes to it.
+        const drawn = PNG.sync.read(await qr.locator('svg').screenshot());
+        assert.equal(jsQR(new Uint8ClampedArray(drawn.data), drawn.width, drawn.height)?.data, qrUrl);
         const wallet = await phone.newPage();
         await wallet.goto(qrUrl);
         assert.match((await wallet.textContent('[data-test=wallet-amount]')) ?? '', /42\.00/);
