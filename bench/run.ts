@@ -12,7 +12,7 @@
  * figure also reads as a ratio to that transport ceiling.
  * Everything it starts, it stops (and SIGKILLs on the way out if need be).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -464,6 +464,8 @@ async function main(): Promise<void> {
   const load = wrk && loadGenerator === 'wrk' ? { generator: 'wrk', version: wrkVersion(wrk), threads: WRK_THREADS, settle: 'autocannon' } : { generator: 'autocannon' };
   console.log(`latipay bench (${quick ? 'quick' : 'full'}): ${machine.nproc} × ${machine.cpu}, node ${machine.node}`);
   console.log(`load: ${'version' in load ? `wrk ${load.version}, ${load.threads} thread${load.threads === 1 ? '' : 's'} (settle: autocannon)` : 'autocannon'}`);
+  // The gateway runs compiled (dist/), as `npm start` runs it, not through tsx.
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   const rows: Row[] = [];
   const baseline = await runBaseline();
   rows.push(baseline);
