@@ -31,7 +31,7 @@ export type NewOrderFields = Pick<
 export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now: number): OrderRecord {
   const orderId = generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes);
   // Every field written out, in one literal: spreading `fields` and adding the rest made
-  // V8 build each order the slow way (~25 µs, a tenth of a create request).
+  // V8 build each order the slow way (~36 µs measured alone, against ~2 µs now).
   return {
     order_id: orderId,
     user_id: fields.user_id,

@@ -1,14 +1,14 @@
 import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
-import { TurnBatcher } from './turn-batcher.js';
+import { batcherPerDatabase } from './turn-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
-import { PreparedQuery } from './prepared.js';
+import { PreparedQuery, preparedBySize } from './prepared.js';
 import type { DialectKind } from './dialect/index.js';
 
 export type OrderRecord = Selectable<OrderTable>;
 
-const insertBatchers = new WeakMap<Db, TurnBatcher<OrderRecord, boolean>>();
+const insertBatcher = batcherPerDatabase((db, rows: OrderRecord[]) => insertOrders(db, rows));
 
 /**
  * Inserts a new order; throws a unique violation when its order_id, nonce or
@@ -20,12 +20,7 @@ export async function insertOrder(db: Db, order: OrderRecord): Promise<void> {
     await db.insertInto('orders').values(order).execute();
     return;
   }
-  let batcher = insertBatchers.get(db);
-  if (!batcher) {
-    batcher = new TurnBatcher((rows) => insertOrders(db, rows));
-    insertBatchers.set(db, batcher);
-  }
-  if (!(await batcher.add(order))) throw new UniqueViolation('orders');
+  if (!(await insertBatcher(db).add(order))) throw new UniqueViolation('orders');
 }
 
 const ORDER_COLUMNS = [
@@ -53,26 +48,17 @@ function powerOfTwoChunks<T>(items: readonly T[], largest = 128): T[][] {
 }
 
 /** The multi-row INSERT of each chunk size. */
-const insertStatements = new Map<number, PreparedQuery<{ order_id: string }>>();
-
-function insertStatement(rowCount: number): PreparedQuery<{ order_id: string }> {
-  let statement = insertStatements.get(rowCount);
-  if (!statement) {
-    statement = new PreparedQuery((db, slot) =>
-      db
-        .insertInto('orders')
-        .values(
-          Array.from({ length: rowCount }, (_, r) =>
-            Object.fromEntries(ORDER_COLUMNS.map((column, c) => [column, slot(r * ORDER_COLUMNS.length + c)])) as unknown as OrderRecord,
-          ),
-        )
-        .onConflict((oc) => oc.doNothing())
-        .returning('order_id'),
-    );
-    insertStatements.set(rowCount, statement);
-  }
-  return statement;
-}
+const insertStatement = preparedBySize((rowCount) => (db, slot) =>
+  db
+    .insertInto('orders')
+    .values(
+      Array.from({ length: rowCount }, (_, r) =>
+        Object.fromEntries(ORDER_COLUMNS.map((column, c) => [column, slot(r * ORDER_COLUMNS.length + c)])) as unknown as OrderRecord,
+      ),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .returning('order_id'),
+);
 
 /**
  * Multi-row INSERTs, issued together (on SQLite they share one commit); a row whose
@@ -99,7 +85,8 @@ export type OrderResult = Pick<OrderRecord, (typeof RESULT_COLUMNS)[number]>;
 /** One lookup of up to LOOKUP_BATCH (user_id, merchant_reference) pairs. */
 const LOOKUP_BATCH = 128;
 type ResultRow = OrderResult & { user_id: string };
-const lookupBatchers = new WeakMap<Db, TurnBatcher<readonly [string, string], OrderResult | undefined>>();
+
+const lookupBatcher = batcherPerDatabase(findResultsByReferences, LOOKUP_BATCH);
 
 // PostgreSQL: one statement for any count, the keys bound as two arrays. (Pairs,
 // `(a, b) IN ((…), …)`, were planned as a bitmap scan per pair; IN lists of the same
@@ -112,7 +99,13 @@ const resultsByArrays = new PreparedQuery((db, slot) =>
 );
 // SQLite: IN lists, padded to a power of two by repeating a key (eight statements, not
 // one per count); SQLite reads them off the unique index at ~3 µs a key.
-const resultsByLists = new Map<number, PreparedQuery<ResultRow>>();
+const resultsByLists = preparedBySize((size) => (db, slot) =>
+  db
+    .selectFrom('orders')
+    .select([...RESULT_COLUMNS, 'user_id'])
+    .where('user_id', 'in', Array.from({ length: size }, (_, i) => slot(i)))
+    .where('merchant_reference', 'in', Array.from({ length: size }, (_, i) => slot(size + i))),
+);
 
 async function findResultsByReferences(db: Db, keys: Array<readonly [string, string]>): Promise<Array<OrderResult | undefined>> {
   const users = [...new Set(keys.map((k) => k[0]))];
@@ -124,18 +117,7 @@ async function findResultsByReferences(db: Db, keys: Array<readonly [string, str
     let size = 1;
     while (size < Math.max(users.length, references.length)) size *= 2;
     const pad = (list: string[]) => list.concat(Array.from({ length: size - list.length }, () => list[0]));
-    let statement = resultsByLists.get(size);
-    if (!statement) {
-      statement = new PreparedQuery((db, slot) =>
-        db
-          .selectFrom('orders')
-          .select([...RESULT_COLUMNS, 'user_id'])
-          .where('user_id', 'in', Array.from({ length: size }, (_, i) => slot(i)))
-          .where('merchant_reference', 'in', Array.from({ length: size }, (_, i) => slot(size + i))),
-      );
-      resultsByLists.set(size, statement);
-    }
-    rows = await statement.rows(db, [...pad(users), ...pad(references)]);
+    rows = await resultsByLists(size).rows(db, [...pad(users), ...pad(references)]);
   }
   // Every user crossed with every reference may find a pair nobody asked for: keep only those asked.
   const found = new Map(rows.map((row) => [`${row.user_id}\u0000${row.merchant_reference}`, row]));
@@ -155,12 +137,7 @@ export async function findOrderByReference(db: Db, userId: string, merchantRefer
  */
 export async function findOrderResultByReference(db: Db, userId: string, merchantReference: string): Promise<OrderResult | undefined> {
   if (db.isTransaction) return (await findResultsByReferences(db, [[userId, merchantReference]]))[0];
-  let batcher = lookupBatchers.get(db);
-  if (!batcher) {
-    batcher = new TurnBatcher((keys) => findResultsByReferences(db, keys), LOOKUP_BATCH);
-    lookupBatchers.set(db, batcher);
-  }
-  return batcher.add([userId, merchantReference]);
+  return lookupBatcher(db).add([userId, merchantReference]);
 }
 
 export async function findOrderByNonce(db: Db, nonce: string): Promise<OrderRecord | undefined> {

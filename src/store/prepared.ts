@@ -67,3 +67,18 @@ export class PreparedQuery<Row> {
     return template;
   }
 }
+
+/**
+ * One PreparedQuery per size (the rows of a multi-row INSERT, the keys of an IN list),
+ * built on first use. Callers keep the sizes to a small set (powers of two).
+ */
+export function preparedBySize<Row>(
+  build: (size: number) => (db: Db, slot: (i: number) => never) => Compilable<Row>,
+): (size: number) => PreparedQuery<Row> {
+  const bySize = new Map<number, PreparedQuery<Row>>();
+  return (size) => {
+    let query = bySize.get(size);
+    if (!query) bySize.set(size, (query = new PreparedQuery(build(size))));
+    return query;
+  };
+}

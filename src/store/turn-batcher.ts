@@ -1,3 +1,5 @@
+import type { Db } from './store.js';
+
 /**
  * Work submitted during one turn of the event loop is done together: flushed on
  * `setImmediate` in one call (in chunks of `maxBatch`), each caller answered with its own
@@ -41,4 +43,17 @@ export class TurnBatcher<In, Out> {
       }
     }
   }
+}
+
+/** One batcher per database (per store), created on first use; `run` gets that database. */
+export function batcherPerDatabase<In, Out>(
+  run: (db: Db, items: In[]) => Promise<Out[]>,
+  maxBatch?: number,
+): (db: Db) => TurnBatcher<In, Out> {
+  const batchers = new WeakMap<Db, TurnBatcher<In, Out>>();
+  return (db) => {
+    let batcher = batchers.get(db);
+    if (!batcher) batchers.set(db, (batcher = new TurnBatcher((items) => run(db, items), maxBatch)));
+    return batcher;
+  };
 }

@@ -43,8 +43,6 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
 export interface GroupCommitStats {
   /** Physical commits made. */
   commits: number;
-  /** Units of work (logical transactions and statements outside one) that waited for a commit. */
-  unitsCommitted: number;
 }
 
 const UNIT = 'latipay_unit';
@@ -52,7 +50,7 @@ const UNIT = 'latipay_unit';
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: SqliteDatabase.Database;
   readonly #statements = new Map<string, SqliteDatabase.Statement>();
-  readonly stats: GroupCommitStats = { commits: 0, unitsCommitted: 0 };
+  readonly stats: GroupCommitStats = { commits: 0 };
   // A FIFO lock over the one connection.
   #locked = false;
   readonly #queue: Array<() => void> = [];
@@ -228,7 +226,6 @@ export class GroupCommitSqliteDriver implements Driver {
       return;
     }
     this.stats.commits++;
-    this.stats.unitsCommitted += waiters.length;
     for (const w of waiters) w.resolve();
   }
 
