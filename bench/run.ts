@@ -48,6 +48,8 @@ const settings = quick
   : { duration: 30, warmup: 5, queryOrders: 1_000_000, settleRate: 2_000, outage: true };
 // --duration=N overrides the measured seconds per scenario.
 if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
+// --settle-rate=N overrides the settlements requested per second.
+if (valueOf('settle-rate')) settings.settleRate = Number(valueOf('settle-rate'));
 const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
 const wrk = findWrk();
 const loadGenerator = valueOf('load') ?? (wrk ? 'wrk' : 'autocannon');

@@ -122,3 +122,64 @@ describe('SQLite group commit', () => {
     assert.deepEqual(committedIds(), ['outer']);
   });
 });
+
+describe('SQLite group commit with a reader connection', () => {
+  let dir: string;
+  let db: Kysely<any>;
+  let driver: GroupCommitSqliteDriver;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latipay-gc-'));
+    const file = join(dir, 'gc.db');
+    const database = new SqliteDatabase(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    const reader = new SqliteDatabase(file);
+    reader.pragma('query_only = ON');
+    const dialect = new GroupCommitSqliteDialect(database, reader);
+    const createDriver = dialect.createDriver.bind(dialect);
+    dialect.createDriver = () => (driver = createDriver() as GroupCommitSqliteDriver);
+    db = new Kysely<any>({ dialect });
+    await sql`create table items (id text primary key, note text)`.execute(db);
+    await db.insertInto('items').values({ id: 'committed', note: null }).execute();
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ids = (executor: Kysely<any> = db) => executor.selectFrom('items').select('id').orderBy('id').execute().then((rows) => rows.map((r) => r.id as string));
+
+  test('a read outside a transaction sees only committed rows and does not wait for the pending commit', async () => {
+    const answered: string[] = [];
+    const write = db.insertInto('items').values({ id: 'pending', note: null }).execute().then(() => answered.push('write'));
+    const read = ids().then((rows) => {
+      answered.push('read');
+      return rows;
+    });
+    const before = driver.stats.readerReads;
+    assert.deepEqual(await read, ['committed']);
+    await write;
+    assert.deepEqual(answered, ['read', 'write']);
+    assert.equal(driver.stats.readerReads, before + 1);
+    // Once the write is answered, every read sees it.
+    assert.deepEqual(await ids(), ['committed', 'pending']);
+  });
+
+  test('a read inside a transaction runs on the writer and sees that transaction’s writes', async () => {
+    const before = driver.stats.readerReads;
+    const seen = await db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 'mine', note: null }).execute();
+      return ids(trx);
+    });
+    assert.deepEqual(seen, ['committed', 'mine']);
+    assert.equal(driver.stats.readerReads, before);
+  });
+
+  test('an update outside a transaction goes to the writer (the reader is query-only) and is read back', async () => {
+    await db.updateTable('items').set({ note: 'changed' }).where('id', '=', 'committed').execute();
+    const row = await db.selectFrom('items').select('note').where('id', '=', 'committed').executeTakeFirstOrThrow();
+    assert.equal(row.note, 'changed');
+  });
+});

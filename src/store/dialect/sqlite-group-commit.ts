@@ -25,17 +25,27 @@ import {
  * Units still run one at a time on the single connection (as kysely's own SQLite driver
  * runs them), so isolation is unchanged. If the COMMIT fails, every unit it held is
  * refused with that error and nothing of them is kept.
+ *
+ * With a file database a second, query-only connection answers reads made outside a
+ * transaction: in WAL mode it sees the last commit, so such a read neither waits for the
+ * writer's lock nor for a commit to begin. (A read inside a transaction runs on the
+ * writer and sees that transaction's own writes.) Without it (`:memory:`), a read outside
+ * a transaction that runs while writes are not on disk yet sees them, and is answered
+ * only after their commit.
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase.Database;
+  readonly #reader: SqliteDatabase.Database | undefined;
 
-  constructor(database: SqliteDatabase.Database) {
+  /** `reader`: a second connection to the same file, for reads outside transactions. */
+  constructor(database: SqliteDatabase.Database, reader?: SqliteDatabase.Database) {
     super({ database: database as never });
     this.#database = database;
+    this.#reader = reader;
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#database);
+    return new GroupCommitSqliteDriver(this.#database, this.#reader);
   }
 }
 
@@ -43,14 +53,18 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
 export interface GroupCommitStats {
   /** Physical commits made. */
   commits: number;
+  /** Reads answered by the reader connection. */
+  readerReads: number;
 }
 
 const UNIT = 'latipay_unit';
 
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: SqliteDatabase.Database;
+  readonly #reader: SqliteDatabase.Database | undefined;
   readonly #statements = new Map<string, SqliteDatabase.Statement>();
-  readonly stats: GroupCommitStats = { commits: 0 };
+  readonly #readerStatements = new Map<string, SqliteDatabase.Statement>();
+  readonly stats: GroupCommitStats = { commits: 0, readerReads: 0 };
   // A FIFO lock over the one connection.
   #locked = false;
   readonly #queue: Array<() => void> = [];
@@ -62,14 +76,15 @@ export class GroupCommitSqliteDriver implements Driver {
   #waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #flushScheduled = false;
 
-  constructor(database: SqliteDatabase.Database) {
+  constructor(database: SqliteDatabase.Database, reader?: SqliteDatabase.Database) {
     this.#db = database;
+    this.#reader = reader;
   }
 
   async init(): Promise<void> {}
 
+  /** The lock is taken by the lease's first statement that needs the writer, not here. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#lock();
     return new Lease(this);
   }
 
@@ -123,6 +138,7 @@ export class GroupCommitSqliteDriver implements Driver {
     try {
       this.#commit();
     } finally {
+      this.#reader?.close();
       this.#db.close();
     }
   }
@@ -130,10 +146,12 @@ export class GroupCommitSqliteDriver implements Driver {
   async executeQuery<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
     if (lease.unit === 'broken') throw new Error('the transaction was rolled back by the database');
     if (lease.unit === 'open') return this.#runGuarded(lease, query) as QueryResult<R>;
-    // Outside a transaction: a write joins the physical transaction; a read runs in it if
-    // one is open (and then waits for its commit), else on its own.
-    await this.#hold(lease);
+    // Outside a transaction: a read goes to the reader, which sees only what is committed.
+    // Without one, a write joins the physical transaction and a read runs in it if one is
+    // open (and then waits for its commit), else on its own.
     const writes = !this.#prepare(query.sql).readonly;
+    if (!writes && this.#reader && !lease.held) return this.#read(query) as QueryResult<R>;
+    await this.#hold(lease);
     if (writes) this.#ensureOpen();
     const result = this.#runGuarded(lease, query) as QueryResult<R>;
     if (writes) this.#dirty = true;
@@ -155,6 +173,17 @@ export class GroupCommitSqliteDriver implements Driver {
     if (statement.reader) return { rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  #read(query: CompiledQuery): QueryResult<unknown> {
+    let statement = this.#readerStatements.get(query.sql);
+    if (!statement) {
+      if (this.#readerStatements.size >= 1_000) this.#readerStatements.clear();
+      statement = this.#reader!.prepare(query.sql);
+      this.#readerStatements.set(query.sql, statement);
+    }
+    this.stats.readerReads++;
+    return { rows: statement.reader ? statement.all(query.parameters as unknown[]) : [] };
   }
 
   #runGuarded(lease: Lease, query: CompiledQuery): QueryResult<unknown> {
@@ -260,7 +289,8 @@ function quote(name: string): string {
 /** One acquisition of the connection. A unit lets go of the lock before waiting for its commit. */
 class Lease implements DatabaseConnection {
   readonly #driver: GroupCommitSqliteDriver;
-  held = true;
+  /** It holds the writer's lock. */
+  held = false;
   /** The logical transaction (savepoint) on this lease; `broken` when SQLite ended it. */
   unit: 'none' | 'open' | 'broken' = 'none';
 
