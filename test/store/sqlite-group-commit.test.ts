@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { GroupCommitSqliteDialect, type GroupCommitSqliteDriver } from '../../src/store/dialect/sqlite-group-commit.js';
+import { GroupCommitSqliteDialect, type GroupCommitSqliteDriver, type WalSync } from '../../src/store/dialect/sqlite-group-commit.js';
+import { walSyncer } from '../../src/store/dialect/sqlite.js';
 
 // The embedded database's driver, whichever database the rest of the suite runs on.
 describe('SQLite group commit', () => {
@@ -136,7 +137,7 @@ describe('SQLite group commit with a reader connection', () => {
     database.pragma('synchronous = FULL');
     const reader = new SqliteDatabase(file);
     reader.pragma('query_only = ON');
-    const dialect = new GroupCommitSqliteDialect(database, reader);
+    const dialect = new GroupCommitSqliteDialect(database, { reader });
     const createDriver = dialect.createDriver.bind(dialect);
     dialect.createDriver = () => (driver = createDriver() as GroupCommitSqliteDriver);
     db = new Kysely<any>({ dialect });
@@ -181,5 +182,128 @@ describe('SQLite group commit with a reader connection', () => {
     await db.updateTable('items').set({ note: 'changed' }).where('id', '=', 'committed').execute();
     const row = await db.selectFrom('items').select('note').where('id', '=', 'committed').executeTakeFirstOrThrow();
     assert.equal(row.note, 'changed');
+  });
+});
+
+describe('SQLite group commit with the WAL synced off the event loop', () => {
+  let dir: string;
+  let file: string;
+  let db: Kysely<any>;
+  let driver: GroupCommitSqliteDriver;
+  /** The syncs asked for and not finished yet: finish one with resolve() or reject(). */
+  let pending: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+  let syncsAsked: number;
+
+  function open(walSync: WalSync): void {
+    const database = new SqliteDatabase(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    const reader = new SqliteDatabase(file);
+    reader.pragma('query_only = ON');
+    const dialect = new GroupCommitSqliteDialect(database, { reader, walSync });
+    const createDriver = dialect.createDriver.bind(dialect);
+    dialect.createDriver = () => (driver = createDriver() as GroupCommitSqliteDriver);
+    db = new Kysely<any>({ dialect });
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latipay-gc-'));
+    file = join(dir, 'gc.db');
+    pending = [];
+    syncsAsked = 0;
+    open({
+      sync: () =>
+        new Promise<void>((resolve, reject) => {
+          syncsAsked++;
+          pending.push({ resolve, reject });
+        }),
+      close: async () => {},
+    });
+    const created = sql`create table items (id text primary key, note text)`.execute(db);
+    await until(() => pending.length === 1);
+    pending.shift()!.resolve();
+    await created;
+  });
+
+  afterEach(async () => {
+    const closing = db.destroy();
+    for (let i = 0; i < 10 && pending.length; i++) pending.shift()!.resolve();
+    await closing;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(condition(), 'condition not reached');
+  }
+  const insert = (id: string) => db.insertInto('items').values({ id, note: null }).execute();
+  const tracked = <T>(promise: Promise<T>) => {
+    const state = { settled: false, error: undefined as unknown, promise };
+    promise.then(
+      () => (state.settled = true),
+      (error: unknown) => {
+        state.settled = true;
+        state.error = error;
+      },
+    );
+    return state;
+  };
+
+  test('a caller is answered only after a sync that began after its commit; commits go on meanwhile, one sync at a time', async () => {
+    const commits = driver.stats.commits;
+    const a = tracked(insert('a'));
+    await until(() => driver.stats.commits === commits + 1 && pending.length === 1);
+    const b = tracked(insert('b'));
+    await until(() => driver.stats.commits === commits + 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(pending.length, 1, 'a second sync started while one was running');
+    assert.equal(a.settled || b.settled, false);
+    pending.shift()!.resolve();
+    await a.promise;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(b.settled, false, 'b was answered by a sync that began before its commit');
+    await until(() => pending.length === 1);
+    pending.shift()!.resolve();
+    await b.promise;
+  });
+
+  test('a read that sees a commit not synced yet is answered only after its sync', async () => {
+    const write = tracked(insert('unsynced'));
+    await until(() => pending.length === 1);
+    const read = tracked(db.selectFrom('items').select('id').execute());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(read.settled, false);
+    pending.shift()!.resolve();
+    assert.deepEqual((await read.promise).map((r) => r.id), ['unsynced']);
+    await write.promise;
+  });
+
+  test('a failed sync refuses the callers of the commits it covered; the next one answers later callers', async () => {
+    const lost = tracked(insert('x'));
+    await until(() => pending.length === 1);
+    pending.shift()!.reject(new Error('EIO: the disk went away'));
+    await until(() => lost.settled);
+    assert.match(String(lost.error), /EIO/);
+    const later = tracked(insert('y'));
+    await until(() => pending.length === 1);
+    pending.shift()!.resolve();
+    await later.promise;
+    assert.equal(later.error, undefined);
+  });
+
+  test('walSyncer syncs the real WAL file: what a caller was told is readable by a fresh connection', async () => {
+    const closing = db.destroy();
+    for (let i = 0; i < 10 && pending.length; i++) pending.shift()!.resolve();
+    await closing;
+    const syncer = walSyncer(file);
+    open(syncer);
+    await insert('on-disk');
+    assert.ok(driver.stats.walSyncs >= 1);
+    const fresh = new SqliteDatabase(file, { readonly: true });
+    try {
+      assert.deepEqual(fresh.prepare('select id from items').all(), [{ id: 'on-disk' }]);
+    } finally {
+      fresh.close();
+    }
   });
 });

@@ -32,20 +32,39 @@ import {
  * writer and sees that transaction's own writes.) Without it (`:memory:`), a read outside
  * a transaction that runs while writes are not on disk yet sees them, and is answered
  * only after their commit.
+ *
+ * With `walSync`, the wait for the disk leaves the event loop. The database then runs
+ * with `synchronous=NORMAL`: SQLite's COMMIT writes the transaction to the WAL file
+ * without syncing it, and `walSync` syncs that file (fdatasync in libuv's thread pool)
+ * while the next group's statements run. Nobody is answered, and no reader is shown a
+ * commit, before a sync that began after that commit has finished: the guarantee of
+ * `synchronous=FULL`, which syncs the WAL in every COMMIT, on the event loop. At most one
+ * sync runs at a time; the commits made meanwhile share the next one.
  */
+export interface GroupCommitOptions {
+  /** A second connection to the same file, for reads outside transactions. */
+  reader?: SqliteDatabase.Database;
+  /** Makes every commit so far durable (see above). */
+  walSync?: WalSync;
+}
+
+export interface WalSync {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase.Database;
-  readonly #reader: SqliteDatabase.Database | undefined;
+  readonly #options: GroupCommitOptions;
 
-  /** `reader`: a second connection to the same file, for reads outside transactions. */
-  constructor(database: SqliteDatabase.Database, reader?: SqliteDatabase.Database) {
+  constructor(database: SqliteDatabase.Database, options: GroupCommitOptions = {}) {
     super({ database: database as never });
     this.#database = database;
-    this.#reader = reader;
+    this.#options = options;
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#database, this.#reader);
+    return new GroupCommitSqliteDriver(this.#database, this.#options);
   }
 }
 
@@ -55,6 +74,13 @@ export interface GroupCommitStats {
   commits: number;
   /** Reads answered by the reader connection. */
   readerReads: number;
+  /** WAL syncs made (with `walSync`). */
+  walSyncs: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 const UNIT = 'latipay_unit';
@@ -64,7 +90,8 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #reader: SqliteDatabase.Database | undefined;
   readonly #statements = new Map<string, SqliteDatabase.Statement>();
   readonly #readerStatements = new Map<string, SqliteDatabase.Statement>();
-  readonly stats: GroupCommitStats = { commits: 0, readerReads: 0 };
+  readonly #walSync: WalSync | undefined;
+  readonly stats: GroupCommitStats = { commits: 0, readerReads: 0, walSyncs: 0 };
   // A FIFO lock over the one connection.
   #locked = false;
   readonly #queue: Array<() => void> = [];
@@ -73,12 +100,18 @@ export class GroupCommitSqliteDriver implements Driver {
   /** It holds writes that are not on disk yet. */
   #dirty = false;
   /** Callers waiting for the physical commit. */
-  #waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #waiters: Waiter[] = [];
   #flushScheduled = false;
+  // With walSync: commits made, commits known durable, and who waits for which.
+  #committed = 0;
+  #synced = 0;
+  #syncing = false;
+  #durableWaiters: Array<Waiter & { commit: number }> = [];
 
-  constructor(database: SqliteDatabase.Database, reader?: SqliteDatabase.Database) {
+  constructor(database: SqliteDatabase.Database, options: GroupCommitOptions = {}) {
     this.#db = database;
-    this.#reader = reader;
+    this.#reader = options.reader;
+    this.#walSync = options.walSync;
   }
 
   async init(): Promise<void> {}
@@ -137,7 +170,9 @@ export class GroupCommitSqliteDriver implements Driver {
     await this.#lock();
     try {
       this.#commit();
+      await this.#durable();
     } finally {
+      await this.#walSync?.close();
       this.#reader?.close();
       this.#db.close();
     }
@@ -150,7 +185,11 @@ export class GroupCommitSqliteDriver implements Driver {
     // Without one, a write joins the physical transaction and a read runs in it if one is
     // open (and then waits for its commit), else on its own.
     const writes = !this.#prepare(query.sql).readonly;
-    if (!writes && this.#reader && !lease.held) return this.#read(query) as QueryResult<R>;
+    if (!writes && this.#reader && !lease.held) {
+      const result = this.#read(query) as QueryResult<R>;
+      await this.#durable();
+      return result;
+    }
     await this.#hold(lease);
     if (writes) this.#ensureOpen();
     const result = this.#runGuarded(lease, query) as QueryResult<R>;
@@ -255,7 +294,44 @@ export class GroupCommitSqliteDriver implements Driver {
       return;
     }
     this.stats.commits++;
-    for (const w of waiters) w.resolve();
+    this.#committed++;
+    if (!this.#walSync) {
+      this.#synced = this.#committed;
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    for (const w of waiters) this.#durableWaiters.push({ commit: this.#committed, resolve: w.resolve, reject: w.reject });
+    this.#startSync();
+  }
+
+  /** Resolves once every commit made so far is durable (at once without walSync). */
+  #durable(): Promise<void> {
+    if (this.#synced >= this.#committed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#durableWaiters.push({ commit: this.#committed, resolve, reject });
+      this.#startSync();
+    });
+  }
+
+  /** One WAL sync at a time, covering every commit made before it began. */
+  #startSync(): void {
+    if (this.#syncing || this.#durableWaiters.length === 0) return;
+    this.#syncing = true;
+    const covers = this.#committed;
+    const settle = (error?: unknown) => {
+      if (error === undefined) this.#synced = Math.max(this.#synced, covers);
+      const waiting = this.#durableWaiters;
+      this.#durableWaiters = [];
+      for (const w of waiting) {
+        if (w.commit > covers) this.#durableWaiters.push(w);
+        else if (error === undefined) w.resolve();
+        else w.reject(error);
+      }
+      this.#syncing = false;
+      this.#startSync();
+    };
+    this.stats.walSyncs++;
+    this.#walSync!.sync().then(() => settle(), (error: unknown) => settle(error ?? new Error('WAL sync failed')));
   }
 
   /** The physical transaction ended on its own (SQLite rolled it back): refuse its units. */
