@@ -2,19 +2,14 @@ import { formatAmount } from '../domain/money.js';
 import { redirectStatus, type FinalStatus } from '../domain/order-status.js';
 import { signResult } from '../domain/signature.js';
 import { formatWireTime } from '../domain/time.js';
-import type { OrderRecord } from '../store/orders.js';
+import type { OrderRecord, OrderResult } from '../store/orders.js';
 
 /**
  * The signed fields the merchant receives about an order: in the callback (spec §4.4),
  * the redirect (§4.5) and the query answer (§4.6). One signature formula for all three.
+ * `OrderResult` is the part of an order they are made of.
  */
-/** What an order's signed result is made of. */
-export type ResultOrder = Pick<
-  OrderRecord,
-  'order_id' | 'merchant_reference' | 'currency' | 'amount_minor' | 'payment_method' | 'status' | 'paid_at' | 'updated_at'
->;
-
-export function resultFields(order: ResultOrder, apiKey: string, offsetMinutes: number, status: string = order.status) {
+export function resultFields(order: OrderResult, apiKey: string, offsetMinutes: number, status: string = order.status) {
   const amount = formatAmount(Number(order.amount_minor));
   const settledAt = order.paid_at ?? (order.status === 'pending' ? null : order.updated_at);
   const fields = {

@@ -79,6 +79,7 @@ async function insertOrders(db: Db, rows: OrderRecord[]): Promise<boolean[]> {
 const byReference = new PreparedQuery((db, slot) =>
   db.selectFrom('orders').selectAll().where('user_id', '=', slot(0)).where('merchant_reference', '=', slot(1)),
 );
+/** The columns of an order its signed result (callback, redirect, query answer) is made of. */
 const RESULT_COLUMNS = ['order_id', 'merchant_reference', 'currency', 'amount_minor', 'payment_method', 'status', 'paid_at', 'updated_at'] as const;
 export type OrderResult = Pick<OrderRecord, (typeof RESULT_COLUMNS)[number]>;
 

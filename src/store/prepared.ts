@@ -2,6 +2,13 @@ import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 import type { Db } from './store.js';
 
 /**
+ * The SQL texts of every PreparedQuery compiled so far: a bounded set, which the
+ * PostgreSQL pool runs as named (server-side prepared) statements, parsed and planned
+ * once per connection instead of on every run.
+ */
+export const preparedSqlTexts = new Set<string>();
+
+/**
  * A hot query built with kysely once and then run with fresh values: building and
  * compiling a query costs more than running it on SQLite (a point lookup: ~14 µs of
  * building against ~13 µs in the database; a 100-row insert: milliseconds). The builder
@@ -12,13 +19,6 @@ import type { Db } from './store.js';
  * Only for values kysely passes through as parameters unchanged (comparisons, inserted
  * values, assignments); not for `in` lists, whose length shapes the SQL.
  */
-/**
- * The SQL texts of every PreparedQuery compiled so far: a bounded set, which the
- * PostgreSQL pool runs as named (server-side prepared) statements, parsed and planned
- * once per connection instead of on every run.
- */
-export const preparedSqlTexts = new Set<string>();
-
 export class PreparedQuery<Row> {
   readonly #build: (db: Db, slot: (i: number) => never) => Compilable<Row>;
   /** Per dialect (a Kysely instance and its transactions share one adapter). */

@@ -88,8 +88,8 @@ const UNIT = 'latipay_unit';
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: SqliteDatabase.Database;
   readonly #reader: SqliteDatabase.Database | undefined;
-  readonly #statements = new Map<string, SqliteDatabase.Statement>();
-  readonly #readerStatements = new Map<string, SqliteDatabase.Statement>();
+  readonly #statements: StatementCache;
+  readonly #readerStatements: StatementCache | undefined;
   readonly #walSync: WalSync | undefined;
   readonly stats: GroupCommitStats = { commits: 0, readerReads: 0, walSyncs: 0 };
   // A FIFO lock over the one connection.
@@ -111,6 +111,8 @@ export class GroupCommitSqliteDriver implements Driver {
   constructor(database: SqliteDatabase.Database, options: GroupCommitOptions = {}) {
     this.#db = database;
     this.#reader = options.reader;
+    this.#statements = new StatementCache(database);
+    this.#readerStatements = options.reader && new StatementCache(options.reader);
     this.#walSync = options.walSync;
   }
 
@@ -184,7 +186,7 @@ export class GroupCommitSqliteDriver implements Driver {
     // Outside a transaction: a read goes to the reader, which sees only what is committed.
     // Without one, a write joins the physical transaction and a read runs in it if one is
     // open (and then waits for its commit), else on its own.
-    const writes = !this.#prepare(query.sql).readonly;
+    const writes = !this.#statements.get(query.sql).readonly;
     if (!writes && this.#reader && !lease.held) {
       const result = this.#read(query) as QueryResult<R>;
       await this.#durable();
@@ -208,19 +210,14 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   #run(sql: string, parameters: readonly unknown[]): QueryResult<unknown> {
-    const statement = this.#prepare(sql);
+    const statement = this.#statements.get(sql);
     if (statement.reader) return { rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
   #read(query: CompiledQuery): QueryResult<unknown> {
-    let statement = this.#readerStatements.get(query.sql);
-    if (!statement) {
-      if (this.#readerStatements.size >= 1_000) this.#readerStatements.clear();
-      statement = this.#reader!.prepare(query.sql);
-      this.#readerStatements.set(query.sql, statement);
-    }
+    const statement = this.#readerStatements!.get(query.sql);
     this.stats.readerReads++;
     return { rows: statement.reader ? statement.all(query.parameters as unknown[]) : [] };
   }
@@ -237,16 +234,6 @@ export class GroupCommitSqliteDriver implements Driver {
       }
       throw error;
     }
-  }
-
-  #prepare(sql: string): SqliteDatabase.Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      if (this.#statements.size >= 1_000) this.#statements.clear();
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 
   #ensureOpen(): void {
@@ -355,6 +342,26 @@ export class GroupCommitSqliteDriver implements Driver {
     const next = this.#queue.shift();
     if (next) next();
     else this.#locked = false;
+  }
+}
+
+/** A connection's prepared statements by SQL text (a bounded set: dropped whole past 1,000). */
+class StatementCache {
+  readonly #db: SqliteDatabase.Database;
+  readonly #statements = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(db: SqliteDatabase.Database) {
+    this.#db = db;
+  }
+
+  get(sql: string): SqliteDatabase.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      if (this.#statements.size >= 1_000) this.#statements.clear();
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 }
 
