@@ -4,6 +4,7 @@ import { appendLedgerEntry } from '../store/ledger.js';
 import { findOrderById } from '../store/orders.js';
 import { finishOrderWithCallback } from './finish-pending-order.js';
 import type { GatewayContext } from './context.js';
+import type { MerchantUser } from './credentials.js';
 import type { RefundRecord } from '../store/refunds.js';
 import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
 
@@ -17,52 +18,60 @@ export type ApplyResult = 'applied' | 'duplicate' | 'unchanged' | 'reversed';
  */
 export async function applyChannelOutcome(ctx: GatewayContext, channelName: string, outcome: ChannelOutcome): Promise<ApplyResult> {
   const now = ctx.clock();
-  // Read what the transaction needs beforehand: a transaction that waits for a second pool
-  // connection can deadlock a full pool.
-  const known = await findOrderById(ctx.store.db, outcome.orderId);
-  if (!known || known.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
-  const user = await ctx.credentials.findUser(known.user_id);
-  if (!user) throw new Error(`order ${known.order_id} has no user`);
   let reversal: RefundRecord | undefined;
-  const result = await ctx.store.db.transaction().execute(async (trx): Promise<ApplyResult> => {
-    const order = await findOrderById(trx, outcome.orderId);
-    if (!order || order.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
-    if (Number(order.amount_minor) !== outcome.amountMinor || order.currency !== outcome.currency) {
-      throw new ChannelNotificationError(`amount or currency does not match order ${outcome.orderId}`);
-    }
-    const fresh = await recordChannelEvent(
-      trx,
-      { channel: channelName, event_id: outcome.eventId, order_id: outcome.orderId, outcome: outcome.outcome },
-      now,
-    );
-    if (!fresh) return 'duplicate';
-    if (order.status !== 'pending') {
-      // Money arrived for an order that can no longer take it (cancelled, failed): give it back.
-      if (outcome.outcome === 'paid' && order.status !== 'paid') {
-        reversal = await recordLatePaymentReversal(trx, ctx, order, now);
-        return 'reversed';
+  // The callback is signed with the order's user's api key. The transaction takes the user
+  // from the cache; on a miss it stops before writing anything, the user is read outside it
+  // (a transaction that waits for a second pool connection can deadlock a full pool), and
+  // it runs again.
+  let user: MerchantUser | undefined;
+  let result: ApplyResult | { needsUser: string };
+  for (;;) {
+    result = await ctx.store.db.transaction().execute(async (trx): Promise<ApplyResult | { needsUser: string }> => {
+      const order = await findOrderById(trx, outcome.orderId);
+      if (!order || order.channel !== channelName) throw new ChannelNotificationError(`unknown order ${outcome.orderId}`);
+      if (Number(order.amount_minor) !== outcome.amountMinor || order.currency !== outcome.currency) {
+        throw new ChannelNotificationError(`amount or currency does not match order ${outcome.orderId}`);
       }
-      if (order.status !== outcome.outcome) {
-        ctx.log.warn({ orderId: order.order_id, status: order.status, outcome: outcome.outcome }, 'provider outcome for an order that is already final');
+      const signer = user ?? ctx.credentials.cachedUser(order.user_id);
+      if (!signer) return { needsUser: order.user_id };
+      const fresh = await recordChannelEvent(
+        trx,
+        { channel: channelName, event_id: outcome.eventId, order_id: outcome.orderId, outcome: outcome.outcome },
+        now,
+      );
+      if (!fresh) return 'duplicate';
+      if (order.status !== 'pending') {
+        // Money arrived for an order that can no longer take it (cancelled, failed): give it back.
+        if (outcome.outcome === 'paid' && order.status !== 'paid') {
+          reversal = await recordLatePaymentReversal(trx, ctx, order, now);
+          return 'reversed';
+        }
+        if (order.status !== outcome.outcome) {
+          ctx.log.warn({ orderId: order.order_id, status: order.status, outcome: outcome.outcome }, 'provider outcome for an order that is already final');
+        }
+        return 'unchanged';
       }
-      return 'unchanged';
-    }
-    const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
-    const change = { status: outcome.outcome, paidAt };
-    if (!(await finishOrderWithCallback(trx, order, change, user.apiKey, ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
-    if (outcome.outcome === 'paid') {
-      await appendLedgerEntry(trx, {
-        wallet_id: order.wallet_id,
-        order_id: order.order_id,
-        refund_id: null,
-        kind: 'payment',
-        amount_minor: Number(order.amount_minor),
-        currency: order.currency,
-        created_at: now,
-      });
-    }
-    return 'applied';
-  });
+      const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
+      const change = { status: outcome.outcome, paidAt };
+      if (!(await finishOrderWithCallback(trx, order, change, signer.apiKey, ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
+      if (outcome.outcome === 'paid') {
+        await appendLedgerEntry(trx, {
+          wallet_id: order.wallet_id,
+          order_id: order.order_id,
+          refund_id: null,
+          kind: 'payment',
+          amount_minor: Number(order.amount_minor),
+          currency: order.currency,
+          created_at: now,
+        });
+      }
+      return 'applied';
+    });
+    if (typeof result === 'string') break;
+    if (user) throw new Error(`order ${outcome.orderId} changed its user`);
+    user = await ctx.credentials.findUser(result.needsUser);
+    if (!user) throw new Error(`order ${outcome.orderId} has no user`);
+  }
   if (reversal) await settleReversal(ctx, reversal);
   if (result === 'applied') {
     ctx.events.publish(outcome.orderId);

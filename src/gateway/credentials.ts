@@ -34,6 +34,11 @@ export class Credentials {
     });
   }
 
+  /** The user if the cache holds it now, without reading the database. */
+  cachedUser(userId: string): MerchantUser | undefined {
+    return this.#cache.peek(userId);
+  }
+
   forget(userId: string): void {
     this.#cache.delete(userId);
   }

@@ -23,6 +23,12 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** The value remembered for `key` if it is still fresh (a remembered miss is undefined too). */
+  peek(key: string): V | undefined {
+    const hit = this.#entries.get(key);
+    return hit && hit.until > Date.now() ? hit.value : undefined;
+  }
+
   delete(key: string): void {
     this.#entries.delete(key);
   }

@@ -19,14 +19,24 @@ const insertTrade = new PreparedQuery((db, slot) =>
       created_at: slot(7),
       updated_at: slot(8),
     })
-    .onConflict((oc) => oc.column('order_id').doNothing()),
+    .onConflict((oc) => oc.column('order_id').doNothing())
+    .returningAll(),
 );
 const byTradeNo = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('trade_no', '=', slot(0)));
 const byOrder = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('order_id', '=', slot(0)));
 const setStatus = new PreparedQuery((db, slot) => db.updateTable('sandbox_trades').set({ status: slot(0), updated_at: slot(1) }).where('trade_no', '=', slot(2)));
+const settleOpen = new PreparedQuery((db, slot) =>
+  db
+    .updateTable('sandbox_trades')
+    .set({ status: slot(0), updated_at: slot(1) })
+    .where('trade_no', '=', slot(2))
+    .where('status', '=', 'WAIT_BUYER_PAY')
+    .returningAll(),
+);
 
-export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<void> {
-  await insertTrade.execute(db, [t.trade_no, t.order_id, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
+/** The trade as inserted, or undefined when the order already has one. */
+export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<SandboxTradeRecord | undefined> {
+  return insertTrade.first(db, [t.trade_no, t.order_id, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
 }
 
 export async function findSandboxTrade(db: Db, tradeNo: string): Promise<SandboxTradeRecord | undefined> {
@@ -39,6 +49,11 @@ export async function findSandboxTradeByOrder(db: Db, orderId: string): Promise<
 
 export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: string, now: number): Promise<void> {
   await setStatus.execute(db, [status, now, tradeNo]);
+}
+
+/** Moves a trade still waiting for the buyer to `status`: the trade as it now is, or undefined when it was not waiting (or does not exist). */
+export async function settleOpenSandboxTrade(db: Db, tradeNo: string, status: string, now: number): Promise<SandboxTradeRecord | undefined> {
+  return settleOpen.first(db, [status, now, tradeNo]);
 }
 
 /** Closes the order's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */

@@ -12,6 +12,7 @@ import {
   findSandboxTradeByOrder,
   insertSandboxTrade,
   setSandboxTradeStatus,
+  settleOpenSandboxTrade,
   type SandboxTradeRecord,
 } from '../../store/sandbox-trades.js';
 
@@ -85,7 +86,7 @@ export class SandboxChannel implements PaymentChannel {
   /** Opens the order's trade, once: a retry of the same order keeps its first trade. */
   async #openTrade(request: ChannelPaymentRequest, now: number): Promise<SandboxTradeRecord> {
     const { db } = this.#deps;
-    await insertSandboxTrade(db, {
+    const inserted = await insertSandboxTrade(db, {
       trade_no: 'SBX' + randomBytes(12).toString('hex'),
       order_id: request.orderId,
       method: request.method,
@@ -96,7 +97,7 @@ export class SandboxChannel implements PaymentChannel {
       created_at: now,
       updated_at: now,
     });
-    const trade = await findSandboxTradeByOrder(db, request.orderId);
+    const trade = inserted ?? (await findSandboxTradeByOrder(db, request.orderId));
     if (!trade) throw new Error('sandbox trade vanished');
     return trade;
   }
@@ -119,13 +120,10 @@ export class SandboxChannel implements PaymentChannel {
    */
   async settle(tradeNo: string, outcome: 'paid' | 'failed'): Promise<SandboxNotification> {
     const { db, clock } = this.#deps;
-    const trade = await findSandboxTrade(db, tradeNo);
+    const settled = await settleOpenSandboxTrade(db, tradeNo, outcome === 'paid' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED', clock());
+    const trade = settled ?? (await findSandboxTrade(db, tradeNo));
     if (!trade) throw new ChannelNotificationError(`unknown sandbox trade ${tradeNo}`);
-    let status = trade.status;
-    if (status === 'WAIT_BUYER_PAY') {
-      status = outcome === 'paid' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED';
-      await setSandboxTradeStatus(db, tradeNo, status, clock());
-    }
+    const status = trade.status;
     const notification = this.signNotification({
       event_id: `${tradeNo}:${status}`,
       trade_no: tradeNo,
