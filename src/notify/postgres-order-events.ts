@@ -20,6 +20,7 @@ export class PostgresOrderEvents implements OrderEvents {
   #client: pg.Client | undefined;
   #closed = false;
   #retryMs = 100;
+  #unannounced: string[] = [];
 
   private constructor(pool: pg.Pool, connectionString: string, log: Logger) {
     this.#pool = pool;
@@ -35,8 +36,18 @@ export class PostgresOrderEvents implements OrderEvents {
 
   publish(orderId: string): void {
     this.#local.deliver(orderId);
-    this.#pool.query('select pg_notify($1, $2)', [CHANNEL, `${this.#instance}:${orderId}`]).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'could not announce an order change');
+    // Announced together with the other changes of this turn of the event loop: one
+    // statement (and one commit) for all of them.
+    if (this.#unannounced.length === 0) setImmediate(() => void this.#announce());
+    this.#unannounced.push(`${this.#instance}:${orderId}`);
+  }
+
+  async #announce(): Promise<void> {
+    const payloads = this.#unannounced;
+    if (payloads.length === 0) return;
+    this.#unannounced = [];
+    await this.#pool.query('select pg_notify($1, p) from unnest($2::text[]) as p', [CHANNEL, payloads]).catch((error: unknown) => {
+      this.#log.error({ err: error, changes: payloads.length }, 'could not announce order changes');
     });
   }
 
@@ -46,6 +57,7 @@ export class PostgresOrderEvents implements OrderEvents {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#announce();
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => {});
