@@ -1,9 +1,10 @@
-import type { Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { NotificationAttemptTable, NotificationTable } from './schema.js';
 import type { Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
 import type { DialectKind } from './dialect/index.js';
 import { PreparedQuery } from './prepared.js';
+import { batcherPerDatabase } from './turn-batcher.js';
 
 export type NotificationRecord = Selectable<NotificationTable>;
 
@@ -57,26 +58,78 @@ export async function claimDueNotifications(
 }
 
 export type AttemptRecord = Omit<Selectable<NotificationAttemptTable>, 'id'>;
+export type AttemptOutcome = { delivered: true } | { delivered: false; nextAttemptAt: number; abandon: boolean };
 
 /**
  * Records one attempt and its consequence, in one transaction: delivered, rescheduled
  * for `nextAttemptAt`, or abandoned past the give-up horizon. Only the lease holder may
- * write, so a delivery taken over by another instance is not overwritten.
+ * write, so a delivery taken over by another instance is not overwritten: answers false
+ * when the lease was lost. The attempts finished in one turn of the event loop are
+ * recorded together, in one transaction (see TurnBatcher).
  */
-export async function recordAttempt(
-  db: Db,
-  attempt: AttemptRecord,
-  outcome: { delivered: true } | { delivered: false; nextAttemptAt: number; abandon: boolean },
-): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const { notification_id: id, owner } = attempt;
-    const updated = outcome.delivered
-      ? await markDelivered.affected(trx, [attempt.attempted_at + attempt.duration_ms, id, owner])
-      : await reschedule.affected(trx, [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, id, owner]);
-    await insertAttempt.execute(trx, [id, attempt.attempted_at, attempt.http_status, attempt.body_excerpt, attempt.duration_ms, attempt.error, owner]);
-    return updated === 1;
-  });
+export async function recordAttempt(db: Db, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+  return attemptBatcher(db).add({ attempt, outcome });
 }
+
+const attemptBatcher = batcherPerDatabase((db, items: Array<{ attempt: AttemptRecord; outcome: AttemptOutcome }>) =>
+  db.transaction().execute(async (trx) => {
+    const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+    const recorded = new Array<boolean>(items.length).fill(false);
+    // Delivered: on PostgreSQL one statement for all of them (per lease owner).
+    const delivered = items.flatMap((item, i) => (item.outcome.delivered ? [i] : []));
+    if (postgres && delivered.length > 0) {
+      for (const owner of new Set(delivered.map((i) => items[i].attempt.owner))) {
+        const mine = delivered.filter((i) => items[i].attempt.owner === owner);
+        const ids = mine.map((i) => items[i].attempt.notification_id);
+        const at = mine.map((i) => items[i].attempt.attempted_at + items[i].attempt.duration_ms);
+        const updated = new Set((await markDeliveredMany.rows(trx, [ids, at, owner])).map((r) => Number(r.id)));
+        for (const i of mine) recorded[i] = updated.has(items[i].attempt.notification_id);
+      }
+    }
+    for (const [i, { attempt, outcome }] of items.entries()) {
+      const { notification_id: id, owner } = attempt;
+      if (outcome.delivered) {
+        if (!postgres) recorded[i] = (await markDelivered.affected(trx, [attempt.attempted_at + attempt.duration_ms, id, owner])) === 1;
+      } else {
+        recorded[i] = (await reschedule.affected(trx, [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, id, owner])) === 1;
+      }
+    }
+    const attempts = items.map((item) => item.attempt);
+    if (postgres) {
+      await insertAttemptsMany.execute(trx, ATTEMPT_COLUMNS.map((column) => attempts.map((a) => a[column])));
+    } else {
+      for (const a of attempts) await insertAttempt.execute(trx, ATTEMPT_COLUMNS.map((column) => a[column]));
+    }
+    return recorded;
+  }),
+);
+
+const ATTEMPT_COLUMNS = ['notification_id', 'attempted_at', 'http_status', 'body_excerpt', 'duration_ms', 'error', 'owner'] as const satisfies ReadonlyArray<
+  keyof AttemptRecord
+>;
+
+// PostgreSQL: the rows bound as arrays, one statement for any count.
+const markDeliveredMany = new PreparedQuery((db, slot) =>
+  db
+    .updateTable('notifications')
+    .set((eb) => ({
+      status: 'delivered',
+      attempts: eb('attempts', '+', 1),
+      // The delivery time listed at the row's id.
+      delivered_at: sql<number>`(${slot(1)}::bigint[])[array_position(${slot(0)}::bigint[], id)]`,
+      lease_owner: null,
+      lease_until: null,
+    }))
+    .where(sql<boolean>`id = any(${slot(0)}::bigint[])`)
+    .where('lease_owner', '=', slot(2))
+    .where('status', '=', 'pending')
+    .returning('id'),
+);
+const insertAttemptsMany = new PreparedQuery((db, slot) =>
+  db.insertInto('notification_attempts').columns([...ATTEMPT_COLUMNS]).expression(
+    sql`select * from unnest(${slot(0)}::bigint[], ${slot(1)}::bigint[], ${slot(2)}::integer[], ${slot(3)}::text[], ${slot(4)}::integer[], ${slot(5)}::text[], ${slot(6)}::text[])`,
+  ),
+);
 
 const markDelivered = new PreparedQuery((db, slot) =>
   db

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { claimDueNotifications, enqueueNotification, listAttempts, recordAttempt, type AttemptRecord } from '../../src/store/notifications.js';
+import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { createOrder } from '../http/support.js';
+
+describe('recordAttempt (the attempts of one turn recorded together)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  const attempt = (id: number, owner: string, over: Partial<AttemptRecord> = {}): AttemptRecord => ({
+    notification_id: id,
+    attempted_at: 1_000 + id,
+    http_status: 200,
+    body_excerpt: 'sent',
+    duration_ms: 7,
+    error: null,
+    owner,
+    ...over,
+  });
+
+  test('delivered, rescheduled, abandoned and lost leases in one turn each get their own outcome', async () => {
+    const { orderId } = await createOrder(gw);
+    for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, url: `https://m.example/${i}`, body: 'x' }, 1);
+    const mine = await claimDueNotifications(gw.store.db, gw.store.kind, 'w1', 10, 1_000_000, 5);
+    const theirs = await claimDueNotifications(gw.store.db, gw.store.kind, 'w2', 10, 1_000_000, 5);
+    assert.equal(mine.length, 5);
+    assert.equal(theirs.length, 1);
+    const [d1, d2, retry, abandon, wrongOwner] = mine.map((row) => Number(row.id));
+    const stolen = Number(theirs[0].id);
+
+    // All started in the same turn: one batch.
+    const results = await Promise.all([
+      recordAttempt(gw.store.db, attempt(d1, 'w1'), { delivered: true }),
+      recordAttempt(gw.store.db, attempt(d2, 'w1', { duration_ms: 30 }), { delivered: true }),
+      recordAttempt(gw.store.db, attempt(retry, 'w1', { http_status: 500, body_excerpt: "it's, \"down\"\\", error: null }), {
+        delivered: false,
+        nextAttemptAt: 5_000,
+        abandon: false,
+      }),
+      recordAttempt(gw.store.db, attempt(abandon, 'w1', { http_status: null, body_excerpt: null, error: 'ECONNREFUSED' }), {
+        delivered: false,
+        nextAttemptAt: 6_000,
+        abandon: true,
+      }),
+      // w1 records a delivery of a row w2 holds, and w2 one of a row w1 holds: neither lease is theirs.
+      recordAttempt(gw.store.db, attempt(stolen, 'w1'), { delivered: true }),
+      recordAttempt(gw.store.db, attempt(wrongOwner, 'w2'), { delivered: true }),
+    ]);
+    assert.deepEqual(results, [true, true, true, true, false, false]);
+
+    const rows = new Map(
+      (await gw.store.db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).execute()).map((r) => [Number(r.id), r]),
+    );
+    const view = (id: number) => {
+      const r = rows.get(id)!;
+      return { status: r.status, attempts: r.attempts, delivered_at: r.delivered_at === null ? null : Number(r.delivered_at), next: Number(r.next_attempt_at), owner: r.lease_owner };
+    };
+    assert.deepEqual(view(d1), { status: 'delivered', attempts: 1, delivered_at: 1_000 + d1 + 7, next: 1, owner: null });
+    assert.deepEqual(view(d2), { status: 'delivered', attempts: 1, delivered_at: 1_000 + d2 + 30, next: 1, owner: null });
+    assert.deepEqual(view(retry), { status: 'pending', attempts: 1, delivered_at: null, next: 5_000, owner: null });
+    assert.deepEqual(view(abandon), { status: 'abandoned', attempts: 1, delivered_at: null, next: 6_000, owner: null });
+    assert.deepEqual(view(stolen), { status: 'pending', attempts: 0, delivered_at: null, next: 1, owner: 'w2' });
+    assert.deepEqual(view(wrongOwner), { status: 'pending', attempts: 0, delivered_at: null, next: 1, owner: 'w1' });
+
+    // Every attempt is on record, with what it saw, even where the lease was lost.
+    const retried = await listAttempts(gw.store.db, retry);
+    assert.equal(retried.length, 1);
+    assert.equal(retried[0].http_status, 500);
+    assert.equal(retried[0].body_excerpt, "it's, \"down\"\\");
+    const abandoned = await listAttempts(gw.store.db, abandon);
+    assert.equal(abandoned[0].http_status, null);
+    assert.equal(abandoned[0].body_excerpt, null);
+    assert.equal(abandoned[0].error, 'ECONNREFUSED');
+    for (const id of [d1, d2, stolen, wrongOwner]) assert.equal((await listAttempts(gw.store.db, id)).length, 1, `attempt of ${id}`);
+    assert.equal(Number((await listAttempts(gw.store.db, d2))[0].duration_ms), 30);
+  });
+});
