@@ -394,7 +394,9 @@ async function callbackScenario(
   const r = await runLoad({
     scenario: 'settle',
     url: baseUrl,
-    connections: 32,
+    // Enough connections that the rate, not connections × latency, decides how many
+    // settlements are offered (at 32, a 16 ms answer already capped it at 2,000/s).
+    connections: 128,
     durationSeconds: settings.duration,
     rate: settings.settleRate,
     settleFirst: first,
@@ -411,10 +413,19 @@ async function callbackScenario(
   // Wait (bounded) until every paid order of this run has had its callback. Settlements
   // still in flight when the load generator stopped land meanwhile: count them again.
   const deadline = Date.now() + (outage ? 120_000 : quick ? 10_000 : 30_000);
-  let settled = (await countPaidSettleOrders(databaseUrl)) - before.size;
-  while (merchant.received.size - before.size < settled && Date.now() < deadline) {
+  const countSettled = async () => (await countPaidSettleOrders(databaseUrl)) - before.size;
+  let settled = await countSettled();
+  for (;;) {
+    while (merchant.received.size - before.size < settled && Date.now() < deadline) {
+      await sleep(250);
+      settled = await countSettled();
+    }
+    // A settlement may have landed since the last count: count once more after a pause
+    // (and wait for its callback too), so that no callback is counted without its settlement.
     await sleep(250);
-    settled = (await countPaidSettleOrders(databaseUrl)) - before.size;
+    const again = await countSettled();
+    if (again === settled || Date.now() >= deadline) break;
+    settled = again;
   }
   const end = Date.now();
   const mine = [...merchant.received.entries()].filter(([id]) => !before.has(id));
