@@ -75,24 +75,26 @@ const attemptBatcher = batcherPerDatabase((db, items: Array<{ attempt: AttemptRe
   db.transaction().execute(async (trx) => {
     const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
     const recorded = new Array<boolean>(items.length).fill(false);
-    // Delivered: on PostgreSQL one statement for all of them (per lease owner).
+    const deliveredAt = (a: AttemptRecord) => a.attempted_at + a.duration_ms;
     const delivered = items.flatMap((item, i) => (item.outcome.delivered ? [i] : []));
-    if (postgres && delivered.length > 0) {
+    if (postgres) {
+      // One statement for all the delivered rows of a lease owner.
       for (const owner of new Set(delivered.map((i) => items[i].attempt.owner))) {
-        const mine = delivered.filter((i) => items[i].attempt.owner === owner);
-        const ids = mine.map((i) => items[i].attempt.notification_id);
-        const at = mine.map((i) => items[i].attempt.attempted_at + items[i].attempt.duration_ms);
-        const updated = new Set((await markDeliveredMany.rows(trx, [ids, at, owner])).map((r) => Number(r.id)));
-        for (const i of mine) recorded[i] = updated.has(items[i].attempt.notification_id);
+        const mine = delivered.filter((i) => items[i].attempt.owner === owner).map((i) => items[i].attempt);
+        const args = [mine.map((a) => a.notification_id), mine.map(deliveredAt), owner];
+        const updated = new Set((await markDeliveredMany.rows(trx, args)).map((r) => Number(r.id)));
+        for (const i of delivered) if (items[i].attempt.owner === owner) recorded[i] = updated.has(items[i].attempt.notification_id);
+      }
+    } else {
+      for (const i of delivered) {
+        const { attempt } = items[i];
+        recorded[i] = (await markDelivered.affected(trx, [deliveredAt(attempt), attempt.notification_id, attempt.owner])) === 1;
       }
     }
     for (const [i, { attempt, outcome }] of items.entries()) {
-      const { notification_id: id, owner } = attempt;
-      if (outcome.delivered) {
-        if (!postgres) recorded[i] = (await markDelivered.affected(trx, [attempt.attempted_at + attempt.duration_ms, id, owner])) === 1;
-      } else {
-        recorded[i] = (await reschedule.affected(trx, [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, id, owner])) === 1;
-      }
+      if (outcome.delivered) continue;
+      const args = [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, attempt.notification_id, attempt.owner];
+      recorded[i] = (await reschedule.affected(trx, args)) === 1;
     }
     const attempts = items.map((item) => item.attempt);
     if (postgres) {
@@ -148,15 +150,7 @@ const reschedule = new PreparedQuery((db, slot) =>
     .where('status', '=', 'pending'),
 );
 const insertAttempt = new PreparedQuery((db, slot) =>
-  db.insertInto('notification_attempts').values({
-    notification_id: slot(0),
-    attempted_at: slot(1),
-    http_status: slot(2),
-    body_excerpt: slot(3),
-    duration_ms: slot(4),
-    error: slot(5),
-    owner: slot(6),
-  }),
+  db.insertInto('notification_attempts').values(Object.fromEntries(ATTEMPT_COLUMNS.map((column, i) => [column, slot(i)])) as unknown as AttemptRecord),
 );
 
 /** Gives back every lease `owner` holds (graceful shutdown), so others can take them at once. */
