@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
-import { batcherPerDatabase } from './turn-batcher.js';
+import { batcherPerDatabase, sharesRoundTrips } from './turn-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
 import { lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery, preparedBySize } from './prepared.js';
@@ -145,13 +145,22 @@ export async function findOrderByNonce(db: Db, nonce: string): Promise<OrderReco
   return byNonce.first(db, [nonce]);
 }
 
+/** On PostgreSQL, the reads of one event-loop turn made outside a transaction share one query. */
 export async function findOrderById(db: Db, orderId: string): Promise<OrderRecord | undefined> {
+  if (sharesRoundTrips(db)) return byIdBatcher(db).add(orderId);
   return byId.first(db, [orderId]);
 }
 
 export async function findOrderStatus(db: Db, orderId: string): Promise<string | undefined> {
+  if (sharesRoundTrips(db)) return (await byIdBatcher(db).add(orderId))?.status;
   return (await statusById.first(db, [orderId]))?.status;
 }
+
+const byIds = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where(sql<boolean>`order_id = any(${slot(0)}::text[])`));
+const byIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
+  const found = new Map((await byIds.rows(db, [[...new Set(orderIds)]])).map((row) => [row.order_id, row]));
+  return orderIds.map((id) => found.get(id));
+}, LOOKUP_BATCH);
 
 /** Gives a still-pending order a fresh nonce (a customer retrying checkout). */
 export async function renewOrderNonce(db: Db, orderId: string, nonce: string, now: number): Promise<boolean> {
@@ -186,6 +195,13 @@ const finishPending = new PreparedQuery((db, slot) =>
 
 export async function finishPendingOrder(db: Db, orderId: string, status: string, paidAt: number | null, now: number): Promise<boolean> {
   return (await finishPending.affected(db, [status, paidAt, now, orderId])) === 1;
+}
+
+const lockById = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('order_id', '=', slot(0)).forUpdate());
+
+/** PostgreSQL only: reads the order and locks it (FOR UPDATE) for the rest of the transaction. */
+export async function lockOrderById(db: Db, orderId: string): Promise<OrderRecord | undefined> {
+  return lockById.first(db, [orderId]);
 }
 
 /** Records the provider's trade id of an order that has no QR (a barcode payment). */
