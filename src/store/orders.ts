@@ -178,8 +178,26 @@ const setChannelTrade = new PreparedQuery((db, slot) =>
 );
 
 export async function setOrderChannelTrade(db: Db, orderId: string, tradeId: string, qrUrl: string, now: number): Promise<void> {
+  if (sharesRoundTrips(db)) return channelTradeBatcher(db).add({ orderId, tradeId, qrUrl, now });
   await setChannelTrade.execute(db, [tradeId, qrUrl, now, orderId]);
 }
+
+// PostgreSQL: the trades of one turn in one statement, each row's values at its id's position.
+const setChannelTrades = new PreparedQuery((db, slot) => {
+  const at = sql`array_position(${slot(0)}::text[], order_id)`;
+  return db
+    .updateTable('orders')
+    .set({
+      channel_trade_id: sql<string>`(${slot(1)}::text[])[${at}]`,
+      channel_qr_url: sql<string>`(${slot(2)}::text[])[${at}]`,
+      updated_at: sql<number>`(${slot(3)}::bigint[])[${at}]`,
+    })
+    .where(sql<boolean>`order_id = any(${slot(0)}::text[])`);
+});
+const channelTradeBatcher = batcherPerDatabase(async (db, trades: Array<{ orderId: string; tradeId: string; qrUrl: string; now: number }>) => {
+  await setChannelTrades.execute(db, [trades.map((t) => t.orderId), trades.map((t) => t.tradeId), trades.map((t) => t.qrUrl), trades.map((t) => t.now)]);
+  return trades.map(() => undefined);
+});
 
 /**
  * Moves a pending order to a final status. Returns false when it was no longer pending,

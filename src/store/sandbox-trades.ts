@@ -1,7 +1,8 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { SandboxTradeTable } from './schema.js';
 import type { Db } from './store.js';
 import { PreparedQuery } from './prepared.js';
+import { batcherPerDatabase, sharesRoundTrips } from './turn-batcher.js';
 
 export type SandboxTradeRecord = Selectable<SandboxTradeTable>;
 
@@ -36,8 +37,45 @@ const settleOpen = new PreparedQuery((db, slot) =>
 
 /** The trade as inserted, or undefined when the order already has one. */
 export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<SandboxTradeRecord | undefined> {
+  if (sharesRoundTrips(db)) return insertBatcher(db).add(t);
   return insertTrade.first(db, [t.trade_no, t.order_id, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
 }
+
+// PostgreSQL: the writes of one turn share one statement (see sharesRoundTrips).
+const TRADE_COLUMNS = ['trade_no', 'order_id', 'method', 'amount_minor', 'currency', 'subject', 'status', 'created_at', 'updated_at'] as const;
+const insertTrades = new PreparedQuery((db, slot) =>
+  db
+    .insertInto('sandbox_trades')
+    .columns([...TRADE_COLUMNS])
+    .expression(
+      sql`select * from unnest(${slot(0)}::text[], ${slot(1)}::text[], ${slot(2)}::text[], ${slot(3)}::bigint[], ${slot(4)}::text[], ${slot(5)}::text[], ${slot(6)}::text[], ${slot(7)}::bigint[], ${slot(8)}::bigint[])`,
+    )
+    .onConflict((oc) => oc.column('order_id').doNothing())
+    .returningAll(),
+);
+const insertBatcher = batcherPerDatabase(async (db, trades: SandboxTradeRecord[]) => {
+  const inserted = new Map((await insertTrades.rows(db, TRADE_COLUMNS.map((c) => trades.map((t) => t[c])))).map((t) => [t.trade_no, t]));
+  return trades.map((t) => inserted.get(t.trade_no));
+});
+const settleTrades = new PreparedQuery((db, slot) => {
+  const at = sql`array_position(${slot(0)}::text[], trade_no)`;
+  return db
+    .updateTable('sandbox_trades')
+    .set({ status: sql<string>`(${slot(1)}::text[])[${at}]`, updated_at: sql<number>`(${slot(2)}::bigint[])[${at}]` })
+    .where(sql<boolean>`trade_no = any(${slot(0)}::text[])`)
+    .where('status', '=', 'WAIT_BUYER_PAY')
+    .returningAll();
+});
+const settleBatcher = batcherPerDatabase(async (db, items: Array<{ tradeNo: string; status: string; now: number }>) => {
+  const args = [items.map((t) => t.tradeNo), items.map((t) => t.status), items.map((t) => t.now)];
+  const settled = new Map((await settleTrades.rows(db, args)).map((t) => [t.trade_no, t]));
+  // A trade listed twice settled once, with its first listing's status: only that one is told so.
+  return items.map((t) => {
+    const trade = settled.get(t.tradeNo);
+    settled.delete(t.tradeNo);
+    return trade;
+  });
+});
 
 export async function findSandboxTrade(db: Db, tradeNo: string): Promise<SandboxTradeRecord | undefined> {
   return byTradeNo.first(db, [tradeNo]);
@@ -53,6 +91,7 @@ export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: str
 
 /** Moves a trade still waiting for the buyer to `status`: the trade as it now is, or undefined when it was not waiting (or does not exist). */
 export async function settleOpenSandboxTrade(db: Db, tradeNo: string, status: string, now: number): Promise<SandboxTradeRecord | undefined> {
+  if (sharesRoundTrips(db)) return settleBatcher(db).add({ tradeNo, status, now });
   return settleOpen.first(db, [status, now, tradeNo]);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ChannelNotificationError } from '../../src/channels/channel.js';
 import { listNotificationsForOrder } from '../../src/store/notifications.js';
+import { startChannelPayment } from '../../src/gateway/payment-session.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { sandboxOf } from '../helpers/money.js';
@@ -79,6 +80,32 @@ describe('sandbox settlement', () => {
     assert.equal(trade?.status, 'TRADE_SUCCESS');
     assert.equal(trade?.updated_at, updatedAt);
     assert.equal((await findOrderById(gw.store.db, orderId))?.status, 'paid');
+    assert.equal((await listNotificationsForOrder(gw.store.db, orderId)).length, 1);
+  });
+
+  test('trades opened for several orders at once each land on their own order', async () => {
+    const created = await Promise.all([createOrder(gw), createOrder(gw), createOrder(gw)]);
+    const orders = await Promise.all(created.map(async ({ orderId }) => (await findOrderById(gw.store.db, orderId))!));
+    const started = await Promise.all(orders.map((order) => startChannelPayment(gw.app.gateway, order)));
+    for (const [k, { orderId }] of created.entries()) {
+      const trade = await sandboxOf(gw).findTradeByOrder(orderId);
+      assert.ok(trade);
+      assert.equal(started[k].channel_trade_id, trade.trade_no);
+      const stored = await findOrderById(gw.store.db, orderId);
+      assert.equal(stored?.channel_trade_id, trade.trade_no, `order ${k} records its own trade`);
+      assert.equal(stored?.channel_qr_url, sandboxOf(gw).walletUrl(trade.trade_no));
+    }
+  });
+
+  test('two settlements of one trade at once: one outcome wins and both report it', async () => {
+    const { orderId } = await createOrder(gw);
+    const { tradeId } = await sandboxOf(gw).startPayment({ orderId, method: 'alipay', amountMinor: 12000, currency: 'NZD', subject: 'x' });
+    const [first, second] = await Promise.all([sandboxOf(gw).settle(tradeId, 'failed'), sandboxOf(gw).settle(tradeId, 'paid')]);
+    assert.equal(first.trade_status, 'TRADE_CLOSED', 'the first settlement made wins');
+    assert.equal(second.trade_status, 'TRADE_CLOSED');
+    assert.equal(second.event_id, first.event_id);
+    assert.equal((await sandboxOf(gw).findTrade(tradeId))?.status, 'TRADE_CLOSED');
+    assert.equal((await findOrderById(gw.store.db, orderId))?.status, 'failed');
     assert.equal((await listNotificationsForOrder(gw.store.db, orderId)).length, 1);
   });
 
