@@ -117,8 +117,8 @@ function settlementBatcher(ctx: GatewayContext): TurnBatcher<Settlement, Settled
  * in two round trips for the whole turn instead of seven each: one read of their orders
  * and one statement (settlePendingOrders) that settles those still pending, with their
  * callbacks signed beforehand. The batch takes the common case: a fresh outcome for a
- * pending order whose user is cached. The rest (a repeat, a second outcome for the same
- * order, a final order, an uncached user) go through applyOne afterwards; if the batch's
+ * pending order. The rest (a repeat, a second outcome for the same order, a final order)
+ * go through applyOne afterwards; if the batch's
  * statement fails, none of it is kept and every outcome goes through applyOne.
  */
 async function applyTurn(ctx: GatewayContext, items: Settlement[]): Promise<Settled[]> {
@@ -150,6 +150,9 @@ async function applyBatch(ctx: GatewayContext, items: Settlement[], answers: Arr
   // Read without a lock: what is checked and signed from it does not change, and the
   // statement settles an order only if it is still pending.
   const orders = await Promise.all(items.map((item) => findOrderById(ctx.store.db, item.outcome.orderId)));
+  // Their users, from the cache or read now (outside any transaction, so no pool deadlock).
+  const userIds = [...new Set(orders.flatMap((order) => (order ? [order.user_id] : [])))];
+  const users = new Map(await Promise.all(userIds.map(async (id) => [id, await ctx.credentials.findUser(id)] as const)));
   const now = ctx.clock();
   const offset = ctx.config.timeZoneOffsetMinutes;
   const taken = new Set<string>();
@@ -164,7 +167,7 @@ async function applyBatch(ctx: GatewayContext, items: Settlement[], answers: Arr
     }
     if (taken.has(order.order_id)) continue;
     taken.add(order.order_id);
-    const signer = ctx.credentials.cachedUser(order.user_id);
+    const signer = users.get(order.user_id);
     if (!signer || order.status !== 'pending') continue;
     const status = outcome.outcome;
     const paidAt = status === 'paid' ? outcome.occurredAt : null;
