@@ -65,73 +65,73 @@ export type AttemptOutcome = { delivered: true } | { delivered: false; nextAttem
  * for `nextAttemptAt`, or abandoned past the give-up horizon. Only the lease holder may
  * write, so a delivery taken over by another instance is not overwritten: answers false
  * when the lease was lost. The attempts finished in one turn of the event loop are
- * recorded together, in one transaction (see TurnBatcher).
+ * recorded together, in one transaction (see TurnBatcher); on PostgreSQL in one statement.
  */
 export async function recordAttempt(db: Db, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
   return attemptBatcher(db).add({ attempt, outcome });
 }
 
-const attemptBatcher = batcherPerDatabase((db, items: Array<{ attempt: AttemptRecord; outcome: AttemptOutcome }>) =>
-  db.transaction().execute(async (trx) => {
-    const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-    const recorded = new Array<boolean>(items.length).fill(false);
-    const deliveredAt = (a: AttemptRecord) => a.attempted_at + a.duration_ms;
-    const delivered = items.flatMap((item, i) => (item.outcome.delivered ? [i] : []));
-    if (postgres) {
-      // One statement for all the delivered rows of a lease owner.
-      for (const owner of new Set(delivered.map((i) => items[i].attempt.owner))) {
-        const mine = delivered.filter((i) => items[i].attempt.owner === owner).map((i) => items[i].attempt);
-        const args = [mine.map((a) => a.notification_id), mine.map(deliveredAt), owner];
-        const updated = new Set((await markDeliveredMany.rows(trx, args)).map((r) => Number(r.id)));
-        for (const i of delivered) if (items[i].attempt.owner === owner) recorded[i] = updated.has(items[i].attempt.notification_id);
-      }
-    } else {
-      for (const i of delivered) {
-        const { attempt } = items[i];
-        recorded[i] = (await markDelivered.affected(trx, [deliveredAt(attempt), attempt.notification_id, attempt.owner])) === 1;
-      }
-    }
-    for (const [i, { attempt, outcome }] of items.entries()) {
-      if (outcome.delivered) continue;
-      const args = [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, attempt.notification_id, attempt.owner];
-      recorded[i] = (await reschedule.affected(trx, args)) === 1;
-    }
-    const attempts = items.map((item) => item.attempt);
-    if (postgres) {
-      await insertAttemptsMany.execute(trx, ATTEMPT_COLUMNS.map((column) => attempts.map((a) => a[column])));
-    } else {
-      for (const a of attempts) await insertAttempt.execute(trx, ATTEMPT_COLUMNS.map((column) => a[column]));
+const attemptBatcher = batcherPerDatabase(async (db, items: Array<{ attempt: AttemptRecord; outcome: AttemptOutcome }>) => {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return recordAttemptsInOneStatement(db, items);
+  return db.transaction().execute(async (trx) => {
+    const recorded: boolean[] = [];
+    for (const { attempt, outcome } of items) {
+      const changed = outcome.delivered
+        ? await markDelivered.affected(trx, [deliveredAt(attempt), attempt.notification_id, attempt.owner])
+        : await reschedule.affected(trx, [outcome.abandon ? 'abandoned' : 'pending', outcome.nextAttemptAt, attempt.notification_id, attempt.owner]);
+      recorded.push(changed === 1);
+      await insertAttempt.execute(trx, ATTEMPT_COLUMNS.map((column) => attempt[column]));
     }
     return recorded;
-  }),
-);
+  });
+});
+
+const deliveredAt = (a: AttemptRecord) => a.attempted_at + a.duration_ms;
+
+/** PostgreSQL: the turn's attempts and their consequences in one statement (its own transaction). */
+async function recordAttemptsInOneStatement(db: Db, items: Array<{ attempt: AttemptRecord; outcome: AttemptOutcome }>): Promise<boolean[]> {
+  const changes = [
+    items.map(({ attempt }) => attempt.notification_id),
+    items.map(({ attempt }) => attempt.owner),
+    items.map(({ outcome }) => (outcome.delivered ? 'delivered' : outcome.abandon ? 'abandoned' : 'pending')),
+    items.map(({ attempt, outcome }) => (outcome.delivered ? deliveredAt(attempt) : null)),
+    items.map(({ outcome }) => (outcome.delivered ? null : outcome.nextAttemptAt)),
+  ];
+  const attempts = ATTEMPT_COLUMNS.map((column) => items.map(({ attempt }) => attempt[column]));
+  const changed = new Set((await recordAttemptsStatement.rows(db, [...changes, ...attempts])).map((r) => `${r.id}\u0000${r.owner}`));
+  return items.map(({ attempt }) => changed.has(`${attempt.notification_id}\u0000${attempt.owner}`));
+}
 
 const ATTEMPT_COLUMNS = ['notification_id', 'attempted_at', 'http_status', 'body_excerpt', 'duration_ms', 'error', 'owner'] as const satisfies ReadonlyArray<
   keyof AttemptRecord
 >;
 
-// PostgreSQL: the rows bound as arrays, one statement for any count.
-const markDeliveredMany = new PreparedQuery((db, slot) =>
-  db
-    .updateTable('notifications')
-    .set((eb) => ({
-      status: 'delivered',
-      attempts: eb('attempts', '+', 1),
-      // The delivery time listed at the row's id.
-      delivered_at: sql<number>`(${slot(1)}::bigint[])[array_position(${slot(0)}::bigint[], id)]`,
-      lease_owner: null,
-      lease_until: null,
-    }))
-    .where(sql<boolean>`id = any(${slot(0)}::bigint[])`)
-    .where('lease_owner', '=', slot(2))
-    .where('status', '=', 'pending')
-    .returning('id'),
-);
-const insertAttemptsMany = new PreparedQuery((db, slot) =>
-  db.insertInto('notification_attempts').columns([...ATTEMPT_COLUMNS]).expression(
-    sql`select * from unnest(${slot(0)}::bigint[], ${slot(1)}::bigint[], ${slot(2)}::integer[], ${slot(3)}::text[], ${slot(4)}::integer[], ${slot(5)}::text[], ${slot(6)}::text[])`,
-  ),
-);
+// Only the lease holder's row changes (the owner check); every attempt is recorded.
+const recordAttemptsStatement = new PreparedQuery<{ id: number | string; owner: string }>((db, slot) => {
+  const query = sql<{ id: number | string; owner: string }>`
+    with change as (
+      select * from unnest(${slot(0)}::bigint[], ${slot(1)}::text[], ${slot(2)}::text[], ${slot(3)}::bigint[], ${slot(4)}::bigint[])
+        as t(id, owner, status, delivered_at, next_attempt_at)
+    ),
+    changed as (
+      update notifications set
+        status = change.status,
+        attempts = notifications.attempts + 1,
+        delivered_at = coalesce(change.delivered_at, notifications.delivered_at),
+        next_attempt_at = coalesce(change.next_attempt_at, notifications.next_attempt_at),
+        lease_owner = null,
+        lease_until = null
+      from change
+      where notifications.id = change.id and notifications.lease_owner = change.owner and notifications.status = 'pending'
+      returning notifications.id, change.owner
+    ),
+    recorded as (
+      insert into notification_attempts (${sql.join(ATTEMPT_COLUMNS.map((c) => sql.ref(c)))})
+      select * from unnest(${slot(5)}::bigint[], ${slot(6)}::bigint[], ${slot(7)}::integer[], ${slot(8)}::text[], ${slot(9)}::integer[], ${slot(10)}::text[], ${slot(11)}::text[])
+    )
+    select id, owner from changed`;
+  return { compile: () => query.compile(db) };
+});
 
 const markDelivered = new PreparedQuery((db, slot) =>
   db
