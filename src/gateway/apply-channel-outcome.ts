@@ -3,12 +3,11 @@ import { recordChannelEvent } from '../store/channel-events.js';
 import { appendLedgerEntry } from '../store/ledger.js';
 import { findOrderById, lockOrderById, type OrderRecord } from '../store/orders.js';
 import { settlePendingOrders, type PendingSettlement } from '../store/settlements.js';
-import { TurnBatcher } from '../store/turn-batcher.js';
-import { finishOrderWithCallback } from './finish-pending-order.js';
+import { batcherPer } from '../store/turn-batcher.js';
+import { callbackOf, finishOrderWithCallback } from './finish-pending-order.js';
 import type { GatewayContext } from './context.js';
 import type { MerchantUser } from './credentials.js';
 import type { RefundRecord } from '../store/refunds.js';
-import { callbackBody } from './result-fields.js';
 import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
 
 export type ApplyResult = 'applied' | 'duplicate' | 'unchanged' | 'reversed';
@@ -104,13 +103,7 @@ interface Settlement {
 }
 type Settled = { result: ApplyResult } | { error: unknown };
 
-const batchers = new WeakMap<GatewayContext, TurnBatcher<Settlement, Settled>>();
-
-function settlementBatcher(ctx: GatewayContext): TurnBatcher<Settlement, Settled> {
-  let batcher = batchers.get(ctx);
-  if (!batcher) batchers.set(ctx, (batcher = new TurnBatcher((items) => applyTurn(ctx, items))));
-  return batcher;
-}
+const settlementBatcher = batcherPer((ctx: GatewayContext, items: Settlement[]) => applyTurn(ctx, items));
 
 /**
  * PostgreSQL: the outcomes that arrive in one turn of the event loop are applied together,
@@ -118,8 +111,8 @@ function settlementBatcher(ctx: GatewayContext): TurnBatcher<Settlement, Settled
  * and one statement (settlePendingOrders) that settles those still pending, with their
  * callbacks signed beforehand. The batch takes the common case: a fresh outcome for a
  * pending order. The rest (a repeat, a second outcome for the same order, a final order)
- * go through applyOne afterwards; if the batch's
- * statement fails, none of it is kept and every outcome goes through applyOne.
+ * go through applyOne afterwards; if the batch's statement fails, none of it is kept and
+ * every outcome goes through applyOne.
  */
 async function applyTurn(ctx: GatewayContext, items: Settlement[]): Promise<Settled[]> {
   const answers = new Array<Settled | undefined>(items.length);
@@ -169,10 +162,12 @@ async function applyBatch(ctx: GatewayContext, items: Settlement[], answers: Arr
     taken.add(order.order_id);
     const signer = users.get(order.user_id);
     if (!signer || order.status !== 'pending') continue;
-    const status = outcome.outcome;
-    const paidAt = status === 'paid' ? outcome.occurredAt : null;
-    const body = order.callback_url === '' ? '' : callbackBody({ ...order, status, paid_at: paidAt, updated_at: now }, signer.apiKey, offset);
-    batch.push({ i, settlement: { orderId: order.order_id, status, paidAt, channel: channelName, eventId: outcome.eventId, url: order.callback_url, body } });
+    const change = { status: outcome.outcome, paidAt: outcome.outcome === 'paid' ? outcome.occurredAt : null };
+    const callback = callbackOf(order, change, signer.apiKey, offset, now);
+    batch.push({
+      i,
+      settlement: { orderId: order.order_id, ...change, channel: channelName, eventId: outcome.eventId, url: callback?.url ?? '', body: callback?.body ?? '' },
+    });
   }
   if (batch.length === 0) return [];
   const settled = await settlePendingOrders(ctx.store.db, batch.map((b) => b.settlement), now);

@@ -18,11 +18,22 @@ export async function finishOrderWithCallback(
   now: number,
 ): Promise<boolean> {
   if (!(await finishPendingOrder(trx, order.order_id, change.status, change.paidAt, now))) return false;
-  if (order.callback_url !== '') {
-    const finished = { ...order, status: change.status, paid_at: change.paidAt, updated_at: now };
-    await enqueueNotification(trx, { order_id: order.order_id, url: order.callback_url, body: callbackBody(finished, apiKey, offsetMinutes) }, now);
-  }
+  const callback = callbackOf(order, change, apiKey, offsetMinutes, now);
+  if (callback) await enqueueNotification(trx, callback, now);
   return true;
+}
+
+/** The callback (outbox row) of `order` finished with `change`, signed; undefined when it has no callback_url. */
+export function callbackOf(
+  order: OrderRecord,
+  change: { status: string; paidAt: number | null },
+  apiKey: string,
+  offsetMinutes: number,
+  now: number,
+): { order_id: string; url: string; body: string } | undefined {
+  if (order.callback_url === '') return undefined;
+  const finished = { ...order, status: change.status, paid_at: change.paidAt, updated_at: now };
+  return { order_id: order.order_id, url: order.callback_url, body: callbackBody(finished, apiKey, offsetMinutes) };
 }
 
 /** Ends a pending order as `failed` (expiry, a provider error), with its callback. */

@@ -46,17 +46,22 @@ export class TurnBatcher<In, Out> {
   }
 }
 
-/** One batcher per database (per store), created on first use; `run` gets that database. */
-export function batcherPerDatabase<In, Out>(
-  run: (db: Db, items: In[]) => Promise<Out[]>,
+/** One batcher per key (a database, a gateway), created on first use; `run` gets that key. */
+export function batcherPer<K extends object, In, Out>(
+  run: (key: K, items: In[]) => Promise<Out[]>,
   maxBatch?: number,
-): (db: Db) => TurnBatcher<In, Out> {
-  const batchers = new WeakMap<Db, TurnBatcher<In, Out>>();
-  return (db) => {
-    let batcher = batchers.get(db);
-    if (!batcher) batchers.set(db, (batcher = new TurnBatcher((items) => run(db, items), maxBatch)));
+): (key: K) => TurnBatcher<In, Out> {
+  const batchers = new WeakMap<K, TurnBatcher<In, Out>>();
+  return (key) => {
+    let batcher = batchers.get(key);
+    if (!batcher) batchers.set(key, (batcher = new TurnBatcher((items) => run(key, items), maxBatch)));
     return batcher;
   };
+}
+
+/** One batcher per database (per store); `run` gets that database. */
+export function batcherPerDatabase<In, Out>(run: (db: Db, items: In[]) => Promise<Out[]>, maxBatch?: number): (db: Db) => TurnBatcher<In, Out> {
+  return batcherPer(run, maxBatch);
 }
 
 /**
