@@ -15,6 +15,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** PostgreSQL connection pool size per process. */
   readonly databasePoolSize: number;
+  /** Gateway processes sharing the port (`serve`; more than one needs PostgreSQL). */
+  readonly processes: number;
   /** SECRET_KEY as given (64 hex chars or base64 of 32 bytes); undefined: read or create `<data dir>/secret.key`. */
   readonly secretKey: string | undefined;
   readonly sandbox: boolean;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     databaseUrl,
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    processes: readInt(env, 'PROCESSES', 1, 1, 64),
     secretKey,
     sandbox: readBool(env, 'SANDBOX', true),
     notifyRetrySeconds: readInt(env, 'NOTIFY_RETRY_SECONDS', 30, 1, 86_400),

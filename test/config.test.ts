@@ -29,10 +29,18 @@ describe('loadConfig defaults', () => {
   test('the wire time zone is UTC+08:00', () => assert.equal(config.timeZoneOffsetMinutes, 480));
   test('no secret key is set', () => assert.equal(config.secretKey, undefined));
   test('log level is info', () => assert.equal(config.logLevel, 'info'));
+  test('one gateway process', () => assert.equal(config.processes, 1));
 
   test('empty strings count as unset', () => {
     const fromEmpty = loadConfig({ PORT: '', PUBLIC_URL: '', DATABASE_URL: '', SANDBOX: '', SECRET_KEY: '', LOG_LEVEL: '' });
     assert.deepEqual(fromEmpty, config);
+  });
+
+  test('PROCESSES is a whole number from 1 to 64', () => {
+    assert.equal(loadConfig({ PROCESSES: '4' }).processes, 4);
+    assertConfigError({ PROCESSES: '0' }, 'PROCESSES');
+    assertConfigError({ PROCESSES: '65' }, 'PROCESSES');
+    assertConfigError({ PROCESSES: 'two' }, 'PROCESSES');
   });
 
   test('the default publicUrl follows PORT', () => {

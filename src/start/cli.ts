@@ -10,7 +10,9 @@ import { loadSecretKey } from './secret-key.js';
 const USAGE = `Usage: latipay <command> [options]
 
 Commands:
-  serve [--no-worker]     run the gateway (HTTP API and, unless --no-worker, callback delivery)
+  serve [--no-worker] [--processes N]
+                          run the gateway (HTTP API and, unless --no-worker, callback delivery);
+                          --processes N (or PROCESSES): N processes share the port (PostgreSQL only)
   worker                  run callback delivery only
   migrate                 bring the database up to date and exit
   merchant create --name N --currency NZD --methods alipay,wechat [--limit 5000] [--json]
@@ -32,10 +34,16 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { 'no-worker': { type: 'boolean', default: false } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'no-worker': { type: 'boolean', default: false }, processes: { type: 'string' } },
+      });
+      const processes = values.processes === undefined ? loadConfig().processes : parseProcesses(values.processes);
+      const options = { api: true, worker: !values['no-worker'] };
       // Loaded on demand: the whole HTTP app need not load for a quick command such as `rates set`.
-      const { serve } = await import('./serve.js');
-      await serve({ api: true, worker: !values['no-worker'] });
+      const { isGatewayProcess, serveProcesses } = await import('./processes.js');
+      if (processes > 1 && !isGatewayProcess()) await serveProcesses(processes, options);
+      else await (await import('./serve.js')).serve(options);
       return -1;
     }
     case 'worker':
@@ -66,6 +74,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 1;
   }
+}
+
+function parseProcesses(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new ConfigError('--processes', `must be a whole number from 1 to 64, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 async function merchantCommand(args: string[]): Promise<number> {

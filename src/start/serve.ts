@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config.js';
@@ -43,6 +44,16 @@ export async function openRuntime(): Promise<{ config: Config; log: Logger; secr
   return { config, log, secrets: new SecretBox(key), store };
 }
 
+/** Seeds the FX rates and, in the sandbox, creates the sandbox merchant on the first start. */
+export async function prepareDatabase(config: Config, store: Store, secrets: SecretBox, options: ServeOptions): Promise<void> {
+  const rates = config.fxRates ?? (config.sandbox ? SANDBOX_RATES : undefined);
+  if (rates) await seedRates(store.db, rates, Date.now());
+  if (config.sandbox && options.api) {
+    const created = await ensureSandboxMerchant(store, secrets, Date.now());
+    if (created) printSandboxMerchant(created);
+  }
+}
+
 /**
  * `latipay serve` / `latipay worker`: listens, delivers callbacks, and on SIGTERM/SIGINT
  * stops taking requests, finishes what is in flight (bounded), releases its leases, exits.
@@ -51,13 +62,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { config, log, secrets, store } = await openRuntime();
   const running: Running = { config, log, store, shutdown: new AbortController() };
 
-  const rates = config.fxRates ?? (config.sandbox ? SANDBOX_RATES : undefined);
-  if (rates) await seedRates(store.db, rates, Date.now());
-
-  if (config.sandbox && options.api) {
-    const created = await ensureSandboxMerchant(store, secrets, Date.now());
-    if (created) printSandboxMerchant(created);
-  }
+  // One of `serve --processes N`'s processes: the parent prepared the database.
+  if (!cluster.isWorker) await prepareDatabase(config, store, secrets, options);
 
   if (options.worker) {
     running.worker = new NotificationWorker({
@@ -159,6 +165,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // A process of `serve --processes N` whose parent is gone gets no more connections: it stops.
+  if (cluster.isWorker) process.once('disconnect', () => void stop('disconnect'));
 }
 
 function printSandboxMerchant(created: { organisation_id: number; user_id: string; wallet_id: string; api_key: string }): void {
