@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage]
- *   [--outage-seconds=30] [--profile] [--load=wrk|autocannon]` (--profile: the gateway runs
+ *   [--outage-seconds=30] [--processes=N] [--profile] [--load=wrk|autocannon]` (--processes:
+ *   on PostgreSQL the gateway runs as N processes sharing its port; --profile: the gateway runs
  *   with --cpu-prof into bench/results/profiles/; read them with bench/profile-top.ts;
  *   --load: the load generator, by default wrk if it is on PATH)
  *
@@ -51,6 +52,9 @@ if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
 // --settle-rate=N overrides the settlements requested per second.
 if (valueOf('settle-rate')) settings.settleRate = Number(valueOf('settle-rate'));
 const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
+// --processes=N: the gateway runs as N processes (serve --processes) on PostgreSQL; SQLite has one.
+const PROCESSES = Number(valueOf('processes') ?? 1);
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes=${valueOf('processes')}: a whole number from 1`);
 const wrk = findWrk();
 const loadGenerator = valueOf('load') ?? (wrk ? 'wrk' : 'autocannon');
 if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error(`--load=${loadGenerator}: wrk or autocannon`);
@@ -122,13 +126,18 @@ class RssSampler {
     this.timer = setInterval(() => this.sample(), 200);
     this.sample();
   }
+  /** The RSS of the process and its children (the processes of `serve --processes N`), summed. */
   private sample(): void {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      if (match) this.peakKiB = Math.max(this.peakKiB, Number(match[1]));
-    } catch {
-      // the process is gone
-    }
+    const rssKiB = (pid: number): number => {
+      try {
+        const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+        return Number(match?.[1] ?? 0) + (children === '' ? 0 : children.split(/\s+/).reduce((sum, child) => sum + rssKiB(Number(child)), 0));
+      } catch {
+        return 0; // the process is gone
+      }
+    };
+    this.peakKiB = Math.max(this.peakKiB, rssKiB(this.pid));
   }
   /** Peak since the last call, in MiB; starts the next window. */
   takePeakMiB(): number {
@@ -287,6 +296,15 @@ async function withDatabase<T>(kind: string, work: (databaseUrl: string, dir: st
   }
 }
 
+function processesFor(kind: string): number {
+  return kind === 'postgres' ? PROCESSES : 1;
+}
+
+/** The table's db column: `postgres ×2` for two gateway processes. */
+function dbLabel(kind: string): string {
+  return processesFor(kind) > 1 ? `${kind} ×${processesFor(kind)}` : kind;
+}
+
 async function benchDatabase(kind: string, baselineRps: number | undefined): Promise<Row[]> {
   return (
     (await withDatabase(kind, async (databaseUrl, dir) => {
@@ -317,7 +335,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
       const gateway = track(
         spawn(process.execPath, [...nodeFlags, BIN, 'serve'], {
           cwd: dir,
-          env: { ...cliEnv, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: baseUrl, NOTIFY_RETRY_SECONDS: '1' },
+          env: { ...cliEnv, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: baseUrl, NOTIFY_RETRY_SECONDS: '1', PROCESSES: String(processesFor(kind)) },
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
       );
@@ -338,12 +356,12 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
         if (wanted('create')) {
           await warmUp({ scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
           const r = await runLoad({ ...common, scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
-          rows.push(loadRow(kind, 'create transaction', r, baselineRps, rss.takePeakMiB()));
+          rows.push(loadRow(dbLabel(kind), 'create transaction', r, baselineRps, rss.takePeakMiB()));
         }
         if (wanted('query')) {
           await warmUp({ scenario: 'query', connections: 128, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'query', connections: 128, orderCount: settings.queryOrders });
-          rows.push({ ...loadRow(kind, 'query transaction', r, baselineRps, rss.takePeakMiB()), note: `${settings.queryOrders} seeded orders` });
+          rows.push({ ...loadRow(dbLabel(kind), 'query transaction', r, baselineRps, rss.takePeakMiB()), note: `${settings.queryOrders} seeded orders` });
         }
         if (wanted('callback')) {
           rows.push(await callbackScenario(kind, databaseUrl, baseUrl, merchantServer, rss, 0, settleCount, false));
@@ -354,7 +372,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
         if (wanted('paypage')) {
           await warmUp({ scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
-          rows.push(loadRow(kind, 'GET /pay/{nonce}', r, baselineRps, rss.takePeakMiB()));
+          rows.push(loadRow(dbLabel(kind), 'GET /pay/{nonce}', r, baselineRps, rss.takePeakMiB()));
         }
         if (gateway.exitCode !== null) throw new Error(`the gateway died:\n${output}`);
         console.log(`[${kind}] done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
@@ -433,7 +451,7 @@ async function callbackScenario(
   const delays = mine.map(([id, at]) => at - (paidAt.get(id) ?? at)).sort((a, b) => a - b);
   const lastCallback = mine.reduce((max, [, at]) => Math.max(max, at), start);
   const row: Row = {
-    ...loadRow(kind, outage ? `settle→callback, merchant down ${OUTAGE_SECONDS}s` : 'settle→callback', r, undefined, rss.takePeakMiB()),
+    ...loadRow(dbLabel(kind), outage ? `settle→callback, merchant down ${OUTAGE_SECONDS}s` : 'settle→callback', r, undefined, rss.takePeakMiB()),
     settled,
     delivered: mine.length,
     deliveredPerSecond: mine.length > 0 ? Math.round(mine.length / ((lastCallback - start) / 1000)) : 0,
@@ -488,7 +506,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(ROOT, 'bench/results', `${stamp}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, machine, load, rows }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, postgresProcesses: PROCESSES, machine, load, rows }, null, 2) + '\n');
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s in all; results in ${file}`);
 }
 
