@@ -20,8 +20,22 @@ export function parseRate(input: string): RateParse {
 
 /** `amountMinor` in the base currency converted at `rate` to minor units of the quote currency. */
 export function convertMinor(amountMinor: number, rate: string): number {
-  const parsed = parseRate(rate);
-  if (!parsed.ok) throw new RangeError(`invalid rate ${rate}`);
-  const product = BigInt(amountMinor) * parsed.scaled;
+  const product = BigInt(amountMinor) * scaledRate(rate);
   return Number((product + SCALE / 2n) / SCALE);
+}
+
+// Every new order is converted at one of a few current rates: each is parsed once, not per
+// order (the regular expression and BigInts were ~2% of the create path's CPU). Bounded.
+const scaledRates = new Map<string, bigint>();
+
+function scaledRate(rate: string): bigint {
+  let scaled = scaledRates.get(rate);
+  if (scaled === undefined) {
+    const parsed = parseRate(rate);
+    if (!parsed.ok) throw new RangeError(`invalid rate ${rate}`);
+    if (scaledRates.size >= 256) scaledRates.clear();
+    scaled = parsed.scaled;
+    scaledRates.set(rate, scaled);
+  }
+  return scaled;
 }
