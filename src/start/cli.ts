@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
@@ -38,11 +39,12 @@ export async function main(argv: string[]): Promise<number> {
         args: rest,
         options: { 'no-worker': { type: 'boolean', default: false }, processes: { type: 'string' } },
       });
-      const processes = values.processes === undefined ? loadConfig().processes : parseProcesses(values.processes);
+      // --processes N is PROCESSES=N, checked by the same rule.
+      const { processes } = loadConfig(values.processes === undefined ? process.env : { ...process.env, PROCESSES: values.processes });
       const options = { api: true, worker: !values['no-worker'] };
       // Loaded on demand: the whole HTTP app need not load for a quick command such as `rates set`.
-      const { isGatewayProcess, serveProcesses } = await import('./processes.js');
-      if (processes > 1 && !isGatewayProcess()) await serveProcesses(processes, options);
+      // A process that serveProcesses() forked (cluster.isWorker) serves.
+      if (processes > 1 && !cluster.isWorker) await (await import('./processes.js')).serveProcesses(processes, options);
       else await (await import('./serve.js')).serve(options);
       return -1;
     }
@@ -74,11 +76,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 1;
   }
-}
-
-function parseProcesses(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new ConfigError('--processes', `must be a whole number from 1 to 64, got ${JSON.stringify(text)}`);
-  return Number(text);
 }
 
 async function merchantCommand(args: string[]): Promise<number> {

@@ -87,8 +87,3 @@ export async function serveProcesses(count: number, options: ServeOptions): Prom
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
 }
-
-/** This process is one of serveProcesses()'s: the parent already prepared the database. */
-export function isGatewayProcess(): boolean {
-  return cluster.isWorker;
-}
