@@ -40,11 +40,11 @@ export async function main(argv: string[]): Promise<number> {
         options: { 'no-worker': { type: 'boolean', default: false }, processes: { type: 'string' } },
       });
       // --processes N is PROCESSES=N, checked by the same rule.
-      const { processes } = loadConfig(values.processes === undefined ? process.env : { ...process.env, PROCESSES: values.processes });
+      const config = loadConfig(values.processes === undefined ? process.env : { ...process.env, PROCESSES: values.processes });
       const options = { api: true, worker: !values['no-worker'] };
       // Loaded on demand: the whole HTTP app need not load for a quick command such as `rates set`.
       // A process that serveProcesses() forked (cluster.isWorker) serves.
-      if (processes > 1 && !cluster.isWorker) await (await import('./processes.js')).serveProcesses(processes, options);
+      if (config.processes > 1 && !cluster.isWorker) await (await import('./processes.js')).serveProcesses(config, options);
       else await (await import('./serve.js')).serve(options);
       return -1;
     }

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { openRuntime, prepareDatabase, type ServeOptions } from './serve.js';
 
 /** A process that exits this often within CRASH_WINDOW_MS means something is wrong for good. */
@@ -25,12 +25,12 @@ const SHUTDOWN_LIMIT_MS = 35_000;
  * SQLite is refused: it has one writer, and its group commit and WAL sync live in one
  * process.
  */
-export async function serveProcesses(count: number, options: ServeOptions): Promise<void> {
+export async function serveProcesses(config: Config, options: ServeOptions): Promise<void> {
   // Refused before anything is opened or created.
-  if (loadConfig().databaseUrl.startsWith('sqlite:')) {
+  if (config.databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError('PROCESSES', 'more than one process needs PostgreSQL (DATABASE_URL is SQLite, which has one writer); use 1');
   }
-  const { config, log, secrets, store } = await openRuntime();
+  const { log, secrets, store } = await openRuntime(config);
   try {
     await prepareDatabase(config, store, secrets, options);
   } finally {
@@ -82,8 +82,8 @@ export async function serveProcesses(count: number, options: ServeOptions): Prom
     process.exit(exitCode !== 0 ? exitCode : codes.every((code) => code === 0) ? 0 : 1);
   };
 
-  for (let i = 0; i < count; i++) start();
-  log.info({ processes: count, port: config.port }, 'latipay gateway starting its processes');
+  for (let i = 0; i < config.processes; i++) start();
+  log.info({ processes: config.processes, port: config.port }, 'latipay gateway starting its processes');
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
 }

@@ -34,9 +34,8 @@ interface Running {
   sweeper?: ExpirySweeper;
 }
 
-/** Opens everything the process needs: configuration, logger, secret key, database (migrated). */
-export async function openRuntime(): Promise<{ config: Config; log: Logger; secrets: SecretBox; store: Store }> {
-  const config = loadConfig();
+/** Opens everything the process needs: configuration (unless given), logger, secret key, database (migrated). */
+export async function openRuntime(config: Config = loadConfig()): Promise<{ config: Config; log: Logger; secrets: SecretBox; store: Store }> {
   const log = createLogger(config.logLevel);
   const { key, generatedAt } = loadSecretKey(config);
   if (generatedAt) log.warn({ file: generatedAt }, 'generated a new SECRET_KEY; keep this file: stored api keys need it');
