@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseRate } from './domain/fx.js';
 import { parseUtcOffset } from './domain/time.js';
 
@@ -8,6 +9,8 @@ import { parseUtcOffset } from './domain/time.js';
  * the variable.
  */
 export interface Config {
+  /** `production` when NODE_ENV=production: the sandbox is off unless asked for, and start-up refuses unsafe settings. */
+  readonly mode: 'production' | 'development';
   readonly port: number;
   readonly host: string;
   /** Absolute public base URL, without a trailing slash: host_url and QR links start with it. */
@@ -17,14 +20,51 @@ export interface Config {
   readonly databasePoolSize: number;
   /** Gateway processes sharing the port (`serve`; more than one needs PostgreSQL). */
   readonly processes: number;
-  /** SECRET_KEY as given (64 hex chars or base64 of 32 bytes); undefined: read or create `<data dir>/secret.key`. */
+  /**
+   * SECRET_KEY as given (64 hex chars or base64 of 32 bytes), or read from SECRET_KEY_FILE;
+   * undefined: on SQLite, read or create `secret.key` beside the database file.
+   */
   readonly secretKey: string | undefined;
+  /** SECRET_KEY_PREVIOUS: a key that still opens secrets during a rotation (never used to seal). */
+  readonly secretKeyPrevious: string | undefined;
+  /** The built-in sandbox provider: on by default outside production, off in production unless SANDBOX=on. */
   readonly sandbox: boolean;
+  /** PUBLIC_URL_ALLOW_HTTP: production accepts an http PUBLIC_URL (a private network, a staging box). */
+  readonly publicUrlAllowHttp: boolean;
+  /**
+   * TRUST_PROXY: the proxies (addresses or CIDRs) whose X-Forwarded-For names the client;
+   * false: the client is the socket's peer.
+   */
+  readonly trustProxy: string | false;
+  /** Outgoing requests to merchant URLs refuse private and local addresses (on in production; OUTBOUND_GUARD). */
+  readonly outboundGuard: boolean;
+  /** OUTBOUND_ALLOW_CIDRS: addresses the guard lets through anyway (an operator's own network). */
+  readonly outboundAllowCidrs: readonly string[];
+  /** The payment page's live-status streams open at once for one order (PAY_STREAMS_PER_ORDER). */
+  readonly payStreamsPerOrder: number;
+  /** …and from one client address (PAY_STREAMS_PER_ADDRESS). */
+  readonly payStreamsPerAddress: number;
+  /** A live-status stream is closed after this many seconds; the page reconnects (PAY_STREAM_MAX_SECONDS). */
+  readonly payStreamMaxSeconds: number;
+  /** `is_block=1` queries one user_id may hold waiting at once, per process (LONG_POLLS_PER_USER). */
+  readonly longPollsPerUser: number;
+  /** Failed authentications one client address may make per window before it is answered 429. */
+  readonly authFailuresPerAddress: number;
+  /** Failed authentications naming one user_id per window before further failures are answered 429. */
+  readonly authFailuresPerUser: number;
+  readonly authFailureWindowSeconds: number;
+  /** How long an address over its limit is refused. */
+  readonly authBlockSeconds: number;
+  /** The longest wait between two delivery attempts of a callback (the backoff's cap; Latipay promises 30 s). */
   readonly notifyRetrySeconds: number;
   /** Give up delivering a callback after this many seconds; 0 = never (Latipay's promise). */
   readonly notifyGiveUpSeconds: number;
   readonly notifyConcurrency: number;
   readonly notifyTimeoutSeconds: number;
+  /** Delivered callbacks and their attempts are deleted this many days after delivery; 0 = kept forever. */
+  readonly notifyRetentionDays: number;
+  /** An Idempotency-Key is remembered this many hours. */
+  readonly idempotencyKeyHours: number;
   readonly longPollSeconds: number;
   /** How long a customer has to pay a pending order (and how long its nonce lives). */
   readonly orderTtlSeconds: number;
@@ -72,6 +112,8 @@ function readBool(env: Env, name: string, fallback: boolean): boolean {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
+  const mode = env.NODE_ENV?.trim() === 'production' ? 'production' : 'development';
+  const production = mode === 'production';
   const port = readInt(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST?.trim() || '0.0.0.0';
 
@@ -90,9 +132,28 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH or postgres://…');
   }
 
-  const secretKey = env.SECRET_KEY?.trim() || undefined;
-  if (secretKey !== undefined && decodeSecretKey(secretKey) === undefined) {
-    throw new ConfigError('SECRET_KEY', 'must be 64 hex characters or the base64 of 32 bytes');
+  const secretKey = readSecretKey(env);
+  const secretKeyPrevious = env.SECRET_KEY_PREVIOUS?.trim() || undefined;
+  if (secretKeyPrevious !== undefined && decodeSecretKey(secretKeyPrevious) === undefined) {
+    throw new ConfigError('SECRET_KEY_PREVIOUS', 'must be 64 hex characters or the base64 of 32 bytes');
+  }
+  const publicUrlAllowHttp = readBool(env, 'PUBLIC_URL_ALLOW_HTTP', false);
+  if (production) {
+    if (secretKey === undefined) {
+      throw new ConfigError('SECRET_KEY', 'is required in production (NODE_ENV=production); generate one with `openssl rand -hex 32`');
+    }
+    if (!publicUrl.startsWith('https://') && !publicUrlAllowHttp) {
+      throw new ConfigError(
+        'PUBLIC_URL',
+        `must be https in production (customers open it), got ${JSON.stringify(publicUrl)}; set PUBLIC_URL_ALLOW_HTTP=on only for a gateway no customer reaches over the internet`,
+      );
+    }
+  }
+  if (secretKey === undefined && !databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(
+      'SECRET_KEY',
+      'is required with PostgreSQL (a key file is kept only beside a SQLite database); generate one with `openssl rand -hex 32` and give it to every process',
+    );
   }
 
   const offsetText = env.TIMEZONE_OFFSET?.trim() || '+08:00';
@@ -102,7 +163,12 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const sandbox = readBool(env, 'SANDBOX', !production);
+  const outboundAllowCidrs = readCidrs(env, 'OUTBOUND_ALLOW_CIDRS');
+  const trustProxy = readTrustProxy(env);
+
   return Object.freeze({
+    mode,
     port,
     host,
     publicUrl,
@@ -110,11 +176,26 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     processes: readInt(env, 'PROCESSES', 1, 1, 64),
     secretKey,
-    sandbox: readBool(env, 'SANDBOX', true),
+    secretKeyPrevious,
+    sandbox,
+    publicUrlAllowHttp,
+    trustProxy,
+    outboundGuard: production || readBool(env, 'OUTBOUND_GUARD', false),
+    outboundAllowCidrs,
+    payStreamsPerOrder: readInt(env, 'PAY_STREAMS_PER_ORDER', 4, 1, 1_000),
+    payStreamsPerAddress: readInt(env, 'PAY_STREAMS_PER_ADDRESS', 32, 1, 100_000),
+    payStreamMaxSeconds: readInt(env, 'PAY_STREAM_MAX_SECONDS', 300, 10, 7_200),
+    longPollsPerUser: readInt(env, 'LONG_POLLS_PER_USER', 5_000, 1, 1_000_000),
+    authFailuresPerAddress: readInt(env, 'AUTH_FAILURES_PER_ADDRESS', 30, 1, 1_000_000),
+    authFailuresPerUser: readInt(env, 'AUTH_FAILURES_PER_USER', 100, 1, 1_000_000),
+    authFailureWindowSeconds: readInt(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
+    authBlockSeconds: readInt(env, 'AUTH_BLOCK_SECONDS', 300, 1, 86_400),
     notifyRetrySeconds: readInt(env, 'NOTIFY_RETRY_SECONDS', 30, 1, 86_400),
     notifyGiveUpSeconds: readInt(env, 'NOTIFY_GIVE_UP_SECONDS', 0, 0, 365 * 86_400),
     notifyConcurrency: readInt(env, 'NOTIFY_CONCURRENCY', 128, 1, 10_000),
     notifyTimeoutSeconds: readInt(env, 'NOTIFY_TIMEOUT_SECONDS', 10, 1, 300),
+    notifyRetentionDays: readInt(env, 'NOTIFY_RETENTION_DAYS', 30, 0, 3_650),
+    idempotencyKeyHours: readInt(env, 'IDEMPOTENCY_KEY_HOURS', 24, 1, 24 * 365),
     longPollSeconds: readInt(env, 'LONG_POLL_SECONDS', 180, 1, 3_600),
     orderTtlSeconds: readInt(env, 'ORDER_TTL_SECONDS', 7_200, 60, 30 * 86_400),
     expirySweepSeconds: readInt(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 3_600),
@@ -125,6 +206,57 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: 64 * 1024,
     fxRates: readFxRates(env),
   });
+}
+
+/** SECRET_KEY, or the contents of the file SECRET_KEY_FILE names (a container secret); checked. */
+function readSecretKey(env: Env): string | undefined {
+  const inline = env.SECRET_KEY?.trim() || undefined;
+  const file = env.SECRET_KEY_FILE?.trim() || undefined;
+  if (inline !== undefined && file !== undefined) throw new ConfigError('SECRET_KEY_FILE', 'give SECRET_KEY or SECRET_KEY_FILE, not both');
+  let key = inline;
+  if (file !== undefined) {
+    try {
+      key = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError('SECRET_KEY_FILE', `cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (key !== undefined && decodeSecretKey(key) === undefined) {
+    throw new ConfigError(file !== undefined ? 'SECRET_KEY_FILE' : 'SECRET_KEY', 'must be 64 hex characters or the base64 of 32 bytes');
+  }
+  return key;
+}
+
+/** A comma-separated list of IPv4/IPv6 addresses or CIDRs. */
+function readCidrs(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const out: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      throw new ConfigError(name, `${JSON.stringify(item)} is not an address or CIDR such as 10.0.0.0/8 or fd00::/8`);
+    }
+    out.push(bits === undefined ? `${address}/${max}` : item);
+  }
+  return out;
+}
+
+/** TRUST_PROXY: off (default), or the proxies' addresses/CIDRs (`loopback` and the like as fastify knows them). */
+function readTrustProxy(env: Env): string | false {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on', '*'].includes(raw.toLowerCase())) {
+    throw new ConfigError('TRUST_PROXY', 'name the proxies (addresses or CIDRs, e.g. 10.0.0.0/8 or loopback): trusting every sender lets any client choose its own address');
+  }
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (named.has(item)) continue;
+    readCidrs({ TRUST_PROXY: item }, 'TRUST_PROXY');
+  }
+  return raw;
 }
 
 /** SECRET_KEY as 32 bytes, or undefined when it is neither 64 hex chars nor base64 of 32 bytes. */

@@ -65,7 +65,7 @@ describe('loadConfig reads values', () => {
 
   test('DATABASE_URL accepts sqlite and postgres URLs', () => {
     for (const url of ['sqlite::memory:', 'postgres://u:p@db/latipay', 'postgresql://db/latipay']) {
-      assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
+      assert.equal(loadConfig({ DATABASE_URL: url, SECRET_KEY: HEX_KEY }).databaseUrl, url);
     }
   });
 

@@ -10,6 +10,30 @@ export interface MerchantUser {
   readonly active: boolean;
   /** The decrypted api key: only ever used as an HMAC key, never logged. */
   readonly apiKey: string;
+  /** The key before the last rotation, still accepted until `previousUntil` (the grace period). */
+  readonly previousApiKey?: string;
+  readonly previousUntil?: number;
+  /** False: the legacy concatenated signatures (spec §2.2.4–6) are refused. */
+  readonly legacySignatures: boolean;
+}
+
+/** True while a rotated-out key is still accepted. */
+export function inGracePeriod(user: MerchantUser, now: number): boolean {
+  return user.previousApiKey !== undefined && user.previousUntil !== undefined && now < user.previousUntil;
+}
+
+/**
+ * The key that signs what the merchant receives without having asked with a signed request
+ * (callbacks, return_url redirects, gatewaydata): the old key until a rotation's grace
+ * period ends, so a merchant's server that has not switched yet sees no signature failure.
+ */
+export function outgoingKey(user: MerchantUser, now: number): string {
+  return inGracePeriod(user, now) ? (user.previousApiKey as string) : user.apiKey;
+}
+
+/** The keys a request may be signed with at `now`: the current one, and the previous during its grace period. */
+export function acceptedKeys(user: MerchantUser, now: number): string[] {
+  return inGracePeriod(user, now) ? [user.apiKey, user.previousApiKey as string] : [user.apiKey];
 }
 
 /**
@@ -44,12 +68,18 @@ export class Credentials {
   }
 
   #open(record: UserRecord): MerchantUser {
+    const previous =
+      record.api_key_previous_sealed !== null && record.api_key_previous_until !== null
+        ? { previousApiKey: this.#secrets.open(record.api_key_previous_sealed), previousUntil: Number(record.api_key_previous_until) }
+        : {};
     return {
       id: record.id,
       organisationId: Number(record.organisation_id),
       name: record.name,
-      active: record.active === 1,
+      active: Number(record.active) === 1,
       apiKey: this.#secrets.open(record.api_key_sealed),
+      ...previous,
+      legacySignatures: Number(record.legacy_signatures) !== 0,
     };
   }
 }

@@ -1,21 +1,26 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { UserTable, WalletTable } from './schema.js';
 import type { Db } from './store.js';
 
 export type UserRecord = Omit<Selectable<UserTable>, 'created_at'>;
+export type NewUser = Omit<Insertable<UserTable>, 'created_at'>;
 
 export type WalletRecord = Omit<Selectable<WalletTable>, 'created_at'>;
+export type NewWallet = Omit<Insertable<WalletTable>, 'created_at'>;
+
+const USER_COLUMNS = ['id', 'organisation_id', 'name', 'api_key_sealed', 'active', 'api_key_previous_sealed', 'api_key_previous_until', 'legacy_signatures'] as const;
+const WALLET_COLUMNS = ['id', 'organisation_id', 'name', 'currency', 'methods', 'single_limit_minor', 'test'] as const;
 
 export async function insertOrganisation(db: Db, name: string, now: number): Promise<number> {
   const row = await db.insertInto('organisations').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
-export async function insertUser(db: Db, user: UserRecord, now: number): Promise<void> {
+export async function insertUser(db: Db, user: NewUser, now: number): Promise<void> {
   await db.insertInto('users').values({ ...user, created_at: now }).execute();
 }
 
-export async function insertWallet(db: Db, wallet: WalletRecord, now: number): Promise<void> {
+export async function insertWallet(db: Db, wallet: NewWallet, now: number): Promise<void> {
   await db.insertInto('wallets').values({ ...wallet, created_at: now }).execute();
 }
 
@@ -26,7 +31,7 @@ export async function assignWallet(db: Db, walletId: string, userId: string): Pr
 export async function findUser(db: Db, userId: string): Promise<UserRecord | undefined> {
   return db
     .selectFrom('users')
-    .select(['id', 'organisation_id', 'name', 'api_key_sealed', 'active'])
+    .select(USER_COLUMNS)
     .where('id', '=', userId)
     .executeTakeFirst();
 }
@@ -36,14 +41,7 @@ export async function findAssignedWallet(db: Db, walletId: string, userId: strin
   return db
     .selectFrom('wallets')
     .innerJoin('wallet_users', 'wallet_users.wallet_id', 'wallets.id')
-    .select([
-      'wallets.id',
-      'wallets.organisation_id',
-      'wallets.name',
-      'wallets.currency',
-      'wallets.methods',
-      'wallets.single_limit_minor',
-    ])
+    .select(WALLET_COLUMNS.map((c) => `wallets.${c}` as const))
     .where('wallets.id', '=', walletId)
     .where('wallet_users.user_id', '=', userId)
     .executeTakeFirst();
@@ -63,7 +61,7 @@ export async function countOrganisations(db: Db): Promise<number> {
 export async function findWallet(db: Db, walletId: string): Promise<WalletRecord | undefined> {
   return db
     .selectFrom('wallets')
-    .select(['id', 'organisation_id', 'name', 'currency', 'methods', 'single_limit_minor'])
+    .select(WALLET_COLUMNS)
     .where('id', '=', walletId)
     .executeTakeFirst();
 }

@@ -2,12 +2,14 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { DialectParts } from './dialect/index.js';
 import { initialSchema } from './migrations/001-initial.js';
 import { afterTheSaleSchema } from './migrations/002-after-the-sale.js';
+import { safeOnTheInternetSchema } from './migrations/003-safe-on-the-internet.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
   return {
     '001-initial': initialSchema(types),
     '002-after-the-sale': afterTheSaleSchema(types),
+    '003-safe-on-the-internet': safeOnTheInternetSchema(types),
   };
 }
 

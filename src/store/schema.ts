@@ -14,6 +14,10 @@ export interface Database {
   fx_rates: FxRateTable;
   refunds: RefundTable;
   ledger_entries: LedgerEntryTable;
+  settings: SettingTable;
+  audit_events: AuditEventTable;
+  idempotency_keys: IdempotencyKeyTable;
+  signature_usage: SignatureUsageTable;
 }
 
 export interface OrganisationTable {
@@ -30,6 +34,11 @@ export interface UserTable {
   api_key_sealed: string;
   active: number;
   created_at: number;
+  /** The key before the last rotation, sealed; accepted until api_key_previous_until. */
+  api_key_previous_sealed: string | null;
+  api_key_previous_until: number | null;
+  /** 0: the legacy concatenated signatures (spec §2.2.4–6) are refused. */
+  legacy_signatures: Generated<number>;
 }
 
 export interface WalletTable {
@@ -42,6 +51,8 @@ export interface WalletTable {
   /** Single-payment limit in minor units; null = none. */
   single_limit_minor: number | null;
   created_at: number;
+  /** 1: a test wallet, which the sandbox serves even in production; 0: live. */
+  test: Generated<number>;
 }
 
 export interface WalletUserTable {
@@ -95,6 +106,8 @@ export interface NotificationTable {
   lease_until: number | null;
   created_at: number;
   delivered_at: number | null;
+  /** The user whose api key signs the callback; null only on rows older than the column. */
+  user_id: string | null;
 }
 
 export interface NotificationAttemptTable {
@@ -161,4 +174,38 @@ export interface LedgerEntryTable {
   amount_minor: number;
   currency: string;
   created_at: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON; never a secret. */
+  details: string;
+  source: string;
+}
+
+export interface IdempotencyKeyTable {
+  user_id: string;
+  key: string;
+  endpoint: string;
+  request_hash: string;
+  status: string;
+  answer: string | null;
+  created_at: number;
+}
+
+export interface SignatureUsageTable {
+  user_id: string;
+  form: string;
+  day: string;
+  count: number;
 }

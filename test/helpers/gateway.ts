@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../../src/config.js';
+import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
 import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
@@ -40,12 +40,14 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   const database = await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,
+    // The key the CLI must be given too when a test runs it against this database.
+    SECRET_KEY: randomBytes(32).toString('hex'),
     PUBLIC_URL: 'http://gateway.test',
     LOG_LEVEL: 'silent',
     ...options.env,
   });
   const store = await openStore(config.databaseUrl, { poolSize: 5 });
-  const secrets = new SecretBox(randomBytes(32));
+  const secrets = new SecretBox(decodeSecretKey(config.secretKey as string) as Buffer);
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? Date.now;
   const worker = options.worker
