@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   REFUND_DUPLICATE: 562,
   ALREADY_PAID: 900,
   ALREADY_FAILED: 901,
+  /** [ours] Too many failed authentications or open connections: HTTP 429 with Retry-After. */
+  TOO_MANY_REQUESTS: 429,
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
@@ -58,6 +60,7 @@ const DEFAULT_MESSAGES: Record<ErrorName, string> = {
   REFUND_DUPLICATE: 'this refund request has already been done',
   ALREADY_PAID: 'transaction already completed',
   ALREADY_FAILED: 'transaction already failed',
+  TOO_MANY_REQUESTS: 'too many requests',
 };
 
 /** A business outcome that is answered to the caller as `{code, message}`. */
@@ -70,6 +73,20 @@ export class LatipayError extends Error {
     this.name = 'LatipayError';
     this.errorName = name;
     this.code = ERROR_CODES[name];
+  }
+}
+
+/**
+ * Refused before the application looked at the request (too many failed authentications,
+ * too many open streams): the one business error answered with an HTTP status other than
+ * 200, 429, with `Retry-After`, because clients must back off rather than retry at once.
+ */
+export class TooManyRequestsError extends LatipayError {
+  readonly retryAfterSeconds: number;
+
+  constructor(detail: string, retryAfterSeconds: number) {
+    super('TOO_MANY_REQUESTS', detail);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 

@@ -64,32 +64,64 @@ export function signaturesEqual(expectedHex: string, givenHex: string): boolean 
 }
 
 /**
- * Verifies a request signature against every form real clients send (spec §2.2):
- * sorted without empties (tried first: what almost every client sends), sorted with
- * empties, received order (with and without empties), and any endpoint-specific legacy
- * messages (HMAC(message), no key appended). Each comparison is constant-time; which
- * form matched is not a secret, so the first match ends the search.
+ * The forms a request signature may take (spec §2.2), named so that an operator can see
+ * which ones a merchant's integration uses before turning the legacy ones off.
  */
-export function verifyRequestSignature(
+export type SignatureForm =
+  | 'sorted'
+  | 'sorted-keep-empty'
+  | 'received-order'
+  | 'received-order-keep-empty'
+  /** §2.2.4: user_id + wallet_id + amount + payment_method + return_url + callback_url. */
+  | 'legacy-create'
+  /** §2.2.4, the oldest: the same without return_url. */
+  | 'legacy-create-oldest'
+  /** §2.2.5: merchant_reference + user_id. */
+  | 'legacy-query'
+  /** §2.2.6: wallet_id + user_id. */
+  | 'legacy-detail';
+
+/** An endpoint's extra message (HMAC(message), nothing appended, unless the message carries the key itself). */
+export interface ExtraSignatureMessage {
+  readonly form: SignatureForm;
+  readonly message: string;
+}
+
+/** True for the concatenated forms a merchant can have refused (`merchant set --legacy-signatures off`). */
+export function isLegacyForm(form: SignatureForm): boolean {
+  return form.startsWith('legacy-');
+}
+
+/**
+ * Which form of spec §2.2 the request's signature matches, or undefined: sorted without
+ * empties (tried first: what almost every client sends), sorted with empties, received
+ * order (with and without empties), and the endpoint's extra messages. Each comparison is
+ * constant-time; which form matched is not a secret, so the first match ends the search.
+ */
+export function matchRequestSignature(
   params: Params,
   apiKey: string,
   given: unknown,
-  legacyMessages: readonly string[] = [],
-): boolean {
-  if (typeof given !== 'string' || given.length !== 64) return false;
+  extra: readonly ExtraSignatureMessage[] = [],
+): SignatureForm | undefined {
+  if (typeof given !== 'string' || given.length !== 64) return undefined;
   const tried = new Set<string>();
   const matches = (message: string): boolean => {
     if (tried.has(message)) return false;
     tried.add(message);
     return signaturesEqual(hmacHex(apiKey, message), given);
   };
-  return (
-    matches(joinParams(params) + apiKey) ||
-    matches(joinParams(params, { keepEmpty: true }) + apiKey) ||
-    matches(joinParams(params, { sorted: false }) + apiKey) ||
-    matches(joinParams(params, { sorted: false, keepEmpty: true }) + apiKey) ||
-    legacyMessages.some((message) => matches(message))
-  );
+  if (matches(joinParams(params) + apiKey)) return 'sorted';
+  if (matches(joinParams(params, { keepEmpty: true }) + apiKey)) return 'sorted-keep-empty';
+  if (matches(joinParams(params, { sorted: false }) + apiKey)) return 'received-order';
+  if (matches(joinParams(params, { sorted: false, keepEmpty: true }) + apiKey)) return 'received-order-keep-empty';
+  for (const { form, message } of extra) if (matches(message)) return form;
+  return undefined;
+}
+
+/** Whether the signature matches any form of spec §2.2 (legacy messages given as plain strings). */
+export function verifyRequestSignature(params: Params, apiKey: string, given: unknown, legacyMessages: readonly string[] = []): boolean {
+  return matchRequestSignature(params, apiKey, given, legacyMessages.map((message) => ({ form: 'legacy-create' as const, message }))) !== undefined;
 }
 
 /** The signature of callbacks, redirects and query answers (spec §2.3). */

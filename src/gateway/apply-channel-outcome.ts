@@ -6,7 +6,7 @@ import { settlePendingOrders, type PendingSettlement } from '../store/settlement
 import { batcherPer } from '../store/turn-batcher.js';
 import { callbackOf, finishOrderWithCallback } from './finish-pending-order.js';
 import type { GatewayContext } from './context.js';
-import type { MerchantUser } from './credentials.js';
+import { outgoingKey, type MerchantUser } from './credentials.js';
 import type { RefundRecord } from '../store/refunds.js';
 import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
 
@@ -62,7 +62,7 @@ async function applyOne(ctx: GatewayContext, channelName: string, outcome: Chann
       }
       const paidAt = outcome.outcome === 'paid' ? outcome.occurredAt : null;
       const change = { status: outcome.outcome, paidAt };
-      if (!(await finishOrderWithCallback(trx, order, change, signer.apiKey, ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
+      if (!(await finishOrderWithCallback(trx, order, change, outgoingKey(signer, now), ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
       if (outcome.outcome === 'paid') {
         await appendLedgerEntry(trx, {
           wallet_id: order.wallet_id,
@@ -163,7 +163,7 @@ async function applyBatch(ctx: GatewayContext, items: Settlement[], answers: Arr
     const signer = users.get(order.user_id);
     if (!signer || order.status !== 'pending') continue;
     const change = { status: outcome.outcome, paidAt: outcome.outcome === 'paid' ? outcome.occurredAt : null };
-    const callback = callbackOf(order, change, signer.apiKey, offset, now);
+    const callback = callbackOf(order, change, outgoingKey(signer, now), offset, now);
     batch.push({
       i,
       settlement: { orderId: order.order_id, ...change, channel: channelName, eventId: outcome.eventId, url: callback?.url ?? '', body: callback?.body ?? '' },

@@ -1,6 +1,7 @@
 import { latipayError } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
-import { verifyRequestSignature } from '../domain/signature.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
+import { outgoingKey } from './credentials.js';
 import { findOrderByReference, findOrderStatus } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { finishOrderWithCallback } from './finish-pending-order.js';
@@ -14,13 +15,9 @@ const REQUIRED = ['user_id', 'merchant_reference', 'signature'] as const;
  * commit the provider is told to close its trade; a payment that still reaches us is
  * given back (see reverse-late-payment.ts).
  */
-export async function cancelOrder(ctx: GatewayContext, params: RequestParams): Promise<void> {
+export async function cancelOrder(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<void> {
   for (const name of REQUIRED) if (!params.has(name)) throw latipayError('DATA_ERROR', `${name} is required`);
-  const userId = params.required('user_id');
-  const user = await ctx.credentials.findUser(userId);
-  if (!user) throw latipayError('USER_NOT_FOUND', `user_id ${userId} does not exist`);
-  if (!user.active) throw latipayError('UNKNOWN_USER', `user_id ${userId} is disabled`);
-  if (!verifyRequestSignature(params.entries, user.apiKey, params.raw('signature'))) throw latipayError('BAD_SIGNATURE');
+  const { user } = await authenticateRequest(ctx, params, origin, { unknownUser: 'USER_NOT_FOUND' });
 
   const reference = params.required('merchant_reference');
   const order = await findOrderByReference(ctx.store.db, user.id, reference);
@@ -31,7 +28,7 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams): P
   const outcome = await ctx.store.db.transaction().execute(async (trx): Promise<string> => {
     // Of a cancel and a payment arriving together, exactly one moves the order.
     const change = { status: 'canceled', paidAt: null };
-    if (!(await finishOrderWithCallback(trx, order, change, user.apiKey, ctx.config.timeZoneOffsetMinutes, now))) {
+    if (!(await finishOrderWithCallback(trx, order, change, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now))) {
       return (await findOrderStatus(trx, order.order_id)) ?? 'pending';
     }
     return 'cancelled-now';

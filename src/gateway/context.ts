@@ -4,7 +4,9 @@ import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { Credentials } from './credentials.js';
+import type { SignatureUsage } from './signature-usage.js';
 
 /** What the use cases need, handed down from the entry point (tests build their own). */
 export interface GatewayContext {
@@ -12,6 +14,10 @@ export interface GatewayContext {
   readonly store: Store;
   readonly secrets: SecretBox;
   readonly credentials: Credentials;
+  /** Limits on failed authentication (per address and user_id). */
+  readonly authThrottle: AuthThrottle;
+  /** Which signature forms each merchant uses. */
+  readonly signatureUsage: SignatureUsage;
   readonly channels: ChannelRegistry;
   readonly events: OrderEvents;
   /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */

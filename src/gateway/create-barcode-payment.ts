@@ -9,10 +9,10 @@ import { findUsableWallet } from './wallets.js';
 import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { applyChannelOutcome } from './apply-channel-outcome.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { newPendingOrder } from './new-order.js';
-import type { MerchantUser } from './credentials.js';
+import { outgoingKey, type MerchantUser } from './credentials.js';
 import { failPendingOrder } from './finish-pending-order.js';
 import { currentCnyRate } from './fx-rates.js';
 
@@ -35,9 +35,9 @@ const REQUIRED = ['user_id', 'wallet_id', 'amount', 'pay_code', 'signature'] as 
  * reference with identical parameters answers the same order and charges nothing again
  * (a cash register retrying after a timeout); different parameters answer 207.
  */
-export async function createBarcodePayment(ctx: GatewayContext, params: RequestParams): Promise<BarcodePayment> {
+export async function createBarcodePayment(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<BarcodePayment> {
   params.requireAll(REQUIRED);
-  const user = await authenticateRequest(ctx, params);
+  const { user } = await authenticateRequest(ctx, params, origin);
 
   const amount = parseAmount(params.raw('amount'));
   if (!amount.ok) throw latipayError('BAD_PARAMETER', `amount ${amount.reason}`);
@@ -148,7 +148,7 @@ async function chargeOrder(ctx: GatewayContext, channel: PaymentChannel, order: 
     const fresh = (await findOrderById(ctx.store.db, order.order_id)) ?? order;
     const failed = await ctx.store.db
       .transaction()
-      .execute((trx) => failPendingOrder(trx, fresh, user.apiKey, ctx.config.timeZoneOffsetMinutes, now));
+      .execute((trx) => failPendingOrder(trx, fresh, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now));
     if (failed) {
       ctx.events.publish(order.order_id);
       if (order.callback_url !== '') ctx.wakeNotifier();

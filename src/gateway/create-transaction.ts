@@ -10,7 +10,7 @@ import { isHttpUrl, isIpAddress } from '../domain/validation.js';
 import { findUsableWallet } from './wallets.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { newPendingOrder } from './new-order.js';
 
@@ -39,16 +39,21 @@ export function hostUrlFor(ctx: GatewayContext, hostType: string): string {
 }
 
 /** `POST /v2/transaction` (spec §4.1). */
-export async function createTransaction(ctx: GatewayContext, params: RequestParams): Promise<CreatedTransaction> {
+export async function createTransaction(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<CreatedTransaction> {
   params.requireAll(ALWAYS_REQUIRED);
   const hostType = params.text('host_type') ?? '0';
   if (hostType !== '1') params.required('return_url');
 
-  const user = await authenticateRequest(ctx, params, () => {
-    const [u, w, a, m, r, c] = ['user_id', 'wallet_id', 'amount', 'payment_method', 'return_url', 'callback_url'].map(
-      (name) => params.text(name) ?? '',
-    );
-    return [u + w + a + m + r + c, u + w + a + m + c];
+  const { user, key } = await authenticateRequest(ctx, params, origin, {
+    extra: () => {
+      const [u, w, a, m, r, c] = ['user_id', 'wallet_id', 'amount', 'payment_method', 'return_url', 'callback_url'].map(
+        (name) => params.text(name) ?? '',
+      );
+      return [
+        { form: 'legacy-create', message: u + w + a + m + r + c },
+        { form: 'legacy-create-oldest', message: u + w + a + m + c },
+      ];
+    },
   });
 
   const amount = parseAmount(params.raw('amount'));
@@ -91,7 +96,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
 
   const currencyRate = await currentCnyRate(ctx, wallet.currency);
   const hostUrl = hostUrlFor(ctx, hostType);
-  const answer = (nonce: string): CreatedTransaction => ({ host_url: hostUrl, nonce, signature: hmacHex(user.apiKey, nonce + hostUrl) });
+  const answer = (nonce: string): CreatedTransaction => ({ host_url: hostUrl, nonce, signature: hmacHex(key, nonce + hostUrl) });
 
   // Insert first (the common case: a new reference); a unique-key conflict means the
   // reference exists, and only then is the existing order read.

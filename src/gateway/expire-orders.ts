@@ -1,6 +1,7 @@
 import type { ChannelRegistry } from '../channels/channel.js';
 import { findExpiredOrders, lockExpiredOrders, type OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
+import { outgoingKey } from './credentials.js';
 import { failPendingOrder } from './finish-pending-order.js';
 
 /** What the sweep needs: the gateway context (tests pass theirs), or its parts in a worker-only process. */
@@ -35,7 +36,7 @@ export async function expireDueOrders(ctx: ExpiryContext, options: ExpireOptions
     const apiKeys = new Map<string, string>();
     for (const userId of new Set(candidates.map((c) => c.user_id))) {
       const user = await ctx.credentials.findUser(userId);
-      if (user) apiKeys.set(userId, user.apiKey);
+      if (user) apiKeys.set(userId, outgoingKey(user, now));
     }
     const expired = await store.db.transaction().execute(async (trx) => {
       const claimed = await lockExpiredOrders(trx, store.kind, candidates.map((c) => c.order_id), now);

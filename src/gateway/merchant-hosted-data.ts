@@ -5,6 +5,7 @@ import { signObject } from '../domain/signature.js';
 import { findOrganisationName, findWallet } from '../store/merchants.js';
 import { findOrderByNonce } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
+import { outgoingKey } from './credentials.js';
 import { startChannelPayment } from './payment-session.js';
 
 /** The `data` object of `GET /v2/merchanthosted/gatewaydata/{nonce}` (spec §4.3). */
@@ -79,5 +80,5 @@ export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promi
     currency_rate: order.currency_rate ?? '',
     merchant_reference: order.merchant_reference,
   };
-  return { ...fields, signature: signObject(fields, user.apiKey) };
+  return { ...fields, signature: signObject(fields, outgoingKey(user, ctx.clock())) };
 }

@@ -2,6 +2,7 @@ import { isFinal, type OrderStatus } from '../domain/order-status.js';
 import { findOrganisationName } from '../store/merchants.js';
 import { findOrderByNonce, setOrderChannelTrade, type OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
+import { outgoingKey } from './credentials.js';
 import { returnRedirectUrl } from './result-fields.js';
 
 export type PaymentSession =
@@ -23,7 +24,7 @@ export async function loadPaymentSession(ctx: GatewayContext, nonce: string): Pr
   const organisationName = (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
   if (isFinal(order.status as OrderStatus)) {
     const user = await ctx.credentials.findUser(order.user_id);
-    return { kind: 'final', order, organisationName, redirectUrl: user ? returnRedirectUrl(order, user.apiKey) : undefined };
+    return { kind: 'final', order, organisationName, redirectUrl: user ? returnRedirectUrl(order, outgoingKey(user, ctx.clock())) : undefined };
   }
   if (!order.channel_qr_url) order = await startChannelPayment(ctx, order);
   return { kind: 'pending', order, organisationName, qrUrl: order.channel_qr_url ?? '' };

@@ -3,9 +3,8 @@ import { RequestParams } from '../domain/request-params.js';
 import { joinParams } from '../domain/signature.js';
 import { waitForOrder } from '../notify/order-events.js';
 import { findOrderResultByReference, findOrderStatus } from '../store/orders.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type Authenticated, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
-import type { MerchantUser } from './credentials.js';
 import { resultFields } from './result-fields.js';
 
 /**
@@ -16,6 +15,7 @@ export async function queryTransaction(
   ctx: GatewayContext,
   pathReference: string,
   params: RequestParams,
+  origin: RequestOrigin,
   signal?: AbortSignal,
   /** Other readings of the path's reference (a `+` meaning a space, spec §6), tried when the first does not verify. */
   otherReferences: readonly string[] = [],
@@ -25,25 +25,28 @@ export async function queryTransaction(
   // Clients sign the path's reference with the query (sorted or in order), some without
   // is_block, and old ones sign `merchant_reference + user_id` (spec §2.2).
   const authenticate = (reference: string) =>
-    authenticateRequest(ctx, new RequestParams([['merchant_reference', reference], ...params.entries]), (apiKey) => [
-      reference + userId,
-      joinParams([['merchant_reference', reference], ['user_id', userId]]) + apiKey,
-      // user_id first, as the docs' cancel example orders them.
-      joinParams([['user_id', userId], ['merchant_reference', reference]], { sorted: false }) + apiKey,
-    ]);
+    authenticateRequest(ctx, new RequestParams([['merchant_reference', reference], ...params.entries]), origin, {
+      extra: (apiKey) => [
+        { form: 'legacy-query', message: reference + userId },
+        { form: 'sorted', message: joinParams([['merchant_reference', reference], ['user_id', userId]]) + apiKey },
+        // user_id first, as the docs' cancel example orders them.
+        { form: 'received-order', message: joinParams([['user_id', userId], ['merchant_reference', reference]], { sorted: false }) + apiKey },
+      ],
+    });
   const candidates = [pathReference, ...otherReferences.filter((r) => r !== pathReference)];
   let merchantReference = pathReference;
-  let user: MerchantUser | undefined;
+  let auth: Authenticated | undefined;
   for (const [i, candidate] of candidates.entries()) {
     try {
-      user = await authenticate(candidate);
+      auth = await authenticate(candidate);
       merchantReference = candidate;
       break;
     } catch (error) {
       if (i === candidates.length - 1 || !isLatipayError(error) || error.errorName !== 'BAD_SIGNATURE') throw error;
     }
   }
-  if (!user) throw latipayError('BAD_SIGNATURE');
+  if (!auth) throw latipayError('BAD_SIGNATURE');
+  const { user, key } = auth;
   const isBlock = params.text('is_block');
   if (isBlock !== undefined && isBlock !== '0' && isBlock !== '1') throw latipayError('BAD_PARAMETER', 'is_block must be 1 or 0');
   let order = await findOrderResultByReference(ctx.store.db, user.id, merchantReference);
@@ -59,5 +62,5 @@ export async function queryTransaction(
     );
     order = (await findOrderResultByReference(ctx.store.db, user.id, merchantReference)) ?? order;
   }
-  return resultFields(order, user.apiKey, ctx.config.timeZoneOffsetMinutes);
+  return resultFields(order, key, ctx.config.timeZoneOffsetMinutes);
 }

@@ -6,7 +6,7 @@ import type { RequestParams } from '../domain/request-params.js';
 import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js';
 import { findOrderById } from '../store/orders.js';
 import { hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { askChannelToRefund } from './execute-refund.js';
 
@@ -22,9 +22,9 @@ const MAX_REFERENCE_LENGTH = 255;
  *     never over-refund nor overdraw it.
  *  2. after the provider answered: succeeded, or failed with the debit credited back.
  */
-export async function refundOrder(ctx: GatewayContext, params: RequestParams): Promise<{ refund_id: string }> {
+export async function refundOrder(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<{ refund_id: string }> {
   params.requireAll(REQUIRED);
-  const user = await authenticateRequest(ctx, params);
+  const { user } = await authenticateRequest(ctx, params, origin);
 
   const amount = parseAmount(params.raw('refund_amount'));
   if (!amount.ok) throw latipayError('REFUND_BAD_PARAMETERS', `refund_amount ${amount.reason}`);

@@ -2,7 +2,7 @@ import { latipayError } from '../domain/errors.js';
 import { isPaymentMethod, METHOD_DISPLAY_NAMES } from '../domain/payment-methods.js';
 import { RequestParams } from '../domain/request-params.js';
 import { findAssignedWallet } from '../store/merchants.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -11,12 +11,17 @@ import type { GatewayContext } from './context.js';
  * Signed sorted over `wallet_id` (from the path) and `user_id`, or the legacy
  * `HMAC(wallet_id + user_id)` (spec §2.2.6).
  */
-export async function describeWallet(ctx: GatewayContext, walletId: string, query: RequestParams): Promise<{ payment_method: string }> {
+export async function describeWallet(
+  ctx: GatewayContext,
+  walletId: string,
+  query: RequestParams,
+  origin: RequestOrigin,
+): Promise<{ payment_method: string }> {
   query.requireAll(['user_id', 'signature']);
   const userId = query.required('user_id');
   // The path's wallet_id takes part in the signature as if it had been a parameter.
   const params = new RequestParams([['wallet_id', walletId], ...query.entries.filter(([key]) => key !== 'wallet_id')]);
-  const user = await authenticateRequest(ctx, params, () => [walletId + userId]);
+  const { user } = await authenticateRequest(ctx, params, origin, { extra: () => [{ form: 'legacy-detail', message: walletId + userId }] });
   const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
   if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
   const names = wallet.methods

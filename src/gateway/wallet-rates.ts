@@ -4,7 +4,7 @@ import { signObject } from '../domain/signature.js';
 import { formatWireTime } from '../domain/time.js';
 import { listRates } from '../store/fx-rates.js';
 import { findAssignedWallet } from '../store/merchants.js';
-import { authenticateRequest } from './authenticate.js';
+import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 
 export interface WalletRate {
@@ -29,9 +29,9 @@ export interface WalletRates {
  * Signed with the sorted signature (§2.1) over two flat fields: `currency` and `rates`
  * written as `QUOTE:RATE` joined by `,` in the answer's order (`currency=NZD&rates=CNY:4.6449`).
  */
-export async function listWalletRates(ctx: GatewayContext, params: RequestParams): Promise<WalletRates> {
+export async function listWalletRates(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<WalletRates> {
   params.requireAll(['user_id', 'wallet_id', 'signature']);
-  const user = await authenticateRequest(ctx, params);
+  const { user, key } = await authenticateRequest(ctx, params, origin);
   const walletId = params.required('wallet_id');
   const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
   if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
@@ -41,7 +41,7 @@ export async function listWalletRates(ctx: GatewayContext, params: RequestParams
     rate: row.rate,
     updated_at: formatWireTime(Number(row.updated_at), ctx.config.timeZoneOffsetMinutes),
   }));
-  return { currency: wallet.currency, rates, signature: signRates(wallet.currency, rates, user.apiKey) };
+  return { currency: wallet.currency, rates, signature: signRates(wallet.currency, rates, key) };
 }
 
 /** The all_rate answer's signature (documented in the README: merchants recompute it). */

@@ -6,7 +6,9 @@ import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { receiveChannelNotification } from '../gateway/apply-channel-outcome.js';
 import type { GatewayContext } from '../gateway/context.js';
+import { AuthThrottle } from '../gateway/auth-throttle.js';
 import { Credentials } from '../gateway/credentials.js';
+import { SignatureUsage } from '../gateway/signature-usage.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
@@ -54,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
@@ -64,6 +66,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     secrets: deps.secrets,
     credentials: new Credentials(deps.store.db, deps.secrets),
+    authThrottle: new AuthThrottle({
+      failuresPerAddress: config.authFailuresPerAddress,
+      failuresPerUser: config.authFailuresPerUser,
+      windowSeconds: config.authFailureWindowSeconds,
+      blockSeconds: config.authBlockSeconds,
+      pool: deps.store.parts.pool,
+      log: deps.logger,
+    }),
+    signatureUsage: new SignatureUsage(deps.store.db, deps.logger, deps.clock ?? Date.now),
     channels,
     events: deps.events ?? new LocalOrderEvents(),
     wakeNotifier: deps.wakeNotifier ?? (() => {}),
@@ -72,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.logger,
   };
   app.decorate('gateway', ctx);
+  app.addHook('onClose', async () => ctx.signatureUsage.close());
 
   let sandbox: SandboxChannel | undefined;
   if (config.sandbox) {

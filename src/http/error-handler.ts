@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, isLatipayError } from '../domain/errors.js';
+import { ERROR_CODES, isLatipayError, TooManyRequestsError } from '../domain/errors.js';
 import { renderMessagePage } from '../pages/message-page.js';
 
 /**
@@ -11,6 +11,9 @@ import { renderMessagePage } from '../pages/message-page.js';
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((thrown: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const html = (request.routeOptions.config as { html?: boolean } | undefined)?.html === true;
+    if (thrown instanceof TooManyRequestsError) {
+      return reply.code(429).header('retry-after', String(thrown.retryAfterSeconds)).send({ code: thrown.code, message: thrown.message });
+    }
     if (isLatipayError(thrown)) {
       return reply.code(200).send({ code: thrown.code, message: thrown.message });
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { originOf } from '../origin.js';
 import { Type } from 'typebox';
 import { isLatipayError, latipayError } from '../../domain/errors.js';
 import { RequestParams } from '../../domain/request-params.js';
@@ -20,7 +21,7 @@ export async function cancelRoute(app: FastifyInstance): Promise<void> {
       throw error;
     }
     try {
-      await cancelOrder(app.gateway, params);
+      await cancelOrder(app.gateway, params, originOf(request));
     } catch (error) {
       if (isLatipayError(error)) throw error;
       request.log.error({ err: error }, 'cancel failed');

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { originOf } from '../origin.js';
 import { RequestParams } from '../../domain/request-params.js';
 import { queryTransaction } from '../../gateway/query-transaction.js';
 import { LatipayQuery, QueryTransactionAnswer, ReferenceParams } from '../schemas.js';
@@ -21,6 +22,7 @@ export async function queryTransactionRoute(app: FastifyInstance): Promise<void>
         app.gateway,
         request.params.merchant_reference,
         RequestParams.from(request.query),
+        originOf(request),
         signal,
         plusAsSpace(request.url),
       );
