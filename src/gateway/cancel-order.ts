@@ -1,5 +1,6 @@
 import { latipayError } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
+import { recordAudit } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import { outgoingKey } from './credentials.js';
 import { findOrderByReference, findOrderStatus } from '../store/orders.js';
@@ -31,6 +32,7 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams, or
     if (!(await finishOrderWithCallback(trx, order, change, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now))) {
       return (await findOrderStatus(trx, order.order_id)) ?? 'pending';
     }
+    await recordAudit(trx, { actor: user.id, source: origin.address }, 'order.cancel', order.order_id, { merchant_reference: reference }, now);
     return 'cancelled-now';
   });
   if (outcome !== 'cancelled-now') return answerForFinal(outcome);

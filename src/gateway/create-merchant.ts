@@ -4,6 +4,7 @@ import { isCurrency, parseAmount } from '../domain/money.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { assignWallet, insertOrganisation, insertUser, insertWallet } from '../store/merchants.js';
 import type { Db } from '../store/store.js';
+import { recordAudit, type Actor } from './audit.js';
 
 export interface CreateMerchantInput {
   name: string;
@@ -11,6 +12,8 @@ export interface CreateMerchantInput {
   methods: string[];
   /** Single-payment limit as a decimal string ("5000"), or undefined for none. */
   limit?: string;
+  /** A test wallet: the sandbox serves it even in production, and it never takes real money. */
+  test?: boolean;
 }
 
 export interface CreatedMerchant {
@@ -18,12 +21,14 @@ export interface CreatedMerchant {
   user_id: string;
   wallet_id: string;
   api_key: string;
+  test: boolean;
 }
 
+/** A merchant-management request that cannot be carried out as given (an unknown user, a bad value). */
 export class MerchantInputError extends Error {}
 
 /** Creates an organisation with one user and one wallet assigned to it, in one transaction. */
-export async function createMerchant(db: Db, secrets: SecretBox, input: CreateMerchantInput, now: number): Promise<CreatedMerchant> {
+export async function createMerchant(db: Db, secrets: SecretBox, input: CreateMerchantInput, now: number, by?: Actor): Promise<CreatedMerchant> {
   const name = input.name.trim();
   if (!name) throw new MerchantInputError('--name must not be empty');
   const currency = input.currency.trim().toUpperCase();
@@ -37,6 +42,7 @@ export async function createMerchant(db: Db, secrets: SecretBox, input: CreateMe
     if (!parsed.ok) throw new MerchantInputError(`--limit ${parsed.reason}`);
     limitMinor = parsed.minor;
   }
+  const test = input.test === true;
   const apiKey = generateApiKey();
   const userId = generateUserId();
   const walletId = generateWalletId();
@@ -45,11 +51,20 @@ export async function createMerchant(db: Db, secrets: SecretBox, input: CreateMe
     await insertUser(trx, { id: userId, organisation_id: orgId, name: `${name} API user`, api_key_sealed: secrets.seal(apiKey), active: 1 }, now);
     await insertWallet(
       trx,
-      { id: walletId, organisation_id: orgId, name: `${name} ${currency}`, currency, methods: [...new Set(methods)].join(','), single_limit_minor: limitMinor },
+      {
+        id: walletId,
+        organisation_id: orgId,
+        name: `${name} ${currency}${test ? ' (test)' : ''}`,
+        currency,
+        methods: [...new Set(methods)].join(','),
+        single_limit_minor: limitMinor,
+        test: test ? 1 : 0,
+      },
       now,
     );
     await assignWallet(trx, walletId, userId);
+    if (by) await recordAudit(trx, by, 'merchant.create', userId, { organisation_id: orgId, wallet_id: walletId, currency, methods, test }, now);
     return orgId;
   });
-  return { organisation_id: organisationId, user_id: userId, wallet_id: walletId, api_key: apiKey };
+  return { organisation_id: organisationId, user_id: userId, wallet_id: walletId, api_key: apiKey, test };
 }

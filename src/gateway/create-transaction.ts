@@ -7,7 +7,7 @@ import type { RequestParams } from '../domain/request-params.js';
 import { hmacHex } from '../domain/signature.js';
 import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
-import { findUsableWallet } from './wallets.js';
+import { channelForWallet, findUsableWallet } from './wallets.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
@@ -86,8 +86,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
     throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
   }
-  const channel = ctx.channels.forMethod(method);
-  if (!channel) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} on this gateway`);
+  const channel = channelForWallet(ctx, wallet, method);
+  if (!channel) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} for ${walletId} on this gateway`);
 
   // What makes two requests "the same checkout": not the customer's ip, not the signature.
   const requestHash = createHash('sha256')

@@ -5,9 +5,12 @@ import type { Store } from '../store/store.js';
 
 /**
  * On the first start of a sandbox gateway (no organisation yet), creates a ready sandbox
- * merchant: an organisation, a user and an NZD wallet with alipay and wechat.
+ * merchant: an organisation, a user and an NZD test wallet with alipay and wechat.
  */
 export async function ensureSandboxMerchant(store: Store, secrets: SecretBox, now: number): Promise<CreatedMerchant | undefined> {
   if ((await countOrganisations(store.db)) > 0) return undefined;
-  return createMerchant(store.db, secrets, { name: 'Sandbox Merchant', currency: 'NZD', methods: ['alipay', 'wechat'] }, now);
+  return createMerchant(store.db, secrets, { name: 'Sandbox Merchant', currency: 'NZD', methods: ['alipay', 'wechat'], test: true }, now, {
+    actor: 'gateway',
+    source: 'start-up',
+  });
 }

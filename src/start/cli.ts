@@ -1,132 +1,134 @@
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { SecretBox } from '../domain/secret-box.js';
-import { createMerchant, MerchantInputError } from '../gateway/create-merchant.js';
+import { MerchantInputError } from '../gateway/create-merchant.js';
+import { RateInputError } from '../gateway/fx-rates.js';
 import { openStore } from '../store/store.js';
+import { addAuditCommands } from './audit-command.js';
 import { callbacksCommand } from './callbacks-command.js';
-import { ratesCommand } from './rates-command.js';
-import { loadSecretKey } from './secret-key.js';
+import { CliError } from './cli-runtime.js';
+import { addMerchantCommands } from './merchant-command.js';
+import { addRatesCommands } from './rates-command.js';
+import { addSecretCommands } from './secret-command.js';
 
-const USAGE = `Usage: latipay <command> [options]
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-Commands:
-  serve [--no-worker] [--processes N]
-                          run the gateway (HTTP API and, unless --no-worker, callback delivery);
-                          --processes N (or PROCESSES): N processes share the port (PostgreSQL only)
-  worker                  run callback delivery only
-  migrate                 bring the database up to date and exit
-  merchant create --name N --currency NZD --methods alipay,wechat [--limit 5000] [--json]
-                          create an organisation, user and wallet; prints the api_key
-  rates set NZD CNY 4.6449 [--json]
-                          set an FX rate (new orders use it within 2 s; existing orders keep theirs)
-  rates list [NZD] [--json]
-                          print the stored FX rates
-  callbacks show ORDER_ID [--json]
-                          an order's callbacks and every delivery attempt
-  callbacks resend ORDER_ID
-                          deliver an order's callbacks again now
+/** Exit codes: 0 done, 1 refused or failed (a one-line reason on stderr), 2 a command line that does not parse. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-Configuration comes from the environment (see README): PORT, HOST, PUBLIC_URL,
-DATABASE_URL, SECRET_KEY, SANDBOX, NOTIFY_RETRY_SECONDS, LONG_POLL_SECONDS, LOG_LEVEL, …
-`;
+/** The command-line program; each command's action does its work and may throw (see main). */
+export function buildProgram(): Command {
+  const program = new Command('latipay')
+    .description('A self-hostable payment gateway that speaks the Latipay 2.0 API.\nConfiguration comes from the environment: see docs/configuration.md.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`latipay: ${text}`) })
+    .exitOverride();
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { 'no-worker': { type: 'boolean', default: false }, processes: { type: 'string' } },
-      });
+  program
+    .command('serve')
+    .description('run the gateway: the HTTP API and, unless --no-worker, callback delivery')
+    .option('--no-worker', 'do not deliver callbacks from this process')
+    .option('--processes <n>', 'N processes share the port (PostgreSQL only; also PROCESSES)')
+    .action(async (options: { worker: boolean; processes?: string }) => {
       // --processes N is PROCESSES=N, checked by the same rule.
-      const config = loadConfig(values.processes === undefined ? process.env : { ...process.env, PROCESSES: values.processes });
-      const options = { api: true, worker: !values['no-worker'] };
+      const config = loadConfig(options.processes === undefined ? process.env : { ...process.env, PROCESSES: options.processes });
+      const serveOptions = { api: true, worker: options.worker };
       // Loaded on demand: the whole HTTP app need not load for a quick command such as `rates set`.
       // A process that serveProcesses() forked (cluster.isWorker) serves.
-      if (config.processes > 1 && !cluster.isWorker) await (await import('./processes.js')).serveProcesses(config, options);
-      else await (await import('./serve.js')).serve(options);
-      return -1;
-    }
-    case 'worker':
-      parseArgs({ args: rest, options: {} });
-      await (await import('./serve.js')).serve({ api: false, worker: true });
-      return -1;
-    case 'migrate': {
-      parseArgs({ args: rest, options: {} });
-      const config = loadConfig();
-      const store = await openStore(config.databaseUrl);
+      if (config.processes > 1 && !cluster.isWorker) await (await import('./processes.js')).serveProcesses(config, serveOptions);
+      else await (await import('./serve.js')).serve(serveOptions, config);
+    });
+
+  program
+    .command('worker')
+    .description('deliver callbacks and expire orders only (no HTTP API)')
+    .action(async () => {
+      await (await import('./serve.js')).serve({ api: false, worker: true }, loadConfig());
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database up to date and exit')
+    .action(async () => {
+      const store = await openStore(loadConfig().databaseUrl);
       await store.close();
       process.stdout.write(`database is up to date (${store.kind})\n`);
-      return 0;
-    }
-    case 'merchant':
-      return merchantCommand(rest);
-    case 'callbacks':
-      return callbacksCommand(rest);
-    case 'rates':
-      return ratesCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 1;
+    });
+
+  addMerchantCommands(program);
+  addRatesCommands(program);
+
+  program
+    .command('callbacks')
+    .description("an order's callbacks and their delivery attempts (show, resend); run `latipay callbacks` for its usage")
+    .argument('[args...]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      const code = await callbacksCommand(args);
+      if (code !== 0) throw new SilentExit(code);
+    });
+
+  addSecretCommands(program);
+  addAuditCommands(program);
+  return program;
+}
+
+/** A command that already told the operator why: exit with its code, print nothing more. */
+class SilentExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
   }
 }
 
-async function merchantCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'create') {
-    process.stderr.write(`unknown merchant command ${JSON.stringify(sub ?? '')}; try: latipay merchant create --help\n`);
-    return 1;
+/**
+ * Runs the command line. Resolves with the exit code, or with undefined for a command that
+ * keeps running (serve, worker) and exits on its own.
+ */
+export async function main(argv: string[]): Promise<number | undefined> {
+  const program = buildProgram();
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return EXIT.usage;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      name: { type: 'string' },
-      currency: { type: 'string', default: 'NZD' },
-      methods: { type: 'string', default: 'alipay,wechat' },
-      limit: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (!values.name) throw new MerchantInputError('--name is required');
-  const config = loadConfig();
-  const store = await openStore(config.databaseUrl);
   try {
-    const secrets = new SecretBox(loadSecretKey(config).key);
-    const created = await createMerchant(
-      store.db,
-      secrets,
-      { name: values.name, currency: values.currency ?? 'NZD', methods: (values.methods ?? '').split(','), limit: values.limit },
-      Date.now(),
-    );
-    if (values.json) process.stdout.write(JSON.stringify(created) + '\n');
-    else {
-      process.stdout.write(
-        `organisation_id: ${created.organisation_id}\nuser_id:         ${created.user_id}\nwallet_id:       ${created.wallet_id}\napi_key:         ${created.api_key}\n`,
-      );
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with code 0; commander printed what it had to.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    return 0;
-  } finally {
-    await store.close();
+    if (error instanceof SilentExit) return error.exitCode;
+    process.stderr.write(`latipay: ${describeError(error)}\n`);
+    return EXIT.failed;
   }
+  const name = argv[0];
+  return name === 'serve' || name === 'worker' ? undefined : EXIT.ok;
+}
+
+/** One line an operator can act on; a stack trace only with LOG_LEVEL=debug or trace. */
+function describeError(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof MerchantInputError || error instanceof RateInputError || error instanceof CliError) {
+    return error.message;
+  }
+  const e = error as { code?: string; message?: string; stack?: string };
+  const debug = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+  if (debug && e?.stack) return e.stack;
+  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOTFOUND' || e?.code === 'ETIMEDOUT' || e?.code === '28P01' || e?.code === '3D000') {
+    return `cannot reach the database (DATABASE_URL): ${e.message ?? e.code}`;
+  }
+  if (e?.code === 'EADDRINUSE') return `the port is taken (PORT): ${e.message}`;
+  return `${e?.message ?? String(error)} (set LOG_LEVEL=debug for details)`;
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    if (code !== undefined) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof MerchantInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`latipay: ${(error as Error).message}\n`);
-    } else {
-      process.stderr.write(`latipay: ${(error as Error)?.stack ?? String(error)}\n`);
-    }
-    process.exitCode = 1;
+    process.stderr.write(`latipay: ${describeError(error)}\n`);
+    process.exitCode = EXIT.failed;
   },
 );

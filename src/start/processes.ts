@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError, type Config } from '../config.js';
-import { openRuntime, prepareDatabase, type ServeOptions } from './serve.js';
+import type { CreatedMerchant } from '../gateway/create-merchant.js';
+import { announceSandboxMerchant, logStart, openRuntime, prepareDatabase, type ServeOptions } from './serve.js';
 
 /** A process that exits this often within CRASH_WINDOW_MS means something is wrong for good. */
 const CRASH_LIMIT = 5;
@@ -31,8 +32,10 @@ export async function serveProcesses(config: Config, options: ServeOptions): Pro
     throw new ConfigError('PROCESSES', 'more than one process needs PostgreSQL (DATABASE_URL is SQLite, which has one writer); use 1');
   }
   const { log, secrets, store } = await openRuntime(config);
+  let sandboxMerchant: CreatedMerchant | undefined;
   try {
-    await prepareDatabase(config, store, secrets, options);
+    logStart(config, log, store.kind);
+    sandboxMerchant = await prepareDatabase(config, store, secrets, options);
   } finally {
     await store.close();
   }
@@ -84,6 +87,7 @@ export async function serveProcesses(config: Config, options: ServeOptions): Pro
 
   for (let i = 0; i < config.processes; i++) start();
   log.info({ processes: config.processes, port: config.port }, 'latipay gateway starting its processes');
+  if (sandboxMerchant) announceSandboxMerchant(config, log, sandboxMerchant);
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
 }

@@ -7,7 +7,7 @@ import { findAnySealedSecret } from '../store/sealed-secrets.js';
 import { getSetting, putSettingIfAbsent } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 
-const FINGERPRINT = 'secret_key_fingerprint';
+import { SECRET_KEY_FINGERPRINT as FINGERPRINT } from '../gateway/rotate-secret-key.js';
 
 /**
  * Where the master key comes from: SECRET_KEY (or SECRET_KEY_FILE), else a `secret.key`
@@ -78,7 +78,6 @@ export async function verifySecretKey(store: Store, secrets: SecretBox, now: num
   }
 }
 
-export const SECRET_KEY_FINGERPRINT_SETTING = FINGERPRINT;
 
 function mismatch(detail: string): ConfigError {
   return new ConfigError(

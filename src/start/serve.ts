@@ -10,11 +10,13 @@ import { resumePendingRefunds } from '../gateway/execute-refund.js';
 import { expireDueOrders, type ExpiryContext } from '../gateway/expire-orders.js';
 import { Credentials } from '../gateway/credentials.js';
 import { createOrderEvents } from '../notify/order-events.js';
+import { pruneIdempotencyKeys } from '../store/idempotency-keys.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensureSandboxMerchant } from './bootstrap.js';
 import { SANDBOX_RATES, seedRates } from '../gateway/fx-rates.js';
 import { createLogger } from './logger.js';
-import { loadSecretKey } from './secret-key.js';
+import { openSecretBox, verifySecretKey } from './secret-key.js';
+import type { CreatedMerchant } from '../gateway/create-merchant.js';
 
 export interface ServeOptions {
   /** Run the HTTP API (default true). */
@@ -34,35 +36,76 @@ interface Running {
   sweeper?: ExpirySweeper;
 }
 
-/** Opens everything the process needs: configuration (unless given), logger, secret key, database (migrated). */
+/**
+ * Opens everything the process needs: configuration (unless given), logger, secret key,
+ * database (migrated), and checks that the key is the one the database's secrets are
+ * sealed with.
+ */
 export async function openRuntime(config: Config = loadConfig()): Promise<{ config: Config; log: Logger; secrets: SecretBox; store: Store }> {
   const log = createLogger(config.logLevel);
-  const { key, generatedAt } = loadSecretKey(config);
+  const { secrets, generatedAt } = openSecretBox(config);
   if (generatedAt) log.warn({ file: generatedAt }, 'generated a new SECRET_KEY; keep this file: stored api keys need it');
   const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
-  return { config, log, secrets: new SecretBox(key), store };
+  try {
+    await verifySecretKey(store, secrets, Date.now());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return { config, log, secrets, store };
 }
 
-/** Seeds the FX rates and, in the sandbox, creates the sandbox merchant on the first start. */
-export async function prepareDatabase(config: Config, store: Store, secrets: SecretBox, options: ServeOptions): Promise<void> {
+/**
+ * Seeds the FX rates and, in the sandbox, creates the sandbox merchant (a test wallet) on
+ * the first start; answers it so that its key can be shown once the gateway listens.
+ */
+export async function prepareDatabase(config: Config, store: Store, secrets: SecretBox, options: ServeOptions): Promise<CreatedMerchant | undefined> {
   const rates = config.fxRates ?? (config.sandbox ? SANDBOX_RATES : undefined);
   if (rates) await seedRates(store.db, rates, Date.now());
-  if (config.sandbox && options.api) {
-    const created = await ensureSandboxMerchant(store, secrets, Date.now());
-    if (created) printSandboxMerchant(created);
+  if (config.sandbox && options.api) return ensureSandboxMerchant(store, secrets, Date.now());
+  return undefined;
+}
+
+/**
+ * The one line every start logs: the mode, the database, the providers and the sandbox.
+ * In production a sandbox is a warning: test wallets can then be "paid" without money.
+ */
+export function logStart(config: Config, log: Logger, kind: string): void {
+  const sandbox = !config.sandbox ? 'off' : config.mode === 'production' ? 'on (test wallets only)' : 'on';
+  const providers = config.sandbox ? ['sandbox'] : [];
+  log.info({ mode: config.mode, database: kind, providers, sandbox }, `latipay gateway starting in ${config.mode} mode`);
+  if (config.mode === 'production' && config.sandbox) {
+    log.warn('SANDBOX=on in production: orders of test wallets can be settled through /sandbox/* without money; live wallets never use the sandbox');
   }
+}
+
+/**
+ * Shows the sandbox merchant created on the first start. Outside production its key goes
+ * to the terminal once (the developer's quick start); in production never, since standard
+ * output is the log there: the operator makes a key with `merchant rotate-key`.
+ */
+export function announceSandboxMerchant(config: Config, log: Logger, created: CreatedMerchant): void {
+  if (config.mode === 'production') {
+    log.warn({ userId: created.user_id, walletId: created.wallet_id }, 'created a sandbox merchant (test wallet); its key is not shown in production: run `latipay merchant rotate-key USER_ID` to get one');
+    return;
+  }
+  printSandboxMerchant(created);
 }
 
 /**
  * `latipay serve` / `latipay worker`: listens, delivers callbacks, and on SIGTERM/SIGINT
  * stops taking requests, finishes what is in flight (bounded), releases its leases, exits.
  */
-export async function serve(options: ServeOptions): Promise<void> {
-  const { config, log, secrets, store } = await openRuntime();
+export async function serve(options: ServeOptions, givenConfig?: Config): Promise<void> {
+  const { config, log, secrets, store } = await openRuntime(givenConfig);
   const running: Running = { config, log, store, shutdown: new AbortController() };
 
-  // One of `serve --processes N`'s processes: the parent prepared the database.
-  if (!cluster.isWorker) await prepareDatabase(config, store, secrets, options);
+  // One of `serve --processes N`'s processes: the parent prepared the database and logged the start.
+  let sandboxMerchant: CreatedMerchant | undefined;
+  if (!cluster.isWorker) {
+    logStart(config, log, store.kind);
+    sandboxMerchant = await prepareDatabase(config, store, secrets, options);
+  }
 
   if (options.worker) {
     running.worker = new NotificationWorker({
@@ -93,6 +136,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       });
       await running.app.listen({ port: config.port, host: config.host });
       log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
+      // Only now: a key announced by a gateway that then failed to listen would be a key for nothing.
+      if (sandboxMerchant) announceSandboxMerchant(config, log, sandboxMerchant);
     } catch (error) {
       // A gateway that cannot listen (port taken…) must exit, not linger delivering callbacks.
       await running.app?.close().catch(() => {});
@@ -123,6 +168,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         // Refunds a crash or a silent provider left pending are asked again (API processes
         // only: they hold the providers).
         if (running.app) await resumePendingRefunds(running.app.gateway, 5 * 60_000);
+        await pruneIdempotencyKeys(store.db, Date.now() - config.idempotencyKeyHours * 3_600_000);
         return expired;
       },
       intervalMs: config.expirySweepSeconds * 1000,

@@ -65,3 +65,34 @@ export async function findWallet(db: Db, walletId: string): Promise<WalletRecord
     .where('id', '=', walletId)
     .executeTakeFirst();
 }
+
+/** Every user with its organisation's name, by user id. */
+export async function listUsers(db: Db): Promise<Array<UserRecord & { organisation_name: string }>> {
+  return db
+    .selectFrom('users')
+    .innerJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select([...USER_COLUMNS.map((c) => `users.${c}` as const), 'organisations.name as organisation_name'])
+    .orderBy('users.id')
+    .execute();
+}
+
+/** The wallets `userId` may use. */
+export async function listWalletsOfUser(db: Db, userId: string): Promise<WalletRecord[]> {
+  return db
+    .selectFrom('wallets')
+    .innerJoin('wallet_users', 'wallet_users.wallet_id', 'wallets.id')
+    .select(WALLET_COLUMNS.map((c) => `wallets.${c}` as const))
+    .where('wallet_users.user_id', '=', userId)
+    .orderBy('wallets.id')
+    .execute();
+}
+
+/** Changes a user's row; answers false when there is no such user. */
+export async function updateUser(
+  db: Db,
+  userId: string,
+  changes: Partial<Pick<UserRecord, 'active' | 'api_key_sealed' | 'api_key_previous_sealed' | 'api_key_previous_until' | 'legacy_signatures'>>,
+): Promise<boolean> {
+  const result = await db.updateTable('users').set(changes).where('id', '=', userId).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

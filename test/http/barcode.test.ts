@@ -408,7 +408,7 @@ describe('POST /barcode: the documented example (spec §2.4 vector)', () => {
     assert.equal(order.merchant_reference, orderId);
     assert.equal(order.payment_method, 'wechat');
     assert.equal(order.status, 'paid', 'the example code ends in 2: the sandbox pays it');
-    const merchant = { organisation_id: 0, user_id: 'U00001534', wallet_id: 'W00000001', api_key: '111222333' };
+    const merchant = { organisation_id: 0, user_id: 'U00001534', wallet_id: 'W00000001', api_key: '111222333', test: false };
     const queried = await queryOrder(gw, merchant, orderId);
     assert.equal(queried.status, 'paid');
     assert.equal(queried.amount, '0.05');

@@ -4,6 +4,8 @@ import { ChannelNotificationError } from '../../channels/channel.js';
 import type { SandboxChannel } from '../../channels/sandbox/sandbox-channel.js';
 import { latipayError } from '../../domain/errors.js';
 import { startChannelPayment } from '../../gateway/payment-session.js';
+import { sandboxMayServe } from '../../gateway/wallets.js';
+import { findWallet } from '../../store/merchants.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
 import { pickLanguage } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
@@ -13,15 +15,27 @@ const HTML = 'text/html; charset=utf-8';
 const Outcome = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) });
 
 /**
- * The sandbox provider's own surface (only when SANDBOX is on): the wallet-app page the
- * QR opens, and `POST /sandbox/orders/{order_id}` to settle an order from a test.
+ * The sandbox provider's own surface (only when SANDBOX is on; otherwise these paths answer
+ * 404): the wallet-app page the QR opens, and `POST /sandbox/orders/{order_id}` to settle
+ * an order from a test. In production they settle only orders of test wallets.
  */
 export async function sandboxRoutes(app: FastifyInstance, options: { channel: SandboxChannel }): Promise<void> {
   const { channel } = options;
   const ctx = app.gateway;
 
+  /** A trade the sandbox may settle: in production, only a test wallet's. */
+  const findSettleableTrade = async (tradeNo: string) => {
+    const trade = await channel.findTrade(tradeNo);
+    const order = trade ? await findOrderById(ctx.store.db, trade.order_id) : undefined;
+    return order && (await mayUseSandbox(order.wallet_id)) ? trade : undefined;
+  };
+  const mayUseSandbox = async (walletId: string) => {
+    const wallet = await findWallet(ctx.store.db, walletId);
+    return wallet !== undefined && sandboxMayServe(ctx, wallet);
+  };
+
   app.get<{ Params: { tradeNo: string } }>('/sandbox/wallet/:tradeNo', { config: { html: true } }, async (request, reply) => {
-    const trade = await channel.findTrade(request.params.tradeNo);
+    const trade = await findSettleableTrade(request.params.tradeNo);
     if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
     return reply.type(HTML).send(renderSandboxWalletPage(trade, pickLanguage(request)));
   });
@@ -30,7 +44,7 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
     '/sandbox/wallet/:tradeNo',
     { config: { html: true }, schema: { body: Outcome } },
     async (request, reply) => {
-      const trade = await channel.findTrade(request.params.tradeNo);
+      const trade = await findSettleableTrade(request.params.tradeNo);
       if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
       const wasOpen = trade.status === 'WAIT_BUYER_PAY';
       await channel.settle(trade.trade_no, request.body.outcome);
@@ -44,7 +58,9 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
     { schema: { body: Outcome } },
     async (request) => {
       const order = await findOrderById(ctx.store.db, request.params.orderId);
-      if (!order || order.channel !== channel.name) throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
+      if (!order || order.channel !== channel.name || !(await mayUseSandbox(order.wallet_id))) {
+        throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
+      }
       // A tester may settle an order whose payment page was never opened; a final order
       // (cancelled, say) gets no new trade, so it cannot be paid this way.
       const started = order.status === 'pending' ? await startChannelPayment(ctx, order) : order;

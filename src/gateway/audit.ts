@@ -1,0 +1,31 @@
+import { appendAuditEvent } from '../store/audit-events.js';
+import type { Db } from '../store/store.js';
+
+/** Who acted and from where: `cli:<os user>@<host>` from `cli`, or a merchant's user_id from its address. */
+export interface Actor {
+  readonly actor: string;
+  readonly source: string;
+}
+
+export type AuditAction =
+  | 'merchant.create'
+  | 'merchant.disable'
+  | 'merchant.enable'
+  | 'merchant.rotate_key'
+  | 'merchant.set'
+  | 'rates.set'
+  | 'callbacks.resend'
+  | 'secret.rotate'
+  | 'refund.create'
+  | 'order.cancel'
+  | 'provider.set'
+  | 'provider.remove';
+
+/**
+ * Records an operator's or merchant's action in the audit log, in the caller's transaction
+ * when there is one (the action and its record commit together). `details` must never
+ * hold a secret: keys are named by what they are, not shown.
+ */
+export async function recordAudit(db: Db, by: Actor, action: AuditAction, target: string, details: Record<string, unknown>, now: number): Promise<void> {
+  await appendAuditEvent(db, { at: now, actor: by.actor, source: by.source, action, target, details: JSON.stringify(details) });
+}
