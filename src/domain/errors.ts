@@ -90,6 +90,17 @@ export class TooManyRequestsError extends LatipayError {
   }
 }
 
+/** An error answered before, given again word for word (an Idempotency-Key's repeat). */
+export function repeatedLatipayError(name: ErrorName, message: string): LatipayError {
+  const error = new LatipayError(name);
+  error.message = message;
+  return error;
+}
+
+export function isErrorName(name: string): name is ErrorName {
+  return Object.hasOwn(ERROR_CODES, name);
+}
+
 export function latipayError(name: ErrorName, detail?: string): LatipayError {
   return new LatipayError(name, detail);
 }

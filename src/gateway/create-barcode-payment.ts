@@ -5,12 +5,13 @@ import { parseAmount } from '../domain/money.js';
 import { maskPayCode, parsePayCode } from '../domain/pay-code.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { isHttpUrl } from '../domain/validation.js';
-import { findUsableWallet } from './wallets.js';
+import { channelForWallet, findUsableWallet } from './wallets.js';
 import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { applyChannelOutcome } from './apply-channel-outcome.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
+import { idempotent } from './idempotency.js';
 import { newPendingOrder } from './new-order.js';
 import { outgoingKey, type MerchantUser } from './credentials.js';
 import { failPendingOrder } from './finish-pending-order.js';
@@ -33,12 +34,21 @@ const REQUIRED = ['user_id', 'wallet_id', 'amount', 'pay_code', 'signature'] as 
  * `merchant_reference` is optional [ours]: Latipay's own example request leaves it out
  * (and signs without it); then the order id is the merchant_reference. Repeating a
  * reference with identical parameters answers the same order and charges nothing again
- * (a cash register retrying after a timeout); different parameters answer 207.
+ * (a cash register retrying after a timeout); different parameters answer 207. Without a
+ * reference, an `Idempotency-Key` [ours] does the same for a retry.
  */
-export async function createBarcodePayment(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<BarcodePayment> {
+export async function createBarcodePayment(
+  ctx: GatewayContext,
+  params: RequestParams,
+  origin: RequestOrigin,
+  idempotencyKey?: string,
+): Promise<BarcodePayment> {
   params.requireAll(REQUIRED);
   const { user } = await authenticateRequest(ctx, params, origin);
+  return idempotent(ctx, user.id, idempotencyKey, 'barcode', params, () => chargeAuthenticated(ctx, params, user));
+}
 
+async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, user: MerchantUser): Promise<BarcodePayment> {
   const amount = parseAmount(params.raw('amount'));
   if (!amount.ok) throw latipayError('BAD_PARAMETER', `amount ${amount.reason}`);
   const payCode = params.required('pay_code');
@@ -61,8 +71,8 @@ export async function createBarcodePayment(ctx: GatewayContext, params: RequestP
   if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
     throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
   }
-  const channel = ctx.channels.forMethod(method);
-  if (!channel?.chargeCode) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider takes ${method} pay codes on this gateway`);
+  const channel = channelForWallet(ctx, wallet, method);
+  if (!channel?.chargeCode) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider takes ${method} pay codes for ${walletId} on this gateway`);
 
   // What makes two requests the same payment: the code too (a fresh code is a new attempt).
   const requestHash = createHash('sha256')

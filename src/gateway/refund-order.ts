@@ -1,13 +1,16 @@
 import { latipayError } from '../domain/errors.js';
 import { generateRefundId } from '../domain/ids.js';
-import { parseAmount } from '../domain/money.js';
+import { formatAmount, parseAmount } from '../domain/money.js';
 import { decideRefund, type RefundDecision } from '../domain/refund-policy.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js';
 import { findOrderById } from '../store/orders.js';
 import { hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
+import { recordAudit } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
+import type { MerchantUser } from './credentials.js';
+import { idempotent } from './idempotency.js';
 import { askChannelToRefund } from './execute-refund.js';
 
 const REQUIRED = ['user_id', 'order_id', 'refund_amount', 'signature'] as const;
@@ -21,11 +24,20 @@ const MAX_REFERENCE_LENGTH = 255;
  *     are written. The lock makes concurrent refunds of one wallet take turns, so they can
  *     never over-refund nor overdraw it.
  *  2. after the provider answered: succeeded, or failed with the debit credited back.
+ * With an `Idempotency-Key` a repeat answers the first request's answer and acts no more.
  */
-export async function refundOrder(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin): Promise<{ refund_id: string }> {
+export async function refundOrder(
+  ctx: GatewayContext,
+  params: RequestParams,
+  origin: RequestOrigin,
+  idempotencyKey?: string,
+): Promise<{ refund_id: string }> {
   params.requireAll(REQUIRED);
   const { user } = await authenticateRequest(ctx, params, origin);
+  return idempotent(ctx, user.id, idempotencyKey, 'refund', params, () => refundAuthenticated(ctx, params, origin, user));
+}
 
+async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, origin: RequestOrigin, user: MerchantUser): Promise<{ refund_id: string }> {
   const amount = parseAmount(params.raw('refund_amount'));
   if (!amount.ok) throw latipayError('REFUND_BAD_PARAMETERS', `refund_amount ${amount.reason}`);
   // A reference may be empty (a Ruby client signs `reference=`).
@@ -72,6 +84,12 @@ export async function refundOrder(ctx: GatewayContext, params: RequestParams, or
     });
     if (!decided.ok) return decided;
     await insertRefund(trx, refund);
+    await recordAudit(trx, { actor: user.id, source: origin.address }, 'refund.create', order.order_id, {
+      refund_id: refund.refund_id,
+      amount: formatAmount(amount.minor),
+      currency: order.currency,
+      reference,
+    }, now);
     await appendLedgerEntry(trx, {
       wallet_id: order.wallet_id,
       order_id: order.order_id,

@@ -5,3 +5,9 @@ import type { RequestOrigin } from '../gateway/authenticate.js';
 export function originOf(request: FastifyRequest): RequestOrigin {
   return { address: request.ip };
 }
+
+/** The `Idempotency-Key` header [ours], when the client sent one. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  return typeof value === 'string' ? value : undefined;
+}

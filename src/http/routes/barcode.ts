@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { originOf } from '../origin.js';
+import { idempotencyKeyOf, originOf } from '../origin.js';
 import { RequestParams } from '../../domain/request-params.js';
 import { createBarcodePayment } from '../../gateway/create-barcode-payment.js';
 import { BarcodeAnswer, LatipayBody } from '../schemas.js';
@@ -8,7 +8,7 @@ import { BarcodeAnswer, LatipayBody } from '../schemas.js';
 export async function barcodeRoute(app: FastifyInstance): Promise<void> {
   for (const url of ['/barcode', '/v2/barcode']) {
     app.post(url, { schema: { body: LatipayBody, response: { 200: BarcodeAnswer } } }, async (request) => {
-      const payment = await createBarcodePayment(app.gateway, RequestParams.from(request.body), originOf(request));
+      const payment = await createBarcodePayment(app.gateway, RequestParams.from(request.body), originOf(request), idempotencyKeyOf(request));
       return { code: 0, message: 'SUCCESS', ...payment };
     });
   }

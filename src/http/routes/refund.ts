@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { originOf } from '../origin.js';
+import { idempotencyKeyOf, originOf } from '../origin.js';
 import { Type } from 'typebox';
 import { isLatipayError, latipayError } from '../../domain/errors.js';
 import { RequestParams } from '../../domain/request-params.js';
@@ -11,7 +11,7 @@ const RefundAnswer = Type.Object({ code: Type.Integer(), message: Type.String(),
 export async function refundRoute(app: FastifyInstance): Promise<void> {
   for (const path of ['/refund', '/v2/refund']) {
     app.post(path, { schema: { response: { 200: RefundAnswer } } }, async (request) => {
-      const { refund_id } = await refundOrder(app.gateway, refundParams(request.body), originOf(request));
+      const { refund_id } = await refundOrder(app.gateway, refundParams(request.body), originOf(request), idempotencyKeyOf(request));
       return { code: 0, message: 'SUCCESS', refund_id };
     });
   }
