@@ -1,6 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, decodeSecretKey, loadConfig } from '../src/config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Asserts loadConfig(env) throws a ConfigError whose message names `variable`. */
 function assertConfigError(env: Record<string, string>, variable: string): void {
@@ -196,4 +199,81 @@ describe('SANDBOX_BARCODE_PENDING_MS', () => {
     test(`refuses ${JSON.stringify(value)} naming the variable`, () =>
       assertConfigError({ SANDBOX_BARCODE_PENDING_MS: value }, 'SANDBOX_BARCODE_PENDING_MS'));
   }
+});
+
+describe('production mode and the settings that make it safe', () => {
+  const production = { NODE_ENV: 'production', SECRET_KEY: HEX_KEY, PUBLIC_URL: 'https://pay.example.com' };
+
+  test('NODE_ENV=production is production; anything else is development', () => {
+    assert.equal(loadConfig(production).mode, 'production');
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).mode, 'development');
+    assert.equal(loadConfig({}).mode, 'development');
+  });
+
+  test('the sandbox is off in production unless SANDBOX=on, and on elsewhere unless SANDBOX=off', () => {
+    assert.equal(loadConfig(production).sandbox, false);
+    assert.equal(loadConfig({ ...production, SANDBOX: 'on' }).sandbox, true);
+    assert.equal(loadConfig({}).sandbox, true);
+    assert.equal(loadConfig({ SANDBOX: 'off' }).sandbox, false);
+  });
+
+  test('production refuses to start without SECRET_KEY or with an http PUBLIC_URL', () => {
+    assertConfigError({ ...production, SECRET_KEY: '' }, 'SECRET_KEY');
+    assertConfigError({ ...production, PUBLIC_URL: 'http://pay.example.com' }, 'PUBLIC_URL');
+    assertConfigError({ NODE_ENV: 'production', SECRET_KEY: HEX_KEY }, 'PUBLIC_URL');
+    assert.equal(loadConfig({ ...production, PUBLIC_URL: 'http://10.1.2.3:8080', PUBLIC_URL_ALLOW_HTTP: 'on' }).publicUrl, 'http://10.1.2.3:8080');
+  });
+
+  test('PostgreSQL needs SECRET_KEY in every mode (no key file beside a database server)', () => {
+    assertConfigError({ DATABASE_URL: 'postgres://db/latipay' }, 'SECRET_KEY');
+  });
+
+  test('SECRET_KEY_FILE reads the key from a file; both at once are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latipay-config-'));
+    try {
+      const file = join(dir, 'key');
+      writeFileSync(file, HEX_KEY + '\n');
+      assert.equal(loadConfig({ SECRET_KEY_FILE: file }).secretKey, HEX_KEY);
+      assertConfigError({ SECRET_KEY_FILE: file, SECRET_KEY: HEX_KEY }, 'SECRET_KEY_FILE');
+      assertConfigError({ SECRET_KEY_FILE: join(dir, 'missing') }, 'SECRET_KEY_FILE');
+      writeFileSync(file, 'not a key');
+      assertConfigError({ SECRET_KEY_FILE: file }, 'SECRET_KEY_FILE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('SECRET_KEY_PREVIOUS must be a key too', () => {
+    assert.equal(loadConfig({ SECRET_KEY_PREVIOUS: BASE64_KEY }).secretKeyPrevious, BASE64_KEY);
+    assertConfigError({ SECRET_KEY_PREVIOUS: 'short' }, 'SECRET_KEY_PREVIOUS');
+  });
+
+  test('TRUST_PROXY names proxies; trusting everyone is refused', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
+    assertConfigError({ TRUST_PROXY: 'true' }, 'TRUST_PROXY');
+    assertConfigError({ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY');
+  });
+
+  test('the outbound guard is on in production, and OUTBOUND_ALLOW_CIDRS is a list of CIDRs', () => {
+    assert.equal(loadConfig(production).outboundGuard, true);
+    assert.equal(loadConfig({}).outboundGuard, false);
+    assert.equal(loadConfig({ OUTBOUND_GUARD: 'on' }).outboundGuard, true);
+    assert.deepEqual(loadConfig({ OUTBOUND_ALLOW_CIDRS: '10.1.0.0/16, fd00::1' }).outboundAllowCidrs, ['10.1.0.0/16', 'fd00::1/128']);
+    assertConfigError({ OUTBOUND_ALLOW_CIDRS: 'intranet' }, 'OUTBOUND_ALLOW_CIDRS');
+    assertConfigError({ OUTBOUND_ALLOW_CIDRS: '10.0.0.0/8/8' }, 'OUTBOUND_ALLOW_CIDRS');
+  });
+
+  test('limits have defaults and bounds', () => {
+    const config = loadConfig({});
+    assert.equal(config.authFailuresPerAddress, 30);
+    assert.equal(config.authFailuresPerUser, 100);
+    assert.equal(config.payStreamsPerOrder, 4);
+    assert.equal(config.longPollsPerUser, 5_000);
+    assert.equal(config.notifyRetentionDays, 30);
+    assert.equal(config.idempotencyKeyHours, 24);
+    assertConfigError({ AUTH_FAILURES_PER_ADDRESS: '0' }, 'AUTH_FAILURES_PER_ADDRESS');
+    assertConfigError({ PAY_STREAM_MAX_SECONDS: '5' }, 'PAY_STREAM_MAX_SECONDS');
+  });
 });

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SecretBox } from '../../src/domain/secret-box.js';
+import { SecretBox, UnreadableSecretError } from '../../src/domain/secret-box.js';
 
 const MASTER = Buffer.alloc(32, 0x42);
 const box = new SecretBox(MASTER);
@@ -105,5 +105,35 @@ describe('SecretBox.deriveKey', () => {
 
   test('is 64 lowercase hex characters', () => {
     assert.match(box.deriveKey('sandbox'), /^[0-9a-f]{64}$/);
+  });
+});
+
+describe('SecretBox during a key rotation', () => {
+  const oldMaster = Buffer.alloc(32, 0x11);
+  const newMaster = Buffer.alloc(32, 0x22);
+
+  test('a box with the previous key opens secrets sealed with either, and seals with the new one', () => {
+    const sealedOld = new SecretBox(oldMaster).seal('old secret');
+    const rotating = new SecretBox(newMaster, oldMaster);
+    assert.equal(rotating.open(sealedOld), 'old secret');
+    const sealedNew = rotating.seal('new secret');
+    assert.equal(new SecretBox(newMaster).open(sealedNew), 'new secret');
+    assert.throws(() => new SecretBox(oldMaster).open(sealedNew), UnreadableSecretError);
+  });
+
+  test('a key that opens nothing fails with UnreadableSecretError', () => {
+    const sealed = new SecretBox(oldMaster).seal('x');
+    assert.throws(() => new SecretBox(newMaster).open(sealed), UnreadableSecretError);
+    assert.throws(() => new SecretBox(newMaster, Buffer.alloc(32, 0x33)).open(sealed), UnreadableSecretError);
+  });
+
+  test('fingerprints name keys without revealing them, and differ between keys', () => {
+    const box = new SecretBox(newMaster, oldMaster);
+    assert.match(box.fingerprint(), /^[0-9a-f]{16}$/);
+    assert.equal(box.fingerprint(), new SecretBox(newMaster).fingerprint());
+    assert.equal(box.previousFingerprint(), new SecretBox(oldMaster).fingerprint());
+    assert.notEqual(box.fingerprint(), box.previousFingerprint());
+    assert.ok(!newMaster.toString('hex').includes(box.fingerprint()));
+    assert.equal(new SecretBox(newMaster).previousFingerprint(), undefined);
   });
 });

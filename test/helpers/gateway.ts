@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
@@ -30,6 +31,8 @@ export interface TestGatewayOptions {
   /** Start the callback delivery worker (off by default: inject tests don't need it). */
   worker?: boolean;
   clock?: () => number;
+  /** The gateway's logger (default: silent). */
+  logger?: Logger;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   });
   const store = await openStore(config.databaseUrl, { poolSize: 5 });
   const secrets = new SecretBox(decodeSecretKey(config.secretKey as string) as Buffer);
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? Date.now;
   const worker = options.worker
     ? new NotificationWorker({
