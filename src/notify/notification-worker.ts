@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
-import { deliverCallback, postForm, type PostForm } from './deliver-callback.js';
+import { createPostForm, deliverCallback, type PostForm } from './deliver-callback.js';
+import type { OutboundGuard } from './outbound-guard.js';
 
 export interface NotificationWorkerOptions {
   store: Store;
@@ -17,7 +18,9 @@ export interface NotificationWorkerOptions {
   /** How often to look for due deliveries when nobody wakes the worker (retries, other instances' work). */
   pollIntervalMs?: number;
   owner?: string;
-  /** How a callback is POSTed (tests replace it). */
+  /** Refuses private and local addresses (config.outboundGuard); undefined: any address. */
+  guard?: OutboundGuard;
+  /** How a callback is POSTed (tests replace it); default: node:http(s) behind `guard`. */
   post?: PostForm;
 }
 
@@ -28,7 +31,7 @@ export interface NotificationWorkerOptions {
  */
 export class NotificationWorker {
   readonly owner: string;
-  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner'>>;
+  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner' | 'guard'>>;
   readonly #inflight = new Set<Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -37,7 +40,7 @@ export class NotificationWorker {
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, post: postForm, ...options };
+    this.#o = { pollIntervalMs: 1000, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
   }
 
   get inflight(): number {

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
+import { OutboundGuard } from '../notify/outbound-guard.js';
 import { ExpirySweeper } from '../notify/expiry-sweeper.js';
 import { resumePendingRefunds } from '../gateway/execute-refund.js';
 import { expireDueOrders, type ExpiryContext } from '../gateway/expire-orders.js';
@@ -73,6 +74,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       giveUpSeconds: config.notifyGiveUpSeconds,
       concurrency: config.notifyConcurrency,
       timeoutSeconds: config.notifyTimeoutSeconds,
+      guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs }) : undefined,
     });
     running.worker.start();
   }

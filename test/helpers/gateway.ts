@@ -7,6 +7,7 @@ import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
+import { OutboundGuard, type Resolver } from '../../src/notify/outbound-guard.js';
 import { createOrderEvents } from '../../src/notify/order-events.js';
 import { createLogger } from '../../src/start/logger.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -30,6 +31,8 @@ export interface TestGatewayOptions {
   /** Start the callback delivery worker (off by default: inject tests don't need it). */
   worker?: boolean;
   clock?: () => number;
+  /** How the worker's outbound guard resolves host names (when OUTBOUND_GUARD is on); default: the system's. */
+  resolve?: Resolver;
 }
 
 /**
@@ -59,6 +62,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
         giveUpSeconds: config.notifyGiveUpSeconds,
         concurrency: config.notifyConcurrency,
         timeoutSeconds: config.notifyTimeoutSeconds,
+        guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs, resolve: options.resolve }) : undefined,
         pollIntervalMs: 200,
       })
     : undefined;
