@@ -5,11 +5,13 @@ import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationR
 import type { Store } from '../store/store.js';
 import { createPostForm, deliverCallback, type PostForm } from './deliver-callback.js';
 import type { OutboundGuard } from './outbound-guard.js';
+import { retryDelayMs } from './retry-schedule.js';
 
 export interface NotificationWorkerOptions {
   store: Store;
   log: Logger;
   clock: () => number;
+  /** The longest wait between two attempts: the retries back off from 1 s up to it (see retryDelayMs). */
   retrySeconds: number;
   /** 0 = retry forever. */
   giveUpSeconds: number;
@@ -22,12 +24,15 @@ export interface NotificationWorkerOptions {
   guard?: OutboundGuard;
   /** How a callback is POSTed (tests replace it); default: node:http(s) behind `guard`. */
   post?: PostForm;
+  /** The retry schedule's jitter draws, in [0, 1) (tests fix it). */
+  random?: () => number;
 }
 
 /**
  * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
- * merchant holds one slot, not the queue), records every attempt, and reschedules until
- * the merchant answers `sent`. `wake()` makes a new notification go out at once.
+ * merchant holds one slot, not the queue), records every attempt, and reschedules with
+ * exponential backoff and jitter (capped at `retrySeconds`) until the merchant answers
+ * `sent`. `wake()` makes a new notification go out at once.
  */
 export class NotificationWorker {
   readonly owner: string;
@@ -40,7 +45,7 @@ export class NotificationWorker {
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
+    this.#o = { pollIntervalMs: 1000, random: Math.random, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
   }
 
   get inflight(): number {
@@ -118,7 +123,7 @@ export class NotificationWorker {
   }
 
   async #deliver(row: NotificationRecord): Promise<void> {
-    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post } = this.#o;
+    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post, random } = this.#o;
     const attemptedAt = clock();
     const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, post);
     const now = clock();
@@ -135,7 +140,7 @@ export class NotificationWorker {
           error: result.error,
           owner: this.owner,
         },
-        result.ok ? { delivered: true } : { delivered: false, nextAttemptAt: now + retrySeconds * 1000, abandon },
+        result.ok ? { delivered: true } : { delivered: false, nextAttemptAt: now + retryDelayMs(row.attempts + 1, retrySeconds * 1000, random()), abandon },
       );
     } catch (error) {
       // The lease runs out and the delivery is tried again: at least once, never lost.
