@@ -8,18 +8,26 @@ import { batcherPerDatabase } from './turn-batcher.js';
 
 export type NotificationRecord = Selectable<NotificationTable>;
 
+/** Queues a callback, due now; `user_id` is the user whose api key signs it at each attempt. */
 export async function enqueueNotification(
   db: Db,
-  row: { order_id: string; url: string; body: string },
+  row: { order_id: string; user_id: string; url: string; body: string },
   now: number,
 ): Promise<void> {
-  await insertNotification.execute(db, [row.order_id, row.url, row.body, now]);
+  await insertNotification.execute(db, [row.order_id, row.url, row.body, now, row.user_id]);
 }
 
 const insertNotification = new PreparedQuery((db, slot) =>
-  db
-    .insertInto('notifications')
-    .values({ order_id: slot(0), url: slot(1), body: slot(2), status: 'pending', attempts: 0, next_attempt_at: slot(3), created_at: slot(3) }),
+  db.insertInto('notifications').values({
+    order_id: slot(0),
+    user_id: slot(4),
+    url: slot(1),
+    body: slot(2),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: slot(3),
+    created_at: slot(3),
+  }),
 );
 
 function claimStatement(kind: DialectKind) {

@@ -83,7 +83,7 @@ test('a refused callback is retried after 1 s, 2 s, 4 s… with jitter, up to th
     await gw.close();
   });
   const { orderId } = await createOrder(gw);
-  await enqueueNotification(gw.store.db, { order_id: orderId, url: 'https://shop.example/cb', body: 'x=1' }, now);
+  await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: 'https://shop.example/cb', body: 'x=1' }, now);
   const [{ id }] = await listNotificationsForOrder(gw.store.db, orderId);
   worker.start();
 

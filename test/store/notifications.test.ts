@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { claimDueNotifications, enqueueNotification, listAttempts, recordAttempt, type AttemptRecord } from '../../src/store/notifications.js';
-import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { createOrder } from '../http/support.js';
+import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
+import { findOrderById } from '../../src/store/orders.js';
+import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
+import { answerOf, createOrder, settleOrder } from '../http/support.js';
 
 describe('recordAttempt (the attempts of one turn recorded together)', () => {
   let gw: TestGateway;
@@ -24,7 +26,7 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
 
   test('delivered, rescheduled, abandoned and lost leases in one turn each get their own outcome', async () => {
     const { orderId } = await createOrder(gw);
-    for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, url: `https://m.example/${i}`, body: 'x' }, 1);
+    for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: `https://m.example/${i}`, body: 'x' }, 1);
     const mine = await claimDueNotifications(gw.store.db, gw.store.kind, 'w1', 10, 1_000_000, 5);
     const theirs = await claimDueNotifications(gw.store.db, gw.store.kind, 'w2', 10, 1_000_000, 5);
     assert.equal(mine.length, 5);
@@ -77,5 +79,40 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
     assert.equal(abandoned[0].error, 'ECONNREFUSED');
     for (const id of [d1, d2, stolen, wrongOwner]) assert.equal((await listAttempts(gw.store.db, id)).length, 1, `attempt of ${id}`);
     assert.equal(Number((await listAttempts(gw.store.db, d2))[0].duration_ms), 30);
+  });
+});
+
+describe('notifications.user_id (the user whose key signs a callback)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  test('is set on every path that queues a callback: a provider outcome (batched on PostgreSQL), a cancel, an expiry', async () => {
+    const other = await gw.addMerchant({ name: 'Second Shop' });
+    const paid = await createOrder(gw, {}, other);
+    assert.equal((await settleOrder(gw, paid.orderId, 'paid')).statusCode, 200);
+
+    const cancelled = await createOrder(gw);
+    const cancel = await gw.app.inject({
+      method: 'POST',
+      url: '/cancel',
+      payload: signed({ user_id: gw.merchant.user_id, merchant_reference: cancelled.reference }, gw.merchant.api_key),
+    });
+    assert.equal(answerOf(cancel).code, 0, cancel.body);
+
+    const expired = await createOrder(gw, {}, other);
+    const order = await findOrderById(gw.store.db, expired.orderId);
+    assert.ok(order);
+    assert.equal(await gw.store.db.transaction().execute((trx) => failPendingOrder(trx, order, other.api_key, 480, Date.now())), true);
+
+    const userOf = async (orderId: string) => {
+      const rows = await gw.store.db.selectFrom('notifications').select('user_id').where('order_id', '=', orderId).execute();
+      return rows.map((r) => r.user_id);
+    };
+    assert.deepEqual(await userOf(paid.orderId), [other.user_id]);
+    assert.deepEqual(await userOf(cancelled.orderId), [gw.merchant.user_id]);
+    assert.deepEqual(await userOf(expired.orderId), [other.user_id]);
   });
 });
