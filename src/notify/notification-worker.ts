@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { inGracePeriod, outgoingKey, type Credentials, type MerchantUser } from '../gateway/credentials.js';
 import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
-import { createPostForm, deliverCallback, type PostForm } from './deliver-callback.js';
+import { createPostForm, deliverCallback, type DeliveryResult, type PostForm } from './deliver-callback.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { retryDelayMs } from './retry-schedule.js';
+import { resignCallbackBody, webhookHeaders, webhookId } from './webhook-signature.js';
 
 export interface NotificationWorkerOptions {
   store: Store;
   log: Logger;
   clock: () => number;
+  /** The users whose keys sign each attempt (cached lookups). */
+  credentials: Credentials;
   /** The longest wait between two attempts: the retries back off from 1 s up to it (see retryDelayMs). */
   retrySeconds: number;
   /** 0 = retry forever. */
@@ -125,7 +129,11 @@ export class NotificationWorker {
   async #deliver(row: NotificationRecord): Promise<void> {
     const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post, random } = this.#o;
     const attemptedAt = clock();
-    const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, post);
+    const signed = await this.#sign(row, attemptedAt);
+    const result: DeliveryResult =
+      'error' in signed
+        ? { ok: false, httpStatus: null, bodyExcerpt: null, durationMs: 0, error: signed.error }
+        : await deliverCallback(row.url, signed.body, timeoutSeconds * 1000, post, signed.headers);
     const now = clock();
     const abandon = !result.ok && giveUpSeconds > 0 && now - Number(row.created_at) >= giveUpSeconds * 1000;
     try {
@@ -151,6 +159,25 @@ export class NotificationWorker {
     if (result.ok) log.debug(logFields, 'callback delivered');
     else if (abandon) log.warn({ ...logFields, error: result.error }, 'callback abandoned past NOTIFY_GIVE_UP_SECONDS');
     else log.info({ ...logFields, error: result.error, body: result.bodyExcerpt }, 'callback not acknowledged; will retry');
+  }
+
+  /**
+   * The body and headers of this attempt, signed with the keys due `now`: the Latipay
+   * `signature` with the key the merchant is known to hold (the old one during a rotation's
+   * grace period), `webhook-signature` with every key the merchant may hold.
+   */
+  async #sign(row: NotificationRecord, now: number): Promise<{ body: string; headers: Record<string, string> } | { error: string }> {
+    let user: MerchantUser | undefined;
+    try {
+      user = row.user_id === null ? undefined : await this.#o.credentials.findUser(row.user_id);
+    } catch (error) {
+      this.#o.log.error({ err: error, notificationId: row.id }, 'reading the user of a callback failed');
+      return { error: 'could not read the user whose key signs the callback' };
+    }
+    if (!user) return { error: `no user ${row.user_id ?? '(none)'} to sign the callback` };
+    const body = resignCallbackBody(row.body, outgoingKey(user, now));
+    const keys = inGracePeriod(user, now) ? [user.previousApiKey as string, user.apiKey] : [user.apiKey];
+    return { body, headers: webhookHeaders(keys, webhookId(row), Math.floor(now / 1000), body) };
   }
 
   async #sleep(ms: number): Promise<void> {

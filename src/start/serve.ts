@@ -65,9 +65,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   // One of `serve --processes N`'s processes: the parent prepared the database.
   if (!cluster.isWorker) await prepareDatabase(config, store, secrets, options);
 
+  // The users whose keys sign callbacks, for this process's background work.
+  const credentials = new Credentials(store.db, secrets);
   if (options.worker) {
     running.worker = new NotificationWorker({
       store,
+      credentials,
       log: log.child({ component: 'notify' }),
       clock: Date.now,
       retrySeconds: config.notifyRetrySeconds,
@@ -116,7 +119,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     } else {
       const events = await createOrderEvents(store, config.databaseUrl, log);
       running.closeEvents = () => events.close();
-      const credentials = new Credentials(store.db, secrets);
       expiry = { config, store, credentials, events, wakeNotifier: () => worker.wake(), clock: Date.now, log };
     }
     running.sweeper = new ExpirySweeper({

@@ -4,6 +4,7 @@ import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
 import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
+import { Credentials } from '../../src/gateway/credentials.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
@@ -56,6 +57,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   const worker = options.worker
     ? new NotificationWorker({
         store,
+        credentials: new Credentials(store.db, secrets),
         log: logger,
         clock,
         retrySeconds: config.notifyRetrySeconds,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { Credentials } from '../../src/gateway/credentials.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
 import { createLogger } from '../../src/start/logger.js';
 import { enqueueNotification, listAttempts, listNotificationsForOrder } from '../../src/store/notifications.js';
@@ -64,6 +65,7 @@ test('a refused callback is retried after 1 s, 2 s, 4 s… with jitter, up to th
   const posted: number[] = [];
   const worker = new NotificationWorker({
     store: gw.store,
+    credentials: new Credentials(gw.store.db, gw.secrets),
     log: createLogger('silent'),
     clock: () => now,
     retrySeconds: 5,
