@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { inGracePeriod, outgoingKey, type Credentials, type MerchantUser } from '../gateway/credentials.js';
-import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
+import { claimDueNotifications, pruneDeliveredNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
 import { createPostForm, deliverCallback, type DeliveryResult, type PostForm } from './deliver-callback.js';
 import type { OutboundGuard } from './outbound-guard.js';
@@ -21,6 +21,10 @@ export interface NotificationWorkerOptions {
   giveUpSeconds: number;
   concurrency: number;
   timeoutSeconds: number;
+  /** Delivered callbacks and their attempts are deleted this many days after delivery; 0 = kept forever. */
+  retentionDays: number;
+  /** How often delivered callbacks past retention are pruned (default a minute). */
+  pruneIntervalMs?: number;
   /** How often to look for due deliveries when nobody wakes the worker (retries, other instances' work). */
   pollIntervalMs?: number;
   owner?: string;
@@ -32,11 +36,14 @@ export interface NotificationWorkerOptions {
   random?: () => number;
 }
 
+const PRUNE_BATCH = 1_000;
+
 /**
  * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
  * merchant holds one slot, not the queue), records every attempt, and reschedules with
  * exponential backoff and jitter (capped at `retrySeconds`) until the merchant answers
- * `sent`. `wake()` makes a new notification go out at once.
+ * `sent`. `wake()` makes a new notification go out at once. Once a minute it prunes
+ * delivered callbacks past their retention.
  */
 export class NotificationWorker {
   readonly owner: string;
@@ -46,10 +53,12 @@ export class NotificationWorker {
   #loop: Promise<void> | undefined;
   #wakeRequested = false;
   #wakeSleep: (() => void) | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #pruning: Promise<unknown> | undefined;
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, random: Math.random, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
+    this.#o = { pollIntervalMs: 1000, pruneIntervalMs: 60_000, random: Math.random, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
   }
 
   get inflight(): number {
@@ -60,6 +69,7 @@ export class NotificationWorker {
     if (this.#running) return;
     this.#running = true;
     this.#loop = this.#run();
+    this.#schedulePrune();
   }
 
   wake(): void {
@@ -74,8 +84,10 @@ export class NotificationWorker {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    clearTimeout(this.#pruneTimer);
     this.wake();
     await this.#loop;
+    await this.#pruning;
     if (this.#inflight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -115,6 +127,40 @@ export class NotificationWorker {
       if (claimed > 0 && claimed === free) continue;
       await this.#sleep(this.#o.pollIntervalMs);
     }
+  }
+
+  /**
+   * Deletes delivered callbacks (and their attempts) older than the retention, a thousand
+   * per transaction so no batch holds the database for long, until none is left; answers
+   * how many. Abandoned callbacks are kept: they may be re-sent.
+   */
+  async prune(): Promise<number> {
+    const { retentionDays, store, clock } = this.#o;
+    if (retentionDays === 0) return 0;
+    const before = clock() - retentionDays * 86_400_000;
+    let total = 0;
+    for (;;) {
+      const deleted = await pruneDeliveredNotifications(store.db, store.kind, before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH || !this.#running) return total;
+      // Let deliveries and requests write between two batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #schedulePrune(): void {
+    if (this.#o.retentionDays === 0) return;
+    this.#pruneTimer = setTimeout(() => {
+      this.#pruning = this.prune()
+        .then((deleted) => {
+          if (deleted > 0) this.#o.log.info({ deleted }, 'pruned delivered callbacks past NOTIFY_RETENTION_DAYS');
+        })
+        .catch((error: unknown) => this.#o.log.error({ err: error }, 'pruning delivered callbacks failed'))
+        .finally(() => {
+          this.#pruning = undefined;
+          if (this.#running) this.#schedulePrune();
+        });
+    }, this.#o.pruneIntervalMs);
   }
 
   #track(delivery: Promise<void>): void {

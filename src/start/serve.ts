@@ -77,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       giveUpSeconds: config.notifyGiveUpSeconds,
       concurrency: config.notifyConcurrency,
       timeoutSeconds: config.notifyTimeoutSeconds,
+      retentionDays: config.notifyRetentionDays,
       guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs }) : undefined,
     });
     running.worker.start();

@@ -195,6 +195,35 @@ export async function listAttempts(db: Db, notificationId: number) {
     .execute();
 }
 
+/**
+ * Deletes up to `limit` notifications delivered before `before` (epoch ms), with their
+ * attempts, in one transaction; answers how many it deleted. Abandoned and pending ones are
+ * kept. The candidates come from notifications_due_idx (status, next_attempt_at): a
+ * delivered row's next_attempt_at is when its last attempt was due, never after its
+ * delivery, so the range scan finds every candidate and delivered_at decides. On
+ * PostgreSQL rows another transaction holds (a re-send) are skipped, not waited for.
+ */
+export async function pruneDeliveredNotifications(db: Db, kind: DialectKind, before: number, limit: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const doomed = await lockSkippingLocked(
+      kind,
+      trx
+        .selectFrom('notifications')
+        .select('id')
+        .where('status', '=', 'delivered')
+        .where('next_attempt_at', '<', before)
+        .where('delivered_at', '<', before)
+        .orderBy('next_attempt_at')
+        .limit(limit),
+    ).execute();
+    if (doomed.length === 0) return 0;
+    const ids = doomed.map((row) => Number(row.id));
+    await trx.deleteFrom('notification_attempts').where('notification_id', 'in', ids).execute();
+    const deleted = await trx.deleteFrom('notifications').where('id', 'in', ids).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  });
+}
+
 /** Makes a delivery due now again (an operator's "re-send"); re-opens it when it was delivered or abandoned. */
 export async function resendNotification(db: Db, notificationId: number, now: number): Promise<boolean> {
   const result = await db

@@ -64,6 +64,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
         giveUpSeconds: config.notifyGiveUpSeconds,
         concurrency: config.notifyConcurrency,
         timeoutSeconds: config.notifyTimeoutSeconds,
+        retentionDays: config.notifyRetentionDays,
         guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs, resolve: options.resolve }) : undefined,
         pollIntervalMs: 200,
       })

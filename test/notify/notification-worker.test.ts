@@ -72,6 +72,7 @@ test('a refused callback is retried after 1 s, 2 s, 4 s… with jitter, up to th
     giveUpSeconds: 10,
     concurrency: 4,
     timeoutSeconds: 5,
+    retentionDays: 0,
     pollIntervalMs: 20,
     // The middle of the jitter band: each wait is 90% of its step (never under 1 s).
     random: () => 0.5,
@@ -112,4 +113,53 @@ test('a refused callback is retried after 1 s, 2 s, 4 s… with jitter, up to th
     posted.map((at) => at - posted[0]),
     [0, 1_000, 2_800, 6_400, 10_900],
   );
+});
+
+test('the worker prunes delivered callbacks past NOTIFY_RETENTION_DAYS, and none when it is 0', { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  let started: NotificationWorker | undefined;
+  t.after(async () => {
+    await started?.stop(1_000);
+    await gw.close();
+  });
+  const now = Date.UTC(2026, 5, 1);
+  const DAY = 86_400_000;
+  const { orderId } = await createOrder(gw);
+  const insert = (status: string, at: number) =>
+    gw.store.db
+      .insertInto('notifications')
+      .values({ order_id: orderId, user_id: gw.merchant.user_id, url: 'https://m.example/cb', body: 'x=1', status, attempts: 1, next_attempt_at: at, created_at: at, delivered_at: status === 'delivered' ? at : null })
+      .execute();
+  await insert('delivered', now - 8 * DAY);
+  await insert('delivered', now - 6 * DAY);
+  await insert('abandoned', now - 30 * DAY);
+  const statuses = async () => (await listNotificationsForOrder(gw.store.db, orderId)).map((n) => [n.status, (now - Number(n.next_attempt_at)) / DAY]);
+
+  const worker = (retentionDays: number) =>
+    new NotificationWorker({
+      store: gw.store,
+      credentials: new Credentials(gw.store.db, gw.secrets),
+      log: createLogger('silent'),
+      clock: () => now,
+      retrySeconds: 30,
+      giveUpSeconds: 0,
+      concurrency: 1,
+      timeoutSeconds: 5,
+      retentionDays,
+      pruneIntervalMs: 20,
+      post: async () => ({ status: 200, body: 'sent' }),
+    });
+
+  const keepForever = worker(0);
+  assert.equal(await keepForever.prune(), 0);
+  assert.equal((await statuses()).length, 3);
+
+  // Started, it prunes on its own, on its interval.
+  started = worker(7);
+  started.start();
+  await waitFor('the week-old delivered callback to be pruned', async () => (await statuses()).length === 2);
+  assert.deepEqual(await statuses(), [
+    ['delivered', 6],
+    ['abandoned', 30],
+  ]);
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { claimDueNotifications, enqueueNotification, listAttempts, recordAttempt, type AttemptRecord } from '../../src/store/notifications.js';
+import {
+  claimDueNotifications,
+  enqueueNotification,
+  listAttempts,
+  pruneDeliveredNotifications,
+  recordAttempt,
+  type AttemptRecord,
+} from '../../src/store/notifications.js';
 import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
@@ -114,5 +121,60 @@ describe('notifications.user_id (the user whose key signs a callback)', () => {
     assert.deepEqual(await userOf(paid.orderId), [other.user_id]);
     assert.deepEqual(await userOf(cancelled.orderId), [gw.merchant.user_id]);
     assert.deepEqual(await userOf(expired.orderId), [other.user_id]);
+  });
+});
+
+describe('pruneDeliveredNotifications (retention)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  const DAY = 86_400_000;
+  const NOW = Date.UTC(2026, 3, 1);
+
+  /** A notification in `status`, last due at `due`, delivered at `delivered`, with `attempts` attempts on record. */
+  async function notification(orderId: string, status: string, due: number, delivered: number | null, attempts = 2): Promise<number> {
+    const row = await gw.store.db
+      .insertInto('notifications')
+      .values({ order_id: orderId, user_id: gw.merchant.user_id, url: 'https://m.example/cb', body: 'x=1', status, attempts, next_attempt_at: due, created_at: due - 5_000, delivered_at: delivered })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < attempts; i++) {
+      await gw.store.db
+        .insertInto('notification_attempts')
+        .values({ notification_id: row.id, attempted_at: due - 1_000 * i, http_status: 500, body_excerpt: 'no', duration_ms: 3, error: null, owner: 'w' })
+        .execute();
+    }
+    return Number(row.id);
+  }
+
+  test('deletes delivered callbacks older than the cutoff with their attempts, in batches; keeps the rest', async () => {
+    const { orderId } = await createOrder(gw);
+    const cutoff = NOW - 30 * DAY;
+    const old = [
+      await notification(orderId, 'delivered', cutoff - 3 * DAY, cutoff - 3 * DAY + 40),
+      await notification(orderId, 'delivered', cutoff - 2 * DAY, cutoff - 2 * DAY + 40, 1),
+      await notification(orderId, 'delivered', cutoff - 1, cutoff - 1, 3),
+    ];
+    const kept = [
+      // Delivered after the cutoff.
+      await notification(orderId, 'delivered', cutoff + 1, cutoff + 50),
+      // Due before the cutoff but delivered after it (the worker was down): kept until its delivery is old.
+      await notification(orderId, 'delivered', cutoff - DAY, cutoff + 10),
+      // Never delivered: abandoned ones may be re-sent, pending ones are still being tried.
+      await notification(orderId, 'abandoned', cutoff - 9 * DAY, null),
+      await notification(orderId, 'pending', cutoff - 9 * DAY, null),
+    ];
+
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 2, 'a batch is bounded');
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 1);
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 0);
+
+    const left = (await gw.store.db.selectFrom('notifications').select('id').where('order_id', '=', orderId).orderBy('id').execute()).map((r) => Number(r.id));
+    assert.deepEqual(left, kept);
+    for (const id of old) assert.equal((await listAttempts(gw.store.db, id)).length, 0, `attempts of ${id} deleted`);
+    for (const id of kept) assert.ok((await listAttempts(gw.store.db, id)).length > 0, `attempts of ${id} kept`);
   });
 });
