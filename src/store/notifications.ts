@@ -186,6 +186,43 @@ export async function listNotificationsForOrder(db: Db, orderId: string): Promis
   return db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
 }
 
+/** A callback the worker gave up on (past NOTIFY_GIVE_UP_SECONDS), with its last attempt. */
+export interface AbandonedNotification {
+  id: number;
+  order_id: string;
+  url: string;
+  attempts: number;
+  /** Epoch ms of the last attempt; null if none is on record. */
+  last_attempt_at: number | null;
+  last_http_status: number | null;
+  last_body_excerpt: string | null;
+  last_error: string | null;
+}
+
+/** The abandoned callbacks, oldest first (at most `limit`), each with its last attempt. */
+export async function listAbandonedNotifications(db: Db, limit = 1_000): Promise<AbandonedNotification[]> {
+  const rows = await db
+    .selectFrom('notifications as n')
+    .leftJoin('notification_attempts as a', (join) =>
+      join.on('a.id', '=', (eb) => eb.selectFrom('notification_attempts as last').select((e) => e.fn.max('last.id').as('id')).whereRef('last.notification_id', '=', 'n.id')),
+    )
+    .select(['n.id', 'n.order_id', 'n.url', 'n.attempts', 'a.attempted_at', 'a.http_status', 'a.body_excerpt', 'a.error'])
+    .where('n.status', '=', 'abandoned')
+    .orderBy('n.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    order_id: r.order_id,
+    url: r.url,
+    attempts: Number(r.attempts),
+    last_attempt_at: r.attempted_at === null ? null : Number(r.attempted_at),
+    last_http_status: r.http_status === null ? null : Number(r.http_status),
+    last_body_excerpt: r.body_excerpt,
+    last_error: r.error,
+  }));
+}
+
 export async function listAttempts(db: Db, notificationId: number) {
   return db
     .selectFrom('notification_attempts')
