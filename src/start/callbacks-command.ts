@@ -86,8 +86,11 @@ export async function callbacksCommand(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(JSON.stringify(shown) + '\n');
     else {
       for (const n of shown) {
-        const status = n.given_up_after !== undefined ? `ABANDONED: given up after ${n.given_up_after} attempt(s); ${resendHint(orderId)}` : n.status;
-        process.stdout.write(`callback ${n.id} to ${n.url}: ${status}, ${n.attempts.length} attempt(s)\n`);
+        const status =
+          n.given_up_after !== undefined
+            ? `ABANDONED, given up after ${n.given_up_after} attempt(s); ${resendHint(orderId)}`
+            : `${n.status}, ${n.attempts.length} attempt(s)`;
+        process.stdout.write(`callback ${n.id} to ${n.url}: ${status}\n`);
         for (const a of n.attempts) {
           process.stdout.write(`  ${a.at}  ${a.http_status ?? '---'}  ${a.ms} ms  ${a.error ?? JSON.stringify(a.body ?? '')}\n`);
         }

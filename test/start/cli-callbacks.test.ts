@@ -71,7 +71,7 @@ describe('latipay callbacks (CLI)', () => {
 
     const shown = await cli('show', orderId);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /ABANDONED: given up after 3 attempt\(s\); re-send with `latipay callbacks resend (\d+)`/);
+    assert.match(shown.stdout, /: ABANDONED, given up after 3 attempt\(s\); re-send with `latipay callbacks resend (\d+)`\n/);
     assert.equal(/resend (\d+)/.exec(shown.stdout)?.[1], orderId);
 
     const listed = await cli('list', '--abandoned', '--json');
