@@ -44,8 +44,8 @@ export interface LatipayOptions {
   fetch?: FetchLike;
   /**
    * During a key rotation's grace period: the key being replaced. Callbacks and return
-   * redirects signed with it are still accepted (the gateway signs them with the old key
-   * until the grace period ends). Remove it once the grace period is over.
+   * redirects signed with it are still accepted (the gateway signs callbacks with the old
+   * key until the grace period ends). Remove it once the grace period is over.
    */
   previousApiKey?: string;
   /** How far a callback's `webhook-timestamp` may be from now, either way (default 300 s). */
