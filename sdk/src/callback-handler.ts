@@ -2,16 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LatipaySignatureError } from './errors.js';
 import type { FormInput } from './events.js';
 import type { CallbackEvent } from './types.js';
+import type { WebhookHeaders } from './webhook.js';
 
 /**
  * Ready-made endpoints for the asynchronous notification (spec §4.4). They verify the
- * form body, hand your listener a typed event, and answer `sent` (HTTP 200) only once the
+ * form body and, when the callback carries them, its Standard Webhooks headers (over the
+ * raw body), hand your listener a typed event, and answer `sent` (HTTP 200) only once the
  * listener has finished without throwing; otherwise `fail` (and the gateway tries again
- * later, so a listener must be idempotent: the same callback may arrive more than once).
+ * later, so a listener must be idempotent: the same callback may arrive more than once;
+ * `event.webhook.id` is the same on every retry).
  *
  *   405 fail  not a POST
  *   413 fail  body over `maxBodyBytes`
- *   400 fail  forged or altered (LatipaySignatureError)
+ *   400 fail  forged, altered or stale (LatipaySignatureError)
  *   500 fail  your listener threw
  *   200 sent  recorded
  */
@@ -21,7 +24,7 @@ export type CallbackListener = (event: CallbackEvent) => unknown;
 
 /** What verifies a callback: a `Latipay` client. */
 export interface CallbackVerifier {
-  verifyCallback(formBody: FormInput): CallbackEvent;
+  verifyCallback(formBody: FormInput, headers?: WebhookHeaders): CallbackEvent;
 }
 
 export interface CallbackHandlerOptions {
@@ -54,13 +57,14 @@ async function handle(
   listener: CallbackListener,
   options: CallbackHandlerOptions,
   method: string | undefined,
+  headers: WebhookHeaders,
   readBody: () => Promise<FormInput>,
 ): Promise<Outcome> {
   const onError = options.onError ?? defaultOnError;
   if (method !== 'POST') return { status: 405, body: 'fail' };
   let event: CallbackEvent;
   try {
-    event = latipay.verifyCallback(await readBody());
+    event = latipay.verifyCallback(await readBody(), headers);
   } catch (error) {
     onError(error, undefined);
     if (error instanceof BodyTooLarge) return { status: 413, body: 'fail' };
@@ -90,10 +94,13 @@ async function readStream(stream: AsyncIterable<unknown>, limit: number): Promis
 }
 
 /**
- * A body a framework already parsed, if any. Express's body parsers leave `{}` on requests
+ * A body a framework already read, if any: the raw bytes a body parser kept (`rawBody`, as
+ * `express.urlencoded({ verify })` or fastify-raw-body leave them) come first, since the
+ * webhook signature covers them exactly. Express's body parsers leave `{}` on requests
  * they did not parse; the stream is then still unread, and is read instead.
  */
-function parsedBody(body: unknown, stream: IncomingMessage): FormInput | undefined {
+function parsedBody(body: unknown, stream: IncomingMessage, rawBody?: unknown): FormInput | undefined {
+  if (typeof rawBody === 'string' || Buffer.isBuffer(rawBody)) return rawBody;
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof URLSearchParams) return body;
   if (typeof body === 'object') {
@@ -132,18 +139,25 @@ export function createCallbackHandler(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return async (req, res) => {
-    const outcome = await handle(latipay, listener, options, req.method, async () => {
-      return parsedBody((req as { body?: unknown }).body, req) ?? readStream(req, limit);
+    const outcome = await handle(latipay, listener, options, req.method, req.headers, async () => {
+      const { body, rawBody } = req as { body?: unknown; rawBody?: unknown };
+      return parsedBody(body, req, rawBody) ?? readStream(req, limit);
     });
     send(res, outcome);
   };
 }
 
-/** The parts of an Express request the adapter uses (an Express `Request` is one). */
-export type ExpressLikeRequest = IncomingMessage & { body?: unknown };
+/**
+ * The parts of an Express request the adapter uses (an Express `Request` is one).
+ * `rawBody`: the bytes as received, if a body parser kept them.
+ */
+export type ExpressLikeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown };
 
 /**
  * The same for Express (no dependency on it): works with or without `express.urlencoded()`.
+ * With it, keep the raw body for the webhook signature:
+ * `express.urlencoded({ extended: false, verify: (req, _res, buf) => { req.rawBody = buf; } })`
+ * (without it the parsed fields are serialised again, which reproduces this gateway's body).
  *
  * @example
  * app.post('/latipay/callback', expressCallbackHandler(latipay, async (event) => {
@@ -165,6 +179,8 @@ export function expressCallbackHandler(
 export interface FastifyLikeRequest {
   method: string;
   body?: unknown;
+  /** The bytes as received, if a plugin kept them (fastify-raw-body). */
+  rawBody?: unknown;
   raw: IncomingMessage;
 }
 
@@ -177,7 +193,8 @@ export interface FastifyLikeReply {
 
 /**
  * The same as a fastify route handler (no dependency on fastify). fastify parses no form
- * bodies by default: register `@fastify/formbody`, or a parser that keeps the text.
+ * bodies by default: register a parser that keeps the text (below: the webhook signature
+ * is checked over exactly those bytes), or `@fastify/formbody`.
  *
  * @example
  * app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -192,8 +209,8 @@ export function fastifyCallbackHandler(
 ): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<unknown> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return async (request, reply) => {
-    const outcome = await handle(latipay, listener, options, request.method, async () => {
-      return parsedBody(request.body, request.raw) ?? readStream(request.raw, limit);
+    const outcome = await handle(latipay, listener, options, request.method, request.raw.headers, async () => {
+      return parsedBody(request.body, request.raw, request.rawBody) ?? readStream(request.raw, limit);
     });
     const answer = reply.code(outcome.status).header('content-type', 'text/plain; charset=utf-8');
     if (outcome.status === 405) answer.header('allow', 'POST');

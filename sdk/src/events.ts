@@ -1,24 +1,51 @@
 import { LatipaySignatureError } from './errors.js';
 import { signaturesMatch, signResult } from './signature.js';
 import type { CallbackEvent, ReturnEvent } from './types.js';
+import { hasWebhookHeaders, verifyWebhookHeaders, type VerifiedWebhook, type WebhookHeaders, type WebhookVerifyOptions } from './webhook.js';
 
 /** A form body as a framework may hand it over: raw text, parsed pairs, or an object. */
 export type FormInput = string | Buffer | URLSearchParams | Readonly<Record<string, unknown>>;
 
+export interface CallbackVerifyOptions extends WebhookVerifyOptions {
+  /**
+   * The request's headers. When they carry the Standard Webhooks headers (this gateway
+   * sends them; Latipay itself does not), those are verified too, against the raw body.
+   */
+  headers?: WebhookHeaders;
+  /**
+   * Refuse a callback that has no Standard Webhooks headers (default false). Turn it on
+   * against this gateway: otherwise a replayed callback stripped of its headers still passes.
+   */
+  requireWebhookHeaders?: boolean;
+}
+
 const SIGNED = ['merchant_reference', 'payment_method', 'status', 'currency', 'amount'] as const;
 
 /**
- * Verifies the asynchronous notification's form body (spec §4.4) with `apiKey` and
- * returns it typed; throws `LatipaySignatureError` when a signed field is missing,
- * repeated or altered, or the signature is wrong. (`latipay.verifyCallback` is the same
- * with the client's key.)
+ * Verifies the asynchronous notification (spec §4.4) with `apiKey` (or any of several keys,
+ * during a key rotation) and returns it typed; throws `LatipaySignatureError` when a signed
+ * field is missing, repeated or altered, the signature is wrong, or, given `headers` with
+ * Standard Webhooks headers, those do not verify or are stale. (`latipay.verifyCallback`
+ * is the same with the client's keys.)
+ *
+ * The webhook signature covers the exact body received: pass the raw text or Buffer. A body
+ * already parsed into an object is serialised again in its order, which reproduces what this
+ * gateway sends.
  *
  * @example
  * // A worker re-checking a callback it stored raw before processing it:
  * const event = verifyCallbackFields(row.body, process.env.LATIPAY_API_KEY!);
+ * // At the endpoint, with the headers (a replay more than 5 minutes old is refused):
+ * const fresh = verifyCallbackFields(rawBody, apiKey, { headers: req.headers, requireWebhookHeaders: true });
  */
-export function verifyCallbackFields(input: FormInput, apiKey: string): CallbackEvent {
+export function verifyCallbackFields(input: FormInput, apiKey: string | readonly string[], options: CallbackVerifyOptions = {}): CallbackEvent {
   const fields = readFields(input, 'callback');
+  let webhook: VerifiedWebhook | undefined;
+  if (options.headers !== undefined && hasWebhookHeaders(options.headers)) {
+    webhook = verifyWebhookHeaders(options.headers, rawBodyOf(input), apiKey, options);
+  } else if (options.requireWebhookHeaders) {
+    throw new LatipaySignatureError('the callback has no Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature)');
+  }
   const signed = checkSigned(fields, apiKey, 'callback');
   return {
     type: 'callback',
@@ -27,7 +54,15 @@ export function verifyCallbackFields(input: FormInput, apiKey: string): Callback
     pay_time: fields.pay_time ?? '',
     paid: signed.status === 'paid',
     fields,
+    ...(webhook ? { webhook } : {}),
   };
+}
+
+/** The bytes a webhook signature covers: the body as received, or a parsed one serialised again. */
+function rawBodyOf(input: FormInput): string | Buffer {
+  if (typeof input === 'string' || Buffer.isBuffer(input)) return input;
+  if (input instanceof URLSearchParams) return input.toString();
+  return new URLSearchParams(Object.entries(input).map(([key, value]) => [key, String(value)])).toString();
 }
 
 /**
@@ -40,7 +75,7 @@ export function verifyCallbackFields(input: FormInput, apiKey: string): Callback
  * const back = verifyReturnQuery('/return?merchant_reference=order-1&payment_method=alipay&status=paid&currency=NZD&amount=12.50&signature=…', apiKey);
  * back.paid; // true
  */
-export function verifyReturnQuery(input: string | URL | URLSearchParams | Readonly<Record<string, unknown>>, apiKey: string): ReturnEvent {
+export function verifyReturnQuery(input: string | URL | URLSearchParams | Readonly<Record<string, unknown>>, apiKey: string | readonly string[]): ReturnEvent {
   let form: FormInput;
   if (input instanceof URL) form = input.searchParams;
   else if (typeof input === 'string') form = queryPart(input);
@@ -56,7 +91,7 @@ function queryPart(text: string): string {
   return question === -1 ? withoutHash : withoutHash.slice(question + 1);
 }
 
-function checkSigned(fields: Record<string, string>, apiKey: string, what: string) {
+function checkSigned(fields: Record<string, string>, apiKey: string | readonly string[], what: string) {
   for (const name of [...SIGNED, 'signature'] as const) {
     if (!fields[name]) throw new LatipaySignatureError(`the ${what} has no ${name}`);
   }
@@ -67,7 +102,10 @@ function checkSigned(fields: Record<string, string>, apiKey: string, what: strin
     currency: fields.currency,
     amount: fields.amount,
   };
-  if (!signaturesMatch(signResult(signed, apiKey), fields.signature)) {
+  const keys = typeof apiKey === 'string' ? [apiKey] : apiKey;
+  // Each key is compared in constant time; all are tried, so timing does not tell which matched.
+  const matches = keys.map((key) => signaturesMatch(signResult(signed, key), fields.signature));
+  if (!matches.includes(true)) {
     throw new LatipaySignatureError(`the ${what}'s signature does not match its fields (tampered with, or another api_key)`);
   }
   return { ...signed, signature: fields.signature };

@@ -15,7 +15,15 @@ export {
   type FastifyLikeRequest,
 } from './callback-handler.js';
 export { LatipayConnectionError, LatipayError, LatipayHttpError, LatipaySdkError, LatipaySignatureError } from './errors.js';
-export { verifyCallbackFields, verifyReturnQuery, type FormInput } from './events.js';
+export { verifyCallbackFields, verifyReturnQuery, type CallbackVerifyOptions, type FormInput } from './events.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  hasWebhookHeaders,
+  verifyWebhookHeaders,
+  type VerifiedWebhook,
+  type WebhookHeaders,
+  type WebhookVerifyOptions,
+} from './webhook.js';
 export { hmacSha256Hex, signaturesMatch, signCreated, signParams, signResult, sortedMessage, type ResultSignatureFields, type SignableValue } from './signature.js';
 export { type FetchLike } from './transport.js';
 export * from './types.js';

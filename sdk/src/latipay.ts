@@ -2,6 +2,7 @@ import { LatipayError, LatipayHttpError, LatipaySignatureError } from './errors.
 import { verifyCallbackFields, verifyReturnQuery, type FormInput } from './events.js';
 import { signaturesMatch, signCreated, signParams, signResult } from './signature.js';
 import { sendRequest, type FetchLike, type TransportSettings } from './transport.js';
+import type { WebhookHeaders } from './webhook.js';
 import {
   PAYMENT_METHODS,
   type Amount,
@@ -41,6 +42,19 @@ export interface LatipayOptions {
   retryDelayMs?: number;
   /** Your own fetch (a proxy agent, a test double); default: the global fetch. */
   fetch?: FetchLike;
+  /**
+   * During a key rotation's grace period: the key being replaced. Callbacks and return
+   * redirects signed with it are still accepted (the gateway signs callbacks with the old
+   * key until the grace period ends). Remove it once the grace period is over.
+   */
+  previousApiKey?: string;
+  /** How far a callback's `webhook-timestamp` may be from now, either way (default 300 s). */
+  webhookToleranceSeconds?: number;
+  /**
+   * Refuse callbacks without the Standard Webhooks headers (default false, since Latipay
+   * itself sends none; turn it on against this gateway, so a replay cannot strip them).
+   */
+  requireWebhookHeaders?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -65,6 +79,9 @@ export class Latipay {
   readonly walletId: string;
   readonly baseUrl: string;
   readonly #apiKey: string;
+  /** What callbacks and redirects may be signed with: the key, then the one it replaces. */
+  readonly #incomingKeys: readonly string[];
+  readonly #webhook: { toleranceSeconds?: number; requireWebhookHeaders: boolean };
   readonly #transport: TransportSettings;
   readonly #longPollTimeoutMs: number;
 
@@ -76,6 +93,8 @@ export class Latipay {
     this.walletId = options.walletId;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#apiKey = options.apiKey;
+    this.#incomingKeys = options.previousApiKey ? [options.apiKey, options.previousApiKey] : [options.apiKey];
+    this.#webhook = { toleranceSeconds: options.webhookToleranceSeconds, requireWebhookHeaders: options.requireWebhookHeaders ?? false };
     this.#longPollTimeoutMs = options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS;
     this.#transport = {
       fetch: options.fetch ?? ((url, init) => fetch(url, init)),
@@ -296,16 +315,18 @@ export class Latipay {
   /**
    * Verifies the asynchronous notification posted to your `callback_url` (a form body:
    * raw text, `URLSearchParams`, or an object your framework parsed) and returns it typed.
-   * Throws `LatipaySignatureError` when it is forged or altered. Answer `sent` once you
+   * Given the request's `headers`, its Standard Webhooks headers are verified too (against
+   * the raw body; a timestamp more than `webhookToleranceSeconds` away is refused). Throws
+   * `LatipaySignatureError` when it is forged, altered or stale. Answer `sent` once you
    * have recorded it (or use `createCallbackHandler`, which does all of this).
    *
    * @example
-   * const event = latipay.verifyCallback(rawBody);
+   * const event = latipay.verifyCallback(rawBody, req.headers);
    * if (event.paid) await markPaid(event.merchant_reference, event.order_id);
    * response.end('sent');
    */
-  verifyCallback(formBody: FormInput): CallbackEvent {
-    return verifyCallbackFields(formBody, this.#apiKey);
+  verifyCallback(formBody: FormInput, headers?: WebhookHeaders): CallbackEvent {
+    return verifyCallbackFields(formBody, this.#incomingKeys, { ...this.#webhook, headers });
   }
 
   /**
@@ -318,7 +339,7 @@ export class Latipay {
    * render(back.paid ? 'Thank you!' : 'The payment did not go through.');
    */
   verifyReturn(queryString: string | URL | URLSearchParams | Readonly<Record<string, unknown>>): ReturnEvent {
-    return verifyReturnQuery(queryString, this.#apiKey);
+    return verifyReturnQuery(queryString, this.#incomingKeys);
   }
 
   #signed(fields: Record<string, string | undefined>): Record<string, string> {

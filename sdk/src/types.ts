@@ -77,6 +77,11 @@ export interface CallbackEvent extends TransactionResult {
   type: 'callback';
   /** Every field as received, including extras (PayID's `message`, `payId`, `blockData`). */
   fields: Readonly<Record<string, string>>;
+  /**
+   * The verified Standard Webhooks headers, when the callback carried them (this gateway
+   * sends them): `id` is the same on every retry of one notification, so it tells a repeat.
+   */
+  webhook?: { id: string; timestamp: number };
 }
 
 /** A verified browser redirect to `return_url` (spec §4.5). Do not ship goods on it alone. */

@@ -5,6 +5,7 @@ import { parseAmount } from '../domain/money.js';
 import { maskPayCode, parsePayCode } from '../domain/pay-code.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { isHttpUrl } from '../domain/validation.js';
+import { outboundUrlRefusal } from '../notify/outbound-guard.js';
 import { channelForWallet, findUsableWallet } from './wallets.js';
 import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
@@ -61,6 +62,8 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
   if (productName.length > 255) throw latipayError('BAD_PARAMETER', 'product_name must be at most 255 characters');
   const callbackUrl = params.text('callback_url') ?? '';
   if (callbackUrl !== '' && !isHttpUrl(callbackUrl)) throw latipayError('BAD_PARAMETER', 'callback_url must be an absolute http(s) URL');
+  const refused = callbackUrl !== '' && ctx.config.outboundGuard ? outboundUrlRefusal(ctx.config, callbackUrl) : undefined;
+  if (refused) throw latipayError('BAD_PARAMETER', `callback_url must be a public address: ${refused}`);
 
   const walletId = params.required('wallet_id');
   const wallet = await findUsableWallet(ctx, walletId, user.id);

@@ -7,6 +7,7 @@ import type { RequestParams } from '../domain/request-params.js';
 import { hmacHex } from '../domain/signature.js';
 import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
+import { outboundUrlRefusal } from '../notify/outbound-guard.js';
 import { channelForWallet, findUsableWallet } from './wallets.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
@@ -64,6 +65,9 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   if (returnUrl !== '' && !isHttpUrl(returnUrl)) throw latipayError('BAD_PARAMETER', 'return_url must be an absolute http(s) URL');
   const callbackUrl = params.required('callback_url');
   if (!isHttpUrl(callbackUrl)) throw latipayError('BAD_PARAMETER', 'callback_url must be an absolute http(s) URL');
+  // return_url and backPage_url are only ever opened by the customer's browser: not checked.
+  const refused = ctx.config.outboundGuard ? outboundUrlRefusal(ctx.config, callbackUrl) : undefined;
+  if (refused) throw latipayError('BAD_PARAMETER', `callback_url must be a public address: ${refused}`);
   const backPageUrl = params.text('backPage_url');
   if (backPageUrl !== undefined && !isHttpUrl(backPageUrl)) throw latipayError('BAD_PARAMETER', 'backPage_url must be an absolute http(s) URL');
   const ip = params.required('ip');

@@ -30,10 +30,10 @@ export function callbackOf(
   apiKey: string,
   offsetMinutes: number,
   now: number,
-): { order_id: string; url: string; body: string } | undefined {
+): { order_id: string; user_id: string; url: string; body: string } | undefined {
   if (order.callback_url === '') return undefined;
   const finished = { ...order, status: change.status, paid_at: change.paidAt, updated_at: now };
-  return { order_id: order.order_id, url: order.callback_url, body: callbackBody(finished, apiKey, offsetMinutes) };
+  return { order_id: order.order_id, user_id: order.user_id, url: order.callback_url, body: callbackBody(finished, apiKey, offsetMinutes) };
 }
 
 /** Ends a pending order as `failed` (expiry, a provider error), with its callback. */

@@ -1,43 +1,64 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { claimDueNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
+import { inGracePeriod, outgoingKey, type Credentials, type MerchantUser } from '../gateway/credentials.js';
+import { claimDueNotifications, pruneDeliveredNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
-import { deliverCallback, postForm, type PostForm } from './deliver-callback.js';
+import { createPostForm, deliverCallback, type DeliveryResult, type PostForm } from './deliver-callback.js';
+import type { OutboundGuard } from './outbound-guard.js';
+import { retryDelayMs } from './retry-schedule.js';
+import { resignCallbackBody, webhookHeaders, webhookId } from './webhook-signature.js';
 
 export interface NotificationWorkerOptions {
   store: Store;
   log: Logger;
   clock: () => number;
+  /** The users whose keys sign each attempt (cached lookups). */
+  credentials: Credentials;
+  /** The longest wait between two attempts: the retries back off from 1 s up to it (see retryDelayMs). */
   retrySeconds: number;
   /** 0 = retry forever. */
   giveUpSeconds: number;
   concurrency: number;
   timeoutSeconds: number;
+  /** Delivered callbacks and their attempts are deleted this many days after delivery; 0 = kept forever. */
+  retentionDays: number;
+  /** How often delivered callbacks past retention are pruned (default a minute). */
+  pruneIntervalMs?: number;
   /** How often to look for due deliveries when nobody wakes the worker (retries, other instances' work). */
   pollIntervalMs?: number;
   owner?: string;
-  /** How a callback is POSTed (tests replace it). */
+  /** Refuses private and local addresses (config.outboundGuard); undefined: any address. */
+  guard?: OutboundGuard;
+  /** How a callback is POSTed (tests replace it); default: node:http(s) behind `guard`. */
   post?: PostForm;
+  /** The retry schedule's jitter draws, in [0, 1) (tests fix it). */
+  random?: () => number;
 }
+
+const PRUNE_BATCH = 1_000;
 
 /**
  * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
- * merchant holds one slot, not the queue), records every attempt, and reschedules until
- * the merchant answers `sent`. `wake()` makes a new notification go out at once.
+ * merchant holds one slot, not the queue), records every attempt, and reschedules with
+ * exponential backoff and jitter (capped at `retrySeconds`) until the merchant answers
+ * `sent`. `wake()` makes a new notification go out at once. Once a minute it prunes
+ * delivered callbacks past their retention.
  */
 export class NotificationWorker {
   readonly owner: string;
-  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner'>>;
+  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner' | 'guard'>>;
   readonly #inflight = new Set<Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeRequested = false;
   #wakeSleep: (() => void) | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #pruning: Promise<unknown> | undefined;
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, post: postForm, ...options };
+    this.#o = { pollIntervalMs: 1000, pruneIntervalMs: 60_000, random: Math.random, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
   }
 
   get inflight(): number {
@@ -48,6 +69,7 @@ export class NotificationWorker {
     if (this.#running) return;
     this.#running = true;
     this.#loop = this.#run();
+    this.#schedulePrune();
   }
 
   wake(): void {
@@ -62,8 +84,10 @@ export class NotificationWorker {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    clearTimeout(this.#pruneTimer);
     this.wake();
     await this.#loop;
+    await this.#pruning;
     if (this.#inflight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -105,6 +129,40 @@ export class NotificationWorker {
     }
   }
 
+  /**
+   * Deletes delivered callbacks (and their attempts) older than the retention, a thousand
+   * per transaction so no batch holds the database for long, until none is left; answers
+   * how many. Abandoned callbacks are kept: they may be re-sent.
+   */
+  async prune(): Promise<number> {
+    const { retentionDays, store, clock } = this.#o;
+    if (retentionDays === 0) return 0;
+    const before = clock() - retentionDays * 86_400_000;
+    let total = 0;
+    for (;;) {
+      const deleted = await pruneDeliveredNotifications(store.db, store.kind, before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH || !this.#running) return total;
+      // Let deliveries and requests write between two batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #schedulePrune(): void {
+    if (this.#o.retentionDays === 0) return;
+    this.#pruneTimer = setTimeout(() => {
+      this.#pruning = this.prune()
+        .then((deleted) => {
+          if (deleted > 0) this.#o.log.info({ deleted }, 'pruned delivered callbacks past NOTIFY_RETENTION_DAYS');
+        })
+        .catch((error: unknown) => this.#o.log.error({ err: error }, 'pruning delivered callbacks failed'))
+        .finally(() => {
+          this.#pruning = undefined;
+          if (this.#running) this.#schedulePrune();
+        });
+    }, this.#o.pruneIntervalMs);
+  }
+
   #track(delivery: Promise<void>): void {
     this.#inflight.add(delivery);
     void delivery.finally(() => {
@@ -115,9 +173,13 @@ export class NotificationWorker {
   }
 
   async #deliver(row: NotificationRecord): Promise<void> {
-    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post } = this.#o;
+    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post, random } = this.#o;
     const attemptedAt = clock();
-    const result = await deliverCallback(row.url, row.body, timeoutSeconds * 1000, post);
+    const signed = await this.#sign(row, attemptedAt);
+    const result: DeliveryResult =
+      'error' in signed
+        ? { ok: false, httpStatus: null, bodyExcerpt: null, durationMs: 0, error: signed.error }
+        : await deliverCallback(row.url, signed.body, timeoutSeconds * 1000, post, signed.headers);
     const now = clock();
     const abandon = !result.ok && giveUpSeconds > 0 && now - Number(row.created_at) >= giveUpSeconds * 1000;
     try {
@@ -132,7 +194,7 @@ export class NotificationWorker {
           error: result.error,
           owner: this.owner,
         },
-        result.ok ? { delivered: true } : { delivered: false, nextAttemptAt: now + retrySeconds * 1000, abandon },
+        result.ok ? { delivered: true } : { delivered: false, nextAttemptAt: now + retryDelayMs(row.attempts + 1, retrySeconds * 1000, random()), abandon },
       );
     } catch (error) {
       // The lease runs out and the delivery is tried again: at least once, never lost.
@@ -143,6 +205,25 @@ export class NotificationWorker {
     if (result.ok) log.debug(logFields, 'callback delivered');
     else if (abandon) log.warn({ ...logFields, error: result.error }, 'callback abandoned past NOTIFY_GIVE_UP_SECONDS');
     else log.info({ ...logFields, error: result.error, body: result.bodyExcerpt }, 'callback not acknowledged; will retry');
+  }
+
+  /**
+   * The body and headers of this attempt, signed with the keys due `now`: the Latipay
+   * `signature` with the key the merchant is known to hold (the old one during a rotation's
+   * grace period), `webhook-signature` with every key the merchant may hold.
+   */
+  async #sign(row: NotificationRecord, now: number): Promise<{ body: string; headers: Record<string, string> } | { error: string }> {
+    let user: MerchantUser | undefined;
+    try {
+      user = row.user_id === null ? undefined : await this.#o.credentials.findUser(row.user_id);
+    } catch (error) {
+      this.#o.log.error({ err: error, notificationId: row.id }, 'reading the user of a callback failed');
+      return { error: 'could not read the user whose key signs the callback' };
+    }
+    if (!user) return { error: `no user ${row.user_id ?? '(none)'} to sign the callback` };
+    const body = resignCallbackBody(row.body, outgoingKey(user, now));
+    const keys = inGracePeriod(user, now) ? [user.previousApiKey as string, user.apiKey] : [user.apiKey];
+    return { body, headers: webhookHeaders(keys, webhookId(row), Math.floor(now / 1000), body) };
   }
 
   async #sleep(ms: number): Promise<void> {

@@ -1,70 +1,109 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { listAttempts, listNotificationsForOrder, resendNotification } from '../store/notifications.js';
-import { openStore } from '../store/store.js';
+import { recordAudit } from '../gateway/audit.js';
+import { listAbandonedNotifications, listAttempts, listNotificationsForOrder, resendNotification, type AbandonedNotification } from '../store/notifications.js';
+import type { Db } from '../store/store.js';
+import { cliActor, CliError, printResult, withCliStore } from './cli-runtime.js';
 
-const USAGE = `Usage:
-  latipay callbacks show ORDER_ID [--json]     an order's callbacks and every delivery attempt
-  latipay callbacks resend ORDER_ID            deliver the order's callbacks again now
-`;
+const resendHint = (orderId: string) => `re-send with \`latipay callbacks resend ${orderId}\``;
 
 /**
- * `latipay callbacks show|resend`: what the gateway sent a merchant about an order, attempt
- * by attempt, and a re-send on demand (spec §4.4 [ours]) — e.g. after a merchant fixed their
- * endpoint. A running delivery worker picks a re-sent callback up within a second.
+ * `latipay callbacks show|resend|list`: what the gateway sent a merchant about an order,
+ * attempt by attempt, a re-send on demand (spec §4.4 [ours]) — e.g. after a merchant fixed
+ * their endpoint — and the callbacks given up on. A running delivery worker picks a
+ * re-sent callback up within a second.
  */
-export async function callbacksCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'show' && sub !== 'resend') {
-    process.stderr.write(`unknown callbacks command ${JSON.stringify(sub ?? '')}\n\n${USAGE}`);
-    return 1;
-  }
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  if (positionals.length !== 1) {
-    process.stderr.write(`latipay callbacks ${sub}: give one ORDER_ID\n\n${USAGE}`);
-    return 1;
-  }
-  const orderId = positionals[0] as string;
-  const config = loadConfig();
-  const store = await openStore(config.databaseUrl);
-  try {
-    const notifications = await listNotificationsForOrder(store.db, orderId);
-    if (notifications.length === 0) {
-      process.stderr.write(`latipay callbacks: no callback for order ${orderId}\n`);
-      return 1;
-    }
-    if (sub === 'resend') {
-      for (const n of notifications) await resendNotification(store.db, Number(n.id), Date.now());
-      process.stdout.write(`re-queued ${notifications.length} callback(s) for order ${orderId}\n`);
-      return 0;
-    }
-    const shown = [];
-    for (const n of notifications) {
-      const attempts = await listAttempts(store.db, Number(n.id));
-      shown.push({
-        id: Number(n.id),
-        url: n.url,
-        status: n.status,
-        attempts: attempts.map((a) => ({
-          at: new Date(Number(a.attempted_at)).toISOString(),
-          http_status: a.http_status,
-          body: a.body_excerpt,
-          ms: a.duration_ms,
-          error: a.error,
-        })),
+export function addCallbacksCommands(program: Command): void {
+  const callbacks = program.command('callbacks').description("an order's callbacks and their delivery attempts");
+
+  callbacks
+    .command('show')
+    .description("an order's callbacks and every delivery attempt (time, HTTP status, body excerpt, duration, error)")
+    .argument('<order_id>')
+    .option('--json', 'print JSON', false)
+    .action(async (orderId: string, options: { json: boolean }) => {
+      const shown = await withCliStore(loadConfig(), async (store) => {
+        const notifications = await requireNotifications(store.db, orderId);
+        return Promise.all(
+          notifications.map(async (n) => ({
+            id: Number(n.id),
+            url: n.url,
+            status: n.status,
+            attempts: (await listAttempts(store.db, Number(n.id))).map((a) => ({
+              at: new Date(Number(a.attempted_at)).toISOString(),
+              http_status: a.http_status,
+              body: a.body_excerpt,
+              ms: a.duration_ms,
+              error: a.error,
+            })),
+            given_up_after: n.status === 'abandoned' ? Number(n.attempts) : undefined,
+          })),
+        );
       });
-    }
-    if (values.json) process.stdout.write(JSON.stringify(shown) + '\n');
-    else {
-      for (const n of shown) {
-        process.stdout.write(`callback ${n.id} to ${n.url}: ${n.status}, ${n.attempts.length} attempt(s)\n`);
-        for (const a of n.attempts) {
-          process.stdout.write(`  ${a.at}  ${a.http_status ?? '---'}  ${a.ms} ms  ${a.error ?? JSON.stringify(a.body ?? '')}\n`);
-        }
-      }
-    }
-    return 0;
-  } finally {
-    await store.close();
-  }
+      printResult(options.json, shown, (list) =>
+        list
+          .map((n) => {
+            const status =
+              n.given_up_after !== undefined
+                ? `ABANDONED, given up after ${n.given_up_after} attempt(s); ${resendHint(orderId)}`
+                : `${n.status}, ${n.attempts.length} attempt(s)`;
+            const attempts = n.attempts.map((a) => `  ${a.at}  ${a.http_status ?? '---'}  ${a.ms} ms  ${a.error ?? JSON.stringify(a.body ?? '')}\n`).join('');
+            return `callback ${n.id} to ${n.url}: ${status}\n${attempts}`;
+          })
+          .join(''),
+      );
+    });
+
+  callbacks
+    .command('resend')
+    .description("deliver an order's callbacks again now (also a delivered or given-up one)")
+    .argument('<order_id>')
+    .action(async (orderId: string) => {
+      const count = await withCliStore(loadConfig(), (store) =>
+        store.db.transaction().execute(async (trx) => {
+          const notifications = await requireNotifications(trx, orderId);
+          const now = Date.now();
+          for (const n of notifications) await resendNotification(trx, Number(n.id), now);
+          await recordAudit(trx, cliActor(), 'callbacks.resend', orderId, { callbacks: notifications.length }, now);
+          return notifications.length;
+        }),
+      );
+      process.stdout.write(`re-queued ${count} callback(s) for order ${orderId}\n`);
+    });
+
+  callbacks
+    .command('list')
+    .description('the callbacks given up on (NOTIFY_GIVE_UP_SECONDS), with their last attempt')
+    .option('--abandoned', 'the callbacks given up on (the only list there is)', false)
+    .option('--limit <n>', 'at most this many', '1000')
+    .option('--json', 'print JSON', false)
+    .action(async (options: { abandoned: boolean; limit: string; json: boolean }) => {
+      if (!options.abandoned) throw new CliError('callbacks list: give --abandoned');
+      const limit = /^\d+$/.test(options.limit) ? Number(options.limit) : 0;
+      if (limit < 1) throw new CliError('callbacks list: --limit must be a whole number above 0');
+      await listAbandoned(limit, options.json);
+    });
+}
+
+async function requireNotifications(db: Db, orderId: string) {
+  const notifications = await listNotificationsForOrder(db, orderId);
+  if (notifications.length === 0) throw new CliError(`no callback for order ${orderId}`);
+  return notifications;
+}
+
+/** `list --abandoned`: every callback given up on, with its last attempt. */
+async function listAbandoned(limit: number, json: boolean): Promise<void> {
+  const abandoned = await withCliStore(loadConfig(), (store) => listAbandonedNotifications(store.db, limit));
+  const rows = abandoned.map((n) => ({ ...n, last_attempt_at: n.last_attempt_at === null ? null : new Date(n.last_attempt_at).toISOString() }));
+  printResult(json, rows, (list) => {
+    if (list.length === 0) return 'no abandoned callbacks\n';
+    const lines = list.map((n) => `  ${n.order_id}  ${n.attempts} attempt(s), ${n.last_attempt_at === null ? 'never tried' : `last ${n.last_attempt_at}`}  ${n.url}  ${lastOutcome(n)}\n`);
+    return `${list.length} abandoned callback(s)${list.length === limit ? ` (the first ${limit}; see --limit)` : ''}:\n${lines.join('')}${resendHint('ORDER_ID')}\n`;
+  });
+}
+
+function lastOutcome(n: Pick<AbandonedNotification, 'last_error' | 'last_http_status' | 'last_body_excerpt'>): string {
+  if (n.last_error !== null) return n.last_error;
+  if (n.last_http_status !== null) return `HTTP ${n.last_http_status} ${JSON.stringify(n.last_body_excerpt ?? '')}`;
+  return '';
 }

@@ -6,7 +6,7 @@ import { MerchantInputError } from '../gateway/create-merchant.js';
 import { RateInputError } from '../gateway/fx-rates.js';
 import { openStore } from '../store/store.js';
 import { addAuditCommands } from './audit-command.js';
-import { callbacksCommand } from './callbacks-command.js';
+import { addCallbacksCommands } from './callbacks-command.js';
 import { CliError } from './cli-runtime.js';
 import { addMerchantCommands } from './merchant-command.js';
 import { addRatesCommands } from './rates-command.js';
@@ -60,27 +60,11 @@ export function buildProgram(): Command {
   addMerchantCommands(program);
   addRatesCommands(program);
 
-  program
-    .command('callbacks')
-    .description("an order's callbacks and their delivery attempts (show, resend); run `latipay callbacks` for its usage")
-    .argument('[args...]')
-    .allowUnknownOption()
-    .helpOption(false)
-    .action(async (args: string[]) => {
-      const code = await callbacksCommand(args);
-      if (code !== 0) throw new SilentExit(code);
-    });
+  addCallbacksCommands(program);
 
   addSecretCommands(program);
   addAuditCommands(program);
   return program;
-}
-
-/** A command that already told the operator why: exit with its code, print nothing more. */
-class SilentExit extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
 }
 
 /**
@@ -100,7 +84,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
       // --help and --version end here too, with code 0; commander printed what it had to.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof SilentExit) return error.exitCode;
     process.stderr.write(`latipay: ${describeError(error)}\n`);
     return EXIT.failed;
   }

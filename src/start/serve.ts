@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
+import { OutboundGuard } from '../notify/outbound-guard.js';
 import { ExpirySweeper } from '../notify/expiry-sweeper.js';
 import { resumePendingRefunds } from '../gateway/execute-refund.js';
 import { expireDueOrders, type ExpiryContext } from '../gateway/expire-orders.js';
@@ -107,15 +108,20 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
     sandboxMerchant = await prepareDatabase(config, store, secrets, options);
   }
 
+  // The users whose keys sign callbacks, for this process's background work.
+  const credentials = new Credentials(store.db, secrets);
   if (options.worker) {
     running.worker = new NotificationWorker({
       store,
+      credentials,
       log: log.child({ component: 'notify' }),
       clock: Date.now,
       retrySeconds: config.notifyRetrySeconds,
       giveUpSeconds: config.notifyGiveUpSeconds,
       concurrency: config.notifyConcurrency,
       timeoutSeconds: config.notifyTimeoutSeconds,
+      retentionDays: config.notifyRetentionDays,
+      guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs }) : undefined,
     });
     running.worker.start();
   }
@@ -159,7 +165,6 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
     } else {
       const events = await createOrderEvents(store, config.databaseUrl, log);
       running.closeEvents = () => events.close();
-      const credentials = new Credentials(store.db, secrets);
       expiry = { config, store, credentials, events, wakeNotifier: () => worker.wake(), clock: Date.now, log };
     }
     running.sweeper = new ExpirySweeper({

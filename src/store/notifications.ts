@@ -8,18 +8,26 @@ import { batcherPerDatabase } from './turn-batcher.js';
 
 export type NotificationRecord = Selectable<NotificationTable>;
 
+/** Queues a callback, due now; `user_id` is the user whose api key signs it at each attempt. */
 export async function enqueueNotification(
   db: Db,
-  row: { order_id: string; url: string; body: string },
+  row: { order_id: string; user_id: string; url: string; body: string },
   now: number,
 ): Promise<void> {
-  await insertNotification.execute(db, [row.order_id, row.url, row.body, now]);
+  await insertNotification.execute(db, [row.order_id, row.url, row.body, now, row.user_id]);
 }
 
 const insertNotification = new PreparedQuery((db, slot) =>
-  db
-    .insertInto('notifications')
-    .values({ order_id: slot(0), url: slot(1), body: slot(2), status: 'pending', attempts: 0, next_attempt_at: slot(3), created_at: slot(3) }),
+  db.insertInto('notifications').values({
+    order_id: slot(0),
+    user_id: slot(4),
+    url: slot(1),
+    body: slot(2),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: slot(3),
+    created_at: slot(3),
+  }),
 );
 
 function claimStatement(kind: DialectKind) {
@@ -178,6 +186,43 @@ export async function listNotificationsForOrder(db: Db, orderId: string): Promis
   return db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
 }
 
+/** A callback the worker gave up on (past NOTIFY_GIVE_UP_SECONDS), with its last attempt. */
+export interface AbandonedNotification {
+  id: number;
+  order_id: string;
+  url: string;
+  attempts: number;
+  /** Epoch ms of the last attempt; null if none is on record. */
+  last_attempt_at: number | null;
+  last_http_status: number | null;
+  last_body_excerpt: string | null;
+  last_error: string | null;
+}
+
+/** The abandoned callbacks, oldest first (at most `limit`), each with its last attempt. */
+export async function listAbandonedNotifications(db: Db, limit = 1_000): Promise<AbandonedNotification[]> {
+  const rows = await db
+    .selectFrom('notifications as n')
+    .leftJoin('notification_attempts as a', (join) =>
+      join.on('a.id', '=', (eb) => eb.selectFrom('notification_attempts as last').select((e) => e.fn.max('last.id').as('id')).whereRef('last.notification_id', '=', 'n.id')),
+    )
+    .select(['n.id', 'n.order_id', 'n.url', 'n.attempts', 'a.attempted_at', 'a.http_status', 'a.body_excerpt', 'a.error'])
+    .where('n.status', '=', 'abandoned')
+    .orderBy('n.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    order_id: r.order_id,
+    url: r.url,
+    attempts: Number(r.attempts),
+    last_attempt_at: r.attempted_at === null ? null : Number(r.attempted_at),
+    last_http_status: r.http_status === null ? null : Number(r.http_status),
+    last_body_excerpt: r.body_excerpt,
+    last_error: r.error,
+  }));
+}
+
 export async function listAttempts(db: Db, notificationId: number) {
   return db
     .selectFrom('notification_attempts')
@@ -185,6 +230,35 @@ export async function listAttempts(db: Db, notificationId: number) {
     .where('notification_id', '=', notificationId)
     .orderBy('id')
     .execute();
+}
+
+/**
+ * Deletes up to `limit` notifications delivered before `before` (epoch ms), with their
+ * attempts, in one transaction; answers how many it deleted. Abandoned and pending ones are
+ * kept. The candidates come from notifications_due_idx (status, next_attempt_at): a
+ * delivered row's next_attempt_at is when its last attempt was due, never after its
+ * delivery, so the range scan finds every candidate and delivered_at decides. On
+ * PostgreSQL rows another transaction holds (a re-send) are skipped, not waited for.
+ */
+export async function pruneDeliveredNotifications(db: Db, kind: DialectKind, before: number, limit: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const doomed = await lockSkippingLocked(
+      kind,
+      trx
+        .selectFrom('notifications')
+        .select('id')
+        .where('status', '=', 'delivered')
+        .where('next_attempt_at', '<', before)
+        .where('delivered_at', '<', before)
+        .orderBy('next_attempt_at')
+        .limit(limit),
+    ).execute();
+    if (doomed.length === 0) return 0;
+    const ids = doomed.map((row) => Number(row.id));
+    await trx.deleteFrom('notification_attempts').where('notification_id', 'in', ids).execute();
+    const deleted = await trx.deleteFrom('notifications').where('id', 'in', ids).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  });
 }
 
 /** Makes a delivery due now again (an operator's "re-send"); re-opens it when it was delivered or abandoned. */

@@ -28,15 +28,15 @@ const settleStatement = new PreparedQuery<{ order_id: string }>((db, slot) => {
       update orders set status = input.status, paid_at = input.paid_at, updated_at = ${now}
       from input
       where orders.order_id = input.order_id and orders.status = 'pending'
-      returning orders.order_id, orders.wallet_id, orders.amount_minor, orders.currency, input.status, input.channel, input.event_id, input.url, input.body
+      returning orders.order_id, orders.user_id, orders.wallet_id, orders.amount_minor, orders.currency, input.status, input.channel, input.event_id, input.url, input.body
     ),
     events as (
       insert into channel_events (channel, event_id, order_id, outcome, received_at)
       select channel, event_id, order_id, status, ${now} from finished
     ),
     callbacks as (
-      insert into notifications (order_id, url, body, status, attempts, next_attempt_at, created_at)
-      select order_id, url, body, 'pending', 0, ${now}, ${now} from finished where url <> ''
+      insert into notifications (order_id, user_id, url, body, status, attempts, next_attempt_at, created_at)
+      select order_id, user_id, url, body, 'pending', 0, ${now}, ${now} from finished where url <> ''
     ),
     entries as (
       insert into ledger_entries (wallet_id, order_id, refund_id, kind, amount_minor, currency, created_at)

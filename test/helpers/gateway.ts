@@ -5,9 +5,11 @@ import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
 import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
+import { Credentials } from '../../src/gateway/credentials.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
+import { OutboundGuard, type Resolver } from '../../src/notify/outbound-guard.js';
 import { createOrderEvents } from '../../src/notify/order-events.js';
 import { createLogger } from '../../src/start/logger.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -33,6 +35,8 @@ export interface TestGatewayOptions {
   clock?: () => number;
   /** The gateway's logger (default: silent). */
   logger?: Logger;
+  /** How the worker's outbound guard resolves host names (when OUTBOUND_GUARD is on); default: the system's. */
+  resolve?: Resolver;
 }
 
 /**
@@ -56,12 +60,15 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   const worker = options.worker
     ? new NotificationWorker({
         store,
+        credentials: new Credentials(store.db, secrets),
         log: logger,
         clock,
         retrySeconds: config.notifyRetrySeconds,
         giveUpSeconds: config.notifyGiveUpSeconds,
         concurrency: config.notifyConcurrency,
         timeoutSeconds: config.notifyTimeoutSeconds,
+        retentionDays: config.notifyRetentionDays,
+        guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs, resolve: options.resolve }) : undefined,
         pollIntervalMs: 200,
       })
     : undefined;

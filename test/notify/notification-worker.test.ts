@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { Credentials } from '../../src/gateway/credentials.js';
+import { NotificationWorker } from '../../src/notify/notification-worker.js';
+import { createLogger } from '../../src/start/logger.js';
+import { enqueueNotification, listAttempts, listNotificationsForOrder } from '../../src/store/notifications.js';
+import { waitFor } from '../e2e/helpers.js';
 import { createTestGateway } from '../helpers/gateway.js';
 import { createOrder, settleOrder } from '../http/support.js';
 
@@ -52,4 +57,109 @@ test('a merchant that never answers does not hold up callbacks to another mercha
   // Well inside the slow merchant's 20 s attempt timeout: delivered while those are still open.
   assert.ok(received[0].at - settledAt < 5_000);
   assert.equal(hung.length, 10);
+});
+
+test('a refused callback is retried after 1 s, 2 s, 4 s… with jitter, up to the cap, and abandoned past the give-up horizon', { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  let now = Date.UTC(2026, 5, 1);
+  const posted: number[] = [];
+  const worker = new NotificationWorker({
+    store: gw.store,
+    credentials: new Credentials(gw.store.db, gw.secrets),
+    log: createLogger('silent'),
+    clock: () => now,
+    retrySeconds: 5,
+    giveUpSeconds: 10,
+    concurrency: 4,
+    timeoutSeconds: 5,
+    retentionDays: 0,
+    pollIntervalMs: 20,
+    // The middle of the jitter band: each wait is 90% of its step (never under 1 s).
+    random: () => 0.5,
+    post: async () => {
+      posted.push(now);
+      return { status: 500, body: 'down' };
+    },
+  });
+  t.after(async () => {
+    await worker.stop(1_000);
+    await gw.close();
+  });
+  const { orderId } = await createOrder(gw);
+  await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: 'https://shop.example/cb', body: 'x=1' }, now);
+  const [{ id }] = await listNotificationsForOrder(gw.store.db, orderId);
+  worker.start();
+
+  const waits: number[] = [];
+  for (let attempt = 1; ; attempt++) {
+    await waitFor(`attempt ${attempt}`, async () => (await listAttempts(gw.store.db, Number(id))).length === attempt);
+    const [row] = await listNotificationsForOrder(gw.store.db, orderId);
+    if (row.status !== 'pending') {
+      assert.equal(row.status, 'abandoned');
+      break;
+    }
+    waits.push(Number(row.next_attempt_at) - now);
+    // Not due a millisecond early: nothing is posted until the clock reaches the next attempt.
+    now = Number(row.next_attempt_at) - 1;
+    worker.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(posted.length, attempt);
+    now += 1;
+    worker.wake();
+  }
+  // Steps 1, 2, 4, then the 5 s cap, each less 10%; the attempt at 10.9 s is past the 10 s horizon.
+  assert.deepEqual(waits, [1_000, 1_800, 3_600, 4_500]);
+  assert.deepEqual(
+    posted.map((at) => at - posted[0]),
+    [0, 1_000, 2_800, 6_400, 10_900],
+  );
+});
+
+test('the worker prunes delivered callbacks past NOTIFY_RETENTION_DAYS, and none when it is 0', { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  let started: NotificationWorker | undefined;
+  t.after(async () => {
+    await started?.stop(1_000);
+    await gw.close();
+  });
+  const now = Date.UTC(2026, 5, 1);
+  const DAY = 86_400_000;
+  const { orderId } = await createOrder(gw);
+  const insert = (status: string, at: number) =>
+    gw.store.db
+      .insertInto('notifications')
+      .values({ order_id: orderId, user_id: gw.merchant.user_id, url: 'https://m.example/cb', body: 'x=1', status, attempts: 1, next_attempt_at: at, created_at: at, delivered_at: status === 'delivered' ? at : null })
+      .execute();
+  await insert('delivered', now - 8 * DAY);
+  await insert('delivered', now - 6 * DAY);
+  await insert('abandoned', now - 30 * DAY);
+  const statuses = async () => (await listNotificationsForOrder(gw.store.db, orderId)).map((n) => [n.status, (now - Number(n.next_attempt_at)) / DAY]);
+
+  const worker = (retentionDays: number) =>
+    new NotificationWorker({
+      store: gw.store,
+      credentials: new Credentials(gw.store.db, gw.secrets),
+      log: createLogger('silent'),
+      clock: () => now,
+      retrySeconds: 30,
+      giveUpSeconds: 0,
+      concurrency: 1,
+      timeoutSeconds: 5,
+      retentionDays,
+      pruneIntervalMs: 20,
+      post: async () => ({ status: 200, body: 'sent' }),
+    });
+
+  const keepForever = worker(0);
+  assert.equal(await keepForever.prune(), 0);
+  assert.equal((await statuses()).length, 3);
+
+  // Started, it prunes on its own, on its interval.
+  started = worker(7);
+  started.start();
+  await waitFor('the week-old delivered callback to be pruned', async () => (await statuses()).length === 2);
+  assert.deepEqual(await statuses(), [
+    ['delivered', 6],
+    ['abandoned', 30],
+  ]);
 });

@@ -47,7 +47,8 @@ before(async () => {
     secretKey,
     env: { NOTIFY_RETRY_SECONDS: '1', LONG_POLL_SECONDS: '30', SANDBOX_BARCODE_PENDING_MS: '200' },
   });
-  latipay = new Latipay({ userId: merchant.user_id, walletId: merchant.wallet_id, apiKey: merchant.api_key, baseUrl: gateway.baseUrl, timeoutMs: 10_000 });
+  // Callbacks without the gateway's Standard Webhooks headers are refused: every one must carry them.
+  latipay = new Latipay({ userId: merchant.user_id, walletId: merchant.wallet_id, apiKey: merchant.api_key, baseUrl: gateway.baseUrl, timeoutMs: 10_000, requireWebhookHeaders: true });
 
   let current: CallbackEvent | undefined;
   const handler = createCallbackHandler(
@@ -142,6 +143,9 @@ describe('the SDK against a running gateway', () => {
     assert.equal(delivered.event?.order_id, pending.order_id);
     assert.equal(delivered.event?.status, 'paid');
     assert.equal(delivered.event?.amount, '12.50');
+    // Its webhook headers verified; the retry kept the notification's webhook-id.
+    assert.match(delivered.event?.webhook?.id ?? '', /^msg_/);
+    assert.equal(forThisOrder[0].event?.webhook?.id, delivered.event?.webhook?.id);
 
     // The payment page of a final order redirects to the signed return_url.
     const page = await fetch(created.payment_url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { claimDueNotifications, enqueueNotification, listAttempts, recordAttempt, type AttemptRecord } from '../../src/store/notifications.js';
-import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { createOrder } from '../http/support.js';
+import {
+  claimDueNotifications,
+  enqueueNotification,
+  listAttempts,
+  pruneDeliveredNotifications,
+  recordAttempt,
+  type AttemptRecord,
+} from '../../src/store/notifications.js';
+import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
+import { findOrderById } from '../../src/store/orders.js';
+import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
+import { answerOf, createOrder, settleOrder } from '../http/support.js';
 
 describe('recordAttempt (the attempts of one turn recorded together)', () => {
   let gw: TestGateway;
@@ -24,7 +33,7 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
 
   test('delivered, rescheduled, abandoned and lost leases in one turn each get their own outcome', async () => {
     const { orderId } = await createOrder(gw);
-    for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, url: `https://m.example/${i}`, body: 'x' }, 1);
+    for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: `https://m.example/${i}`, body: 'x' }, 1);
     const mine = await claimDueNotifications(gw.store.db, gw.store.kind, 'w1', 10, 1_000_000, 5);
     const theirs = await claimDueNotifications(gw.store.db, gw.store.kind, 'w2', 10, 1_000_000, 5);
     assert.equal(mine.length, 5);
@@ -77,5 +86,95 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
     assert.equal(abandoned[0].error, 'ECONNREFUSED');
     for (const id of [d1, d2, stolen, wrongOwner]) assert.equal((await listAttempts(gw.store.db, id)).length, 1, `attempt of ${id}`);
     assert.equal(Number((await listAttempts(gw.store.db, d2))[0].duration_ms), 30);
+  });
+});
+
+describe('notifications.user_id (the user whose key signs a callback)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  test('is set on every path that queues a callback: a provider outcome (batched on PostgreSQL), a cancel, an expiry', async () => {
+    const other = await gw.addMerchant({ name: 'Second Shop' });
+    const paid = await createOrder(gw, {}, other);
+    assert.equal((await settleOrder(gw, paid.orderId, 'paid')).statusCode, 200);
+
+    const cancelled = await createOrder(gw);
+    const cancel = await gw.app.inject({
+      method: 'POST',
+      url: '/cancel',
+      payload: signed({ user_id: gw.merchant.user_id, merchant_reference: cancelled.reference }, gw.merchant.api_key),
+    });
+    assert.equal(answerOf(cancel).code, 0, cancel.body);
+
+    const expired = await createOrder(gw, {}, other);
+    const order = await findOrderById(gw.store.db, expired.orderId);
+    assert.ok(order);
+    assert.equal(await gw.store.db.transaction().execute((trx) => failPendingOrder(trx, order, other.api_key, 480, Date.now())), true);
+
+    const userOf = async (orderId: string) => {
+      const rows = await gw.store.db.selectFrom('notifications').select('user_id').where('order_id', '=', orderId).execute();
+      return rows.map((r) => r.user_id);
+    };
+    assert.deepEqual(await userOf(paid.orderId), [other.user_id]);
+    assert.deepEqual(await userOf(cancelled.orderId), [gw.merchant.user_id]);
+    assert.deepEqual(await userOf(expired.orderId), [other.user_id]);
+  });
+});
+
+describe('pruneDeliveredNotifications (retention)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  const DAY = 86_400_000;
+  const NOW = Date.UTC(2026, 3, 1);
+
+  /** A notification in `status`, last due at `due`, delivered at `delivered`, with `attempts` attempts on record. */
+  async function notification(orderId: string, status: string, due: number, delivered: number | null, attempts = 2): Promise<number> {
+    const row = await gw.store.db
+      .insertInto('notifications')
+      .values({ order_id: orderId, user_id: gw.merchant.user_id, url: 'https://m.example/cb', body: 'x=1', status, attempts, next_attempt_at: due, created_at: due - 5_000, delivered_at: delivered })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < attempts; i++) {
+      await gw.store.db
+        .insertInto('notification_attempts')
+        .values({ notification_id: row.id, attempted_at: due - 1_000 * i, http_status: 500, body_excerpt: 'no', duration_ms: 3, error: null, owner: 'w' })
+        .execute();
+    }
+    return Number(row.id);
+  }
+
+  test('deletes delivered callbacks older than the cutoff with their attempts, in batches; keeps the rest', async () => {
+    const { orderId } = await createOrder(gw);
+    const cutoff = NOW - 30 * DAY;
+    const old = [
+      await notification(orderId, 'delivered', cutoff - 3 * DAY, cutoff - 3 * DAY + 40),
+      await notification(orderId, 'delivered', cutoff - 2 * DAY, cutoff - 2 * DAY + 40, 1),
+      await notification(orderId, 'delivered', cutoff - 1, cutoff - 1, 3),
+    ];
+    const kept = [
+      // Delivered after the cutoff.
+      await notification(orderId, 'delivered', cutoff + 1, cutoff + 50),
+      // Due before the cutoff but delivered after it (the worker was down): kept until its delivery is old.
+      await notification(orderId, 'delivered', cutoff - DAY, cutoff + 10),
+      // Never delivered: abandoned ones may be re-sent, pending ones are still being tried.
+      await notification(orderId, 'abandoned', cutoff - 9 * DAY, null),
+      await notification(orderId, 'pending', cutoff - 9 * DAY, null),
+    ];
+
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 2, 'a batch is bounded');
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 1);
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 0);
+
+    const left = (await gw.store.db.selectFrom('notifications').select('id').where('order_id', '=', orderId).orderBy('id').execute()).map((r) => Number(r.id));
+    assert.deepEqual(left, kept);
+    for (const id of old) assert.equal((await listAttempts(gw.store.db, id)).length, 0, `attempts of ${id} deleted`);
+    for (const id of kept) assert.ok((await listAttempts(gw.store.db, id)).length > 0, `attempts of ${id} kept`);
   });
 });
