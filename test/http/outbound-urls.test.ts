@@ -43,7 +43,8 @@ function assertBadParameter(response: LightMyRequestResponse, url: string): void
 describe('callback_url in production: private and local hosts are refused with 207', () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await createTestGateway({ env: PRODUCTION });
+    // In production the sandbox serves test wallets only.
+    gw = await createTestGateway({ env: PRODUCTION, merchant: { test: true } });
   });
   after(() => gw.close());
 
@@ -81,7 +82,7 @@ describe('callback_url in production: private and local hosts are refused with 2
 describe('callback_url with the guard on and an allow-list', () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await createTestGateway({ env: { ...PRODUCTION, OUTBOUND_ALLOW_CIDRS: '127.0.0.0/8' } });
+    gw = await createTestGateway({ env: { ...PRODUCTION, OUTBOUND_ALLOW_CIDRS: '127.0.0.0/8' }, merchant: { test: true } });
   });
   after(() => gw.close());
 
