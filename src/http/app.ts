@@ -9,6 +9,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { Credentials } from '../gateway/credentials.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
+import { installBodyParsers } from './body-parsers.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
@@ -92,24 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => sandboxChannel.stop());
   }
 
-  // Forms are parsed keeping the order of fields, which signatures may depend on.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  // Some clients post without a content type: take JSON if it parses, else a form.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
-    if (text.startsWith('{') || text.startsWith('[')) {
-      try {
-        return done(null, JSON.parse(text));
-      } catch {
-        return done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-      }
-    }
-    done(null, Object.fromEntries(new URLSearchParams(text)));
-  });
-
+  installBodyParsers(app);
   trackHandlers(app);
   installErrorHandling(app);
   installNulGuard(app);

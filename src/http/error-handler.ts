@@ -36,7 +36,9 @@ export function installErrorHandling(app: FastifyInstance): void {
             ? 'the body is empty'
             : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
               ? 'send application/json or application/x-www-form-urlencoded'
-              : 'the request is malformed';
+              : error.code === 'LATIPAY_JSON_TOO_DEEP'
+                ? error.message
+                : 'the request is malformed';
       if (html) return reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
       return reply.code(200).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
     }
