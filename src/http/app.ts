@@ -10,6 +10,7 @@ import { Credentials } from '../gateway/credentials.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
 import { installBodyParsers } from './body-parsers.js';
+import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
@@ -55,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
