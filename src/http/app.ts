@@ -13,6 +13,7 @@ import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
+import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
 import { barcodeRoute } from './routes/barcode.js';
 import { cancelRoute } from './routes/cancel.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   wakeNotifier?: () => void;
   /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
   shutdown?: AbortSignal;
+  /** Server timeouts other than the defaults (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** Builds the gateway's HTTP app from what it is given. It never listens: the entry point does. */
@@ -57,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
 import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
+import type { ServerTimeouts } from '../../src/http/server-timeouts.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
 import { createOrderEvents } from '../../src/notify/order-events.js';
 import { createLogger } from '../../src/start/logger.js';
@@ -30,6 +32,10 @@ export interface TestGatewayOptions {
   /** Start the callback delivery worker (off by default: inject tests don't need it). */
   worker?: boolean;
   clock?: () => number;
+  /** Server timeouts other than the defaults. */
+  timeouts?: Partial<ServerTimeouts>;
+  /** Where the gateway logs (at LOG_LEVEL, silent unless `env` says otherwise). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -48,7 +54,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   });
   const store = await openStore(config.databaseUrl, { poolSize: 5 });
   const secrets = new SecretBox(decodeSecretKey(config.secretKey as string) as Buffer);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const clock = options.clock ?? Date.now;
   const worker = options.worker
     ? new NotificationWorker({
@@ -64,7 +70,17 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     : undefined;
   const shutdown = new AbortController();
   const events = await createOrderEvents(store, config.databaseUrl, logger);
-  const app = await buildApp({ config, store, secrets, logger, clock, events, wakeNotifier: worker ? () => worker.wake() : undefined, shutdown: shutdown.signal });
+  const app = await buildApp({
+    config,
+    store,
+    secrets,
+    logger,
+    clock,
+    events,
+    wakeNotifier: worker ? () => worker.wake() : undefined,
+    shutdown: shutdown.signal,
+    timeouts: options.timeouts,
+  });
   worker?.start();
   const addMerchant = (input: Partial<CreateMerchantInput> = {}) =>
     createMerchant(store.db, secrets, { name: 'Test Shop', currency: 'NZD', methods: ['alipay', 'wechat'], ...input }, clock());
