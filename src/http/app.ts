@@ -61,7 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
-    trustProxy: true,
+    // The client is the socket's peer, unless it is one of the proxies TRUST_PROXY names.
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
