@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { addressKey } from '../../src/http/client-address.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -49,4 +50,16 @@ test('with TRUST_PROXY, X-Forwarded-For is honoured from a listed proxy only', a
   } finally {
     await gw.close();
   }
+});
+
+test('per-address limits count an IPv4 address alone and an IPv6 address by its /64', () => {
+  assert.equal(addressKey('203.0.113.7'), '203.0.113.7');
+  assert.equal(addressKey('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.equal(addressKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:0db8:0001:0002::1'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:DB8:1:2::2'), addressKey('2001:db8:1:2:ffff::9'), 'one /64, one key');
+  assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'));
+  assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(addressKey('::1'), '0:0:0:0::/64');
+  assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
 });
