@@ -13,6 +13,7 @@ import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
+import { registerPageSecurity } from './security-headers.js';
 import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
 import { barcodeRoute } from './routes/barcode.js';
@@ -107,7 +108,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoute);
   await app.register(createTransactionRoute);
   await app.register(queryTransactionRoute);
-  await app.register(paymentPageRoutes);
   await app.register(channelNotifyRoute);
   await app.register(barcodeRoute);
   await app.register(refundRoute);
@@ -115,7 +115,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantHostedDataRoute);
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
-  if (sandbox) await app.register(sandboxRoutes, { channel: sandbox });
+  // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
+  const sandboxPages = sandbox;
+  await app.register(async (pages) => {
+    await registerPageSecurity(pages, config);
+    await pages.register(paymentPageRoutes);
+    if (sandboxPages) await pages.register(sandboxRoutes, { channel: sandboxPages });
+  });
   return app;
 }
 

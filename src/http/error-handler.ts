@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, isLatipayError } from '../domain/errors.js';
 import { renderMessagePage } from '../pages/message-page.js';
+import { sendPage } from './security-headers.js';
 
 /**
  * The one place errors become answers. Business errors are `{code, message}` with HTTP
@@ -16,6 +17,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const error = thrown as FastifyError;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      if (html) return sendPage(reply, 413, renderMessagePage(request, 'badRequest', 413));
       return reply.code(413).send({ code: ERROR_CODES.BAD_PARAMETER, message: 'request body is larger than 64 KiB' });
     }
     if (error.validation && error.validation.length > 0) {
@@ -39,17 +41,17 @@ export function installErrorHandling(app: FastifyInstance): void {
               : error.code === 'LATIPAY_JSON_TOO_DEEP'
                 ? error.message
                 : 'the request is malformed';
-      if (html) return reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+      if (html) return sendPage(reply, status, renderMessagePage(request, 'badRequest', status));
       return reply.code(200).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
     }
     request.log.error({ err: error }, 'unexpected error');
-    if (html) return reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    if (html) return sendPage(reply, 500, renderMessagePage(request, 'internal', 500));
     return reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
   });
 
   app.setNotFoundHandler((request, reply) => {
     if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
-      return reply.code(404).type('text/html; charset=utf-8').send(renderMessagePage(request, 'notFound', 404));
+      return sendPage(reply, 404, renderMessagePage(request, 'notFound', 404));
     }
     return reply.code(404).send({ code: ERROR_CODES.FAIL, message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
@@ -65,10 +67,10 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   const html = request.method === 'GET' && request.headers.accept?.includes('text/html') === true;
   if (status >= 500) {
     request.log.error({ err: error }, 'unexpected router error');
-    if (html) return void reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    if (html) return void sendPage(reply, 500, renderMessagePage(request, 'internal', 500));
     return void reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
   }
-  if (html) return void reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+  if (html) return void sendPage(reply, status, renderMessagePage(request, 'badRequest', status));
   const detail = status === 414 ? 'a path parameter is too long' : 'the URL is not valid percent-encoding';
   return void reply.code(status).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
 }

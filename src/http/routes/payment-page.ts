@@ -19,6 +19,8 @@ const STREAM_RETRY_AFTER_SECONDS = 30;
 /**
  * The hosted payment page (spec §4.2) and its live status. Once the order is final,
  * `/pay/{nonce}` answers the signed return_url redirect, so the page only has to reload.
+ * Registered in the page scope: the pages get the security headers (security-headers.ts);
+ * the JSON and event-stream routes opt out (`helmet: false`), they are no documents.
  */
 export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.gateway;
@@ -33,7 +35,16 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
       return reply
         .type(HTML)
-        .send(renderResultPage({ order: session.order, organisationName: session.organisationName, nonce: request.params.nonce, language, continueHref: undefined }));
+        .send(
+          renderResultPage({
+            order: session.order,
+            organisationName: session.organisationName,
+            nonce: request.params.nonce,
+            language,
+            continueHref: undefined,
+            scriptNonce: reply.cspNonce.script,
+          }),
+        );
     }
     const body = await renderPaymentPage({
       order: session.order,
@@ -44,6 +55,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       device: detectDevice(request.headers['user-agent']),
       now: ctx.clock(),
       sandbox: ctx.config.sandbox,
+      scriptNonce: reply.cspNonce.script,
     });
     return reply.type(HTML).send(body);
   });
@@ -62,11 +74,12 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
         nonce: request.params.nonce,
         language,
         continueHref: session.redirectUrl ? `/pay/${request.params.nonce}` : undefined,
+        scriptNonce: reply.cspNonce.script,
       }),
     );
   });
 
-  app.get<NonceRoute>('/pay/:nonce/status', async (request, reply) => {
+  app.get<NonceRoute>('/pay/:nonce/status', { helmet: false }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
     if (!order) return reply.code(404).send({ status: 'unknown' });
@@ -79,7 +92,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   const streamsPerOrder = new CountLimit(ctx.config.payStreamsPerOrder);
   const streamsPerAddress = new CountLimit(ctx.config.payStreamsPerAddress);
 
-  app.get<NonceRoute>('/pay/:nonce/events', async (request, reply) => {
+  app.get<NonceRoute>('/pay/:nonce/events', { helmet: false }, async (request, reply) => {
     const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
     if (!order) return reply.code(404).send({ status: 'unknown' });
     const orderId = order.order_id;
