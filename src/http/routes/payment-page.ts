@@ -152,7 +152,6 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
-        connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
     } catch (error) {
