@@ -50,7 +50,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+    if (wantsPage(request)) {
       return sendPage(reply, 404, renderMessagePage(request, 'notFound', 404));
     }
     return reply.code(404).send({ code: ERROR_CODES.FAIL, message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
@@ -64,7 +64,7 @@ export function installErrorHandling(app: FastifyInstance): void {
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500);
-  const html = request.method === 'GET' && request.headers.accept?.includes('text/html') === true;
+  const html = wantsPage(request);
   if (status >= 500) {
     request.log.error({ err: error }, 'unexpected router error');
     if (html) return void sendPage(reply, 500, renderMessagePage(request, 'internal', 500));
@@ -73,4 +73,9 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   if (html) return void sendPage(reply, status, renderMessagePage(request, 'badRequest', status));
   const detail = status === 414 ? 'a path parameter is too long' : 'the URL is not valid percent-encoding';
   return void reply.code(status).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
+}
+
+/** A browser asking for a page gets one, except under /v2/: the merchant API answers JSON whatever the client accepts. */
+function wantsPage(request: FastifyRequest): boolean {
+  return request.method === 'GET' && request.headers.accept?.includes('text/html') === true && !request.url.startsWith('/v2/');
 }
