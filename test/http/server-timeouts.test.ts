@@ -71,6 +71,28 @@ describe('server timeouts', () => {
     assertTimedOut(answer, 'silent connection');
   });
 
+  test('a keep-alive connection idle between requests is not cut by the headers timeout', async () => {
+    const socket: Socket = connect({ port, host: '127.0.0.1' });
+    const bound = setTimeout(() => socket.destroy(), BOUND_MS);
+    try {
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('error', () => {});
+      await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n\r\n');
+      await waitUntil(() => received.includes('"status":"ok"'));
+      // Idle for three headers timeouts (checked every 0.1 s), then a second request on the same connection.
+      await new Promise((resolve) => setTimeout(resolve, SHORT.headersMs * 3));
+      assert.ok(!socket.destroyed, 'still open');
+      socket.write('GET /healthz HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n');
+      await waitUntil(() => received.split('"status":"ok"').length === 3);
+      assert.doesNotMatch(received, /HTTP\/1\.1 408/);
+    } finally {
+      clearTimeout(bound);
+      socket.destroy();
+    }
+  });
+
   test('a long-poll outlasts the request timeout and answers when it ends', async () => {
     const { reference } = await createOrder(gw);
     const query = new URLSearchParams(signed({ merchant_reference: reference, user_id: gw.merchant.user_id }, gw.merchant.api_key));
