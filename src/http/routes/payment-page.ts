@@ -148,6 +148,8 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     const lifetime = setTimeout(close, Math.min(untilExpiry, ctx.config.payStreamMaxSeconds * 1000));
     res.once('close', close);
     ctx.shutdown.addEventListener('abort', close, { once: true });
+    // A client gone while the order was looked up has already closed: it must not keep its slots.
+    if (request.raw.socket.destroyed) return close();
     try {
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
