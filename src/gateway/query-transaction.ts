@@ -7,6 +7,19 @@ import { authenticateRequest, type Authenticated, type RequestOrigin } from './a
 import type { GatewayContext } from './context.js';
 import { resultFields } from './result-fields.js';
 
+export interface QueryOptions {
+  /** Ends a long-poll early (the client left, the process is shutting down). */
+  signal?: AbortSignal;
+  /** Other readings of the path's reference (a `+` meaning a space, spec §6), tried when the first does not verify. */
+  otherReferences?: readonly string[];
+  /**
+   * Asked before a long-poll waits, with the authenticated user_id: the function that ends
+   * the hold, or undefined when the user holds too many already; the query then answers at
+   * once with the current state, as a timeout would. Absent: every long-poll waits.
+   */
+  holdLongPoll?: (userId: string) => (() => void) | undefined;
+}
+
 /**
  * `GET /v2/transaction/{merchant_reference}` (spec §4.6). With `is_block=1` it waits until
  * the order leaves `pending` (woken by the change, wherever it happened) or LONG_POLL_SECONDS pass.
@@ -16,10 +29,9 @@ export async function queryTransaction(
   pathReference: string,
   params: RequestParams,
   origin: RequestOrigin,
-  signal?: AbortSignal,
-  /** Other readings of the path's reference (a `+` meaning a space, spec §6), tried when the first does not verify. */
-  otherReferences: readonly string[] = [],
+  options: QueryOptions = {},
 ) {
+  const { signal, otherReferences = [] } = options;
   params.requireAll(['user_id', 'signature']);
   const userId = params.required('user_id');
   // Clients sign the path's reference with the query (sorted or in order), some without
@@ -52,15 +64,23 @@ export async function queryTransaction(
   let order = await findOrderResultByReference(ctx.store.db, user.id, merchantReference);
   if (!order) throw latipayError('ORDER_NOT_FOUND', `no order with merchant_reference ${merchantReference}`);
   if (isBlock === '1' && order.status === 'pending') {
-    const orderId = order.order_id;
-    await waitForOrder(
-      ctx.events,
-      orderId,
-      async () => (await findOrderStatus(ctx.store.db, orderId)) !== 'pending',
-      ctx.config.longPollSeconds * 1000,
-      signal,
-    );
-    order = (await findOrderResultByReference(ctx.store.db, user.id, merchantReference)) ?? order;
+    // Past the user's limit of waiting long-polls, the answer is the current state, as after a timeout.
+    const release = options.holdLongPoll ? options.holdLongPoll(user.id) : () => {};
+    if (release) {
+      const orderId = order.order_id;
+      try {
+        await waitForOrder(
+          ctx.events,
+          orderId,
+          async () => (await findOrderStatus(ctx.store.db, orderId)) !== 'pending',
+          ctx.config.longPollSeconds * 1000,
+          signal,
+        );
+      } finally {
+        release();
+      }
+      order = (await findOrderResultByReference(ctx.store.db, user.id, merchantReference)) ?? order;
+    }
   }
   return resultFields(order, key, ctx.config.timeZoneOffsetMinutes);
 }

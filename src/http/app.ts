@@ -11,8 +11,12 @@ import { Credentials } from '../gateway/credentials.js';
 import { SignatureUsage } from '../gateway/signature-usage.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
+import { installBodyParsers } from './body-parsers.js';
+import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { installNulGuard } from './reject-nul.js';
+import { registerPageSecurity } from './security-headers.js';
+import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
 import { barcodeRoute } from './routes/barcode.js';
 import { cancelRoute } from './routes/cancel.js';
@@ -45,6 +49,8 @@ export interface AppDeps {
   wakeNotifier?: () => void;
   /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
   shutdown?: AbortSignal;
+  /** Server timeouts other than the defaults (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** Builds the gateway's HTTP app from what it is given. It never listens: the entry point does. */
@@ -56,6 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
+    // The client is the socket's peer, unless it is one of the proxies TRUST_PROXY names.
     trustProxy: config.trustProxy,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -104,31 +113,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => sandboxChannel.stop());
   }
 
-  // Forms are parsed keeping the order of fields, which signatures may depend on.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  // Some clients post without a content type: take JSON if it parses, else a form.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
-    if (text.startsWith('{') || text.startsWith('[')) {
-      try {
-        return done(null, JSON.parse(text));
-      } catch {
-        return done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-      }
-    }
-    done(null, Object.fromEntries(new URLSearchParams(text)));
-  });
-
+  installBodyParsers(app);
   trackHandlers(app);
   installErrorHandling(app);
   installNulGuard(app);
   await app.register(healthRoute);
   await app.register(createTransactionRoute);
   await app.register(queryTransactionRoute);
-  await app.register(paymentPageRoutes);
   await app.register(channelNotifyRoute);
   await app.register(barcodeRoute);
   await app.register(refundRoute);
@@ -136,7 +127,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantHostedDataRoute);
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
-  if (sandbox) await app.register(sandboxRoutes, { channel: sandbox });
+  // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
+  const sandboxPages = sandbox;
+  await app.register(async (pages) => {
+    await registerPageSecurity(pages, config);
+    await pages.register(paymentPageRoutes);
+    if (sandboxPages) await pages.register(sandboxRoutes, { channel: sandboxPages });
+  });
   return app;
 }
 

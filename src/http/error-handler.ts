@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, isLatipayError, TooManyRequestsError } from '../domain/errors.js';
 import { renderMessagePage } from '../pages/message-page.js';
+import { sendPage } from './security-headers.js';
 
 /**
  * The one place errors become answers. Business errors are `{code, message}` with HTTP
@@ -19,6 +20,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const error = thrown as FastifyError;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      if (html) return sendPage(reply, 413, renderMessagePage(request, 'badRequest', 413));
       return reply.code(413).send({ code: ERROR_CODES.BAD_PARAMETER, message: 'request body is larger than 64 KiB' });
     }
     if (error.validation && error.validation.length > 0) {
@@ -39,18 +41,20 @@ export function installErrorHandling(app: FastifyInstance): void {
             ? 'the body is empty'
             : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
               ? 'send application/json or application/x-www-form-urlencoded'
-              : 'the request is malformed';
-      if (html) return reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+              : error.code === 'LATIPAY_JSON_TOO_DEEP'
+                ? error.message
+                : 'the request is malformed';
+      if (html) return sendPage(reply, status, renderMessagePage(request, 'badRequest', status));
       return reply.code(200).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
     }
     request.log.error({ err: error }, 'unexpected error');
-    if (html) return reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    if (html) return sendPage(reply, 500, renderMessagePage(request, 'internal', 500));
     return reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
-      return reply.code(404).type('text/html; charset=utf-8').send(renderMessagePage(request, 'notFound', 404));
+    if (wantsPage(request)) {
+      return sendPage(reply, 404, renderMessagePage(request, 'notFound', 404));
     }
     return reply.code(404).send({ code: ERROR_CODES.FAIL, message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
@@ -63,13 +67,18 @@ export function installErrorHandling(app: FastifyInstance): void {
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500);
-  const html = request.method === 'GET' && request.headers.accept?.includes('text/html') === true;
+  const html = wantsPage(request);
   if (status >= 500) {
     request.log.error({ err: error }, 'unexpected router error');
-    if (html) return void reply.code(500).type('text/html; charset=utf-8').send(renderMessagePage(request, 'internal', 500));
+    if (html) return void sendPage(reply, 500, renderMessagePage(request, 'internal', 500));
     return void reply.code(500).send({ code: ERROR_CODES.FAIL, message: `internal error (request ${request.id})` });
   }
-  if (html) return void reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(request, 'badRequest', status));
+  if (html) return void sendPage(reply, status, renderMessagePage(request, 'badRequest', status));
   const detail = status === 414 ? 'a path parameter is too long' : 'the URL is not valid percent-encoding';
   return void reply.code(status).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
+}
+
+/** A browser asking for a page gets one, except under /v2/: the merchant API answers JSON whatever the client accepts. */
+function wantsPage(request: FastifyRequest): boolean {
+  return request.method === 'GET' && request.headers.accept?.includes('text/html') === true && !request.url.startsWith('/v2/');
 }

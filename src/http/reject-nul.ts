@@ -17,13 +17,30 @@ export function installNulGuard(app: FastifyInstance): void {
   });
 }
 
-/** The name of the first field whose value contains U+0000, at any depth; undefined when none does. */
-function findNul(value: unknown, name = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? name : undefined;
+/**
+ * The name of the top-level field whose value contains U+0000 at any depth ('' when the
+ * value itself is such a string); undefined when none does. Walks with its own stack, not
+ * by recursion: how deep a request nests is the sender's choice.
+ */
+export function findNul(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = findNul(inner, name || key);
-    if (found !== undefined) return found;
+  for (const [key, top] of Object.entries(value)) {
+    // Merchant requests are flat: most values are strings, checked without the stack.
+    if (typeof top === 'string') {
+      if (top.includes('\u0000')) return key;
+      continue;
+    }
+    if (typeof top !== 'object' || top === null) continue;
+    const stack: unknown[] = [top];
+    while (stack.length > 0) {
+      const inner = stack.pop();
+      if (typeof inner === 'string') {
+        if (inner.includes('\u0000')) return key;
+      } else if (typeof inner === 'object' && inner !== null) {
+        for (const nested of Object.values(inner)) stack.push(nested);
+      }
+    }
   }
   return undefined;
 }

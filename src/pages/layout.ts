@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Language } from './i18n.js';
 
 /** Escapes text for HTML content and attribute values. */
@@ -40,9 +41,26 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:6px 14px;margin:14px 0;font-s
 @media (max-width:480px){main{margin:0;border-radius:0;min-height:100vh;box-shadow:none}}
 `;
 
-export function page(options: { language: Language; title: string; body: RawHtml; script?: string; switchHref?: string; switchLabel?: string }): string {
+/**
+ * The CSP source that allows the pages' one inline `<style>` (its SHA-256): styles need no
+ * nonce, so a page answered without one (a 404 for an unknown path) is styled too.
+ */
+export const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`;
+
+/**
+ * A whole page. Its inline script runs only with the Content-Security-Policy nonce of the
+ * response it is sent in (reply.cspNonce.script).
+ */
+export function page(options: {
+  language: Language;
+  title: string;
+  body: RawHtml;
+  script?: { source: string; nonce: string };
+  switchHref?: string;
+  switchLabel?: string;
+}): string {
   return (
     '<!doctype html>' +
-    html`<html lang="${options.language === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${options.title}</title><style>${raw(STYLE)}</style></head><body><main>${options.switchHref ? html`<header><span class="brand">Latipay</span><span class="lang"><a href="${options.switchHref}" data-test="lang-switch">${options.switchLabel}</a></span></header>` : raw('')}${options.body}</main>${options.script ? raw(`<script>${options.script}</script>`) : raw('')}</body></html>`.value
+    html`<html lang="${options.language === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${options.title}</title><style>${raw(STYLE)}</style></head><body><main>${options.switchHref ? html`<header><span class="brand">Latipay</span><span class="lang"><a href="${options.switchHref}" data-test="lang-switch">${options.switchLabel}</a></span></header>` : raw('')}${options.body}</main>${options.script ? html`<script nonce="${options.script.nonce}">${raw(options.script.source)}</script>` : raw('')}</body></html>`.value
   );
 }

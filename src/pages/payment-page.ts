@@ -15,6 +15,8 @@ export interface PaymentPageInput {
   device: Device;
   now: number;
   sandbox: boolean;
+  /** The response's Content-Security-Policy script nonce. */
+  scriptNonce: string;
 }
 
 // A trade's QR never changes, and drawing one was most of the page's CPU: the last
@@ -83,7 +85,7 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
     body,
     switchHref: `?lang=${language === 'en' ? 'zh' : 'en'}`,
     switchLabel: t.language,
-    script: liveScript(input.nonce, t),
+    script: { source: liveScript(input.nonce, t), nonce: input.scriptNonce },
   });
 }
 
@@ -110,6 +112,8 @@ export interface ResultPageInput {
   language: Language;
   /** Where the page goes after a moment: `/pay/{nonce}` redirects to the signed return_url. */
   continueHref: string | undefined;
+  /** The response's Content-Security-Policy script nonce. */
+  scriptNonce: string;
 }
 
 /** The result shown between the payment and the redirect to the merchant. */
@@ -126,6 +130,8 @@ export function renderResultPage(input: ResultPageInput): string {
     language: input.language,
     title: paid ? t.paidTitle : t.failedTitle,
     body,
-    script: input.continueHref ? `setTimeout(function(){location.replace(${JSON.stringify(input.continueHref)})},2500);` : undefined,
+    script: input.continueHref
+      ? { source: `setTimeout(function(){location.replace(${JSON.stringify(input.continueHref)})},2500);`, nonce: input.scriptNonce }
+      : undefined,
   });
 }

@@ -58,7 +58,13 @@ if (!existsSync(CHROMIUM)) {
       database = await createTestDatabase();
       const secretKey = newSecretKey();
       const merchant = await createMerchantViaCli(database.url, database.dataDir, secretKey, { name: 'Kiwi Pantry' });
-      gateway = await startGatewayProcess({ databaseUrl: database.url, dataDir: database.dataDir, secretKey, env: { NOTIFY_RETRY_SECONDS: '1' } });
+      // One live-status stream per order: a second tab on the same payment page is refused (429) and must poll.
+      gateway = await startGatewayProcess({
+        databaseUrl: database.url,
+        dataDir: database.dataDir,
+        secretKey,
+        env: { NOTIFY_RETRY_SECONDS: '1', PAY_STREAMS_PER_ORDER: '1' },
+      });
 
       shopServer = createServer((req, res) => void shop.handle(req, res));
       await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
@@ -94,10 +100,16 @@ if (!existsSync(CHROMIUM)) {
       return context;
     }
 
-    /** Collects uncaught script errors of a page: the payment page's live status must run cleanly. */
+    /**
+     * Collects uncaught script errors of a page, and what its Content-Security-Policy refused
+     * (Chromium reports each refusal on the console): the pages must run cleanly under it.
+     */
     function watchErrors(page: Page): string[] {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (isCspViolation(message.text())) errors.push(`CSP: ${message.text()}`);
+      });
       return errors;
     }
 
@@ -153,6 +165,7 @@ if (!existsSync(CHROMIUM)) {
         const drawn = PNG.sync.read(await qr.locator('svg').screenshot());
         assert.equal(jsQR(new Uint8ClampedArray(drawn.data), drawn.width, drawn.height)?.data, qrUrl);
         const wallet = await phone.newPage();
+        const walletErrors = watchErrors(wallet);
         await wallet.goto(qrUrl);
         assert.match((await wallet.textContent('[data-test=wallet-amount]')) ?? '', /42\.00/);
         await shot(wallet, 'pc-4-sandbox-wallet');
@@ -176,6 +189,7 @@ if (!existsSync(CHROMIUM)) {
         assert.match((await page.textContent('[data-test=order-title]')) ?? '', /paid/i);
         await shot(page, 'pc-6-shop-paid');
         assert.deepEqual(errors, []);
+        assert.deepEqual(walletErrors, []);
       } finally {
         await phone.close();
         await context.close();
@@ -194,6 +208,7 @@ if (!existsSync(CHROMIUM)) {
         await shot(page, 'decline-1-payment-page-wechat');
 
         const wallet = await phone.newPage();
+        const walletErrors = watchErrors(wallet);
         await wallet.goto((await qr.getAttribute('data-qr-url')) ?? '');
         await wallet.click('[data-test=decline]');
         await wallet.locator('[data-test=wallet-result]').waitFor();
@@ -210,6 +225,57 @@ if (!existsSync(CHROMIUM)) {
         await page.waitForURL(`${shopUrl}/cart`);
         assert.match((await page.textContent('[data-test=cart-total]')) ?? '', /36\.00 NZD/);
         assert.deepEqual(errors, []);
+        assert.deepEqual(walletErrors, []);
+      } finally {
+        await phone.close();
+        await context.close();
+      }
+    });
+
+    test('PC: a second tab on the payment page, past the live-status limit, polls instead and reaches the shop too', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const context = await newContext('pc');
+      const phone = await newContext('phone');
+      try {
+        const first = await context.newPage();
+        const firstErrors = watchErrors(first);
+        const firstStream = first.waitForResponse((response) => response.url().endsWith('/events'));
+        const payUrl = await checkout(first, 'pinot', 'alipay', 'tabs', false);
+        assert.equal((await firstStream).status(), 200, 'the first tab holds the one stream');
+
+        const second = await context.newPage();
+        const secondErrors = watchErrors(second);
+        const refused = second.waitForResponse((response) => response.url().endsWith('/events'));
+        await second.goto(payUrl);
+        const refusal = await refused;
+        assert.equal(refusal.status(), 429);
+        assert.ok(Number(await refusal.headerValue('retry-after')) > 0);
+
+        // The policy is enforced, and a refusal would be seen: a script injected without the nonce does not run.
+        assert.deepEqual(secondErrors, []);
+        const reported = second.waitForEvent('console', { predicate: (message) => isCspViolation(message.text()), timeout: STEP_MS });
+        const ran = await second.evaluate(() => {
+          const script = document.createElement('script');
+          script.textContent = 'document.body.setAttribute("data-injected", "yes")';
+          document.body.appendChild(script);
+          return document.body.getAttribute('data-injected');
+        });
+        assert.equal(ran, null);
+        await reported;
+        assert.equal(secondErrors.length, 1, secondErrors.join('\n'));
+        secondErrors.length = 0;
+
+        const qrUrl = (await second.locator('[data-test=qr]').getAttribute('data-qr-url')) ?? '';
+        const wallet = await phone.newPage();
+        await wallet.goto(qrUrl);
+        await wallet.click('[data-test=confirm]');
+        await wallet.locator('[data-test=wallet-result]').waitFor();
+
+        // The first tab hears it on its stream, the second by polling /status: both move on to the shop.
+        const { reference } = await landedOrder(first, 'paid');
+        const other = await landedOrder(second, 'paid');
+        assert.equal(other.reference, reference);
+        assert.deepEqual(firstErrors, []);
+        assert.deepEqual(secondErrors, []);
       } finally {
         await phone.close();
         await context.close();
@@ -233,6 +299,7 @@ if (!existsSync(CHROMIUM)) {
         const appUrl = (await openApp.getAttribute('href')) ?? '';
         assert.ok(appUrl.startsWith(`${gateway.baseUrl}/sandbox/wallet/`), appUrl);
         const app = await context.newPage();
+        const appErrors = watchErrors(app);
         await app.goto(appUrl);
         await shot(app, 'phone-4-sandbox-wallet');
         await app.click('[data-test=confirm]');
@@ -244,6 +311,7 @@ if (!existsSync(CHROMIUM)) {
         await page.locator('[data-test=callback][data-verified=yes]').waitFor();
         await shot(page, 'phone-5-shop-paid');
         assert.deepEqual(errors, []);
+        assert.deepEqual(appErrors, []);
       } finally {
         await context.close();
       }
@@ -267,6 +335,11 @@ function copyKeyScreenshots(): void {
     const source = join(ARTIFACTS, `${from}.png`);
     if (existsSync(source)) copyFileSync(source, join(SCREENSHOTS, `${to}.png`));
   }
+}
+
+/** Chromium's console message for something the Content-Security-Policy refused. */
+function isCspViolation(text: string): boolean {
+  return /Content Security Policy/i.test(text);
 }
 
 function escapeRegExp(text: string): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { signParams, type ParamValue } from '../../src/domain/signature.js';
@@ -8,6 +8,7 @@ import { SANDBOX_RATES, seedRates } from '../../src/gateway/fx-rates.js';
 import { Credentials } from '../../src/gateway/credentials.js';
 import { createMerchant, type CreatedMerchant, type CreateMerchantInput } from '../../src/gateway/create-merchant.js';
 import { buildApp } from '../../src/http/app.js';
+import type { ServerTimeouts } from '../../src/http/server-timeouts.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
 import { OutboundGuard, type Resolver } from '../../src/notify/outbound-guard.js';
 import { createOrderEvents } from '../../src/notify/order-events.js';
@@ -37,6 +38,10 @@ export interface TestGatewayOptions {
   logger?: Logger;
   /** How the worker's outbound guard resolves host names (when OUTBOUND_GUARD is on); default: the system's. */
   resolve?: Resolver;
+  /** Server timeouts other than the defaults. */
+  timeouts?: Partial<ServerTimeouts>;
+  /** Where the gateway logs (at LOG_LEVEL, silent unless `env` says otherwise). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   });
   const store = await openStore(config.databaseUrl, { poolSize: 5 });
   const secrets = new SecretBox(decodeSecretKey(config.secretKey as string) as Buffer);
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const clock = options.clock ?? Date.now;
   const worker = options.worker
     ? new NotificationWorker({
@@ -74,7 +79,17 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     : undefined;
   const shutdown = new AbortController();
   const events = await createOrderEvents(store, config.databaseUrl, logger);
-  const app = await buildApp({ config, store, secrets, logger, clock, events, wakeNotifier: worker ? () => worker.wake() : undefined, shutdown: shutdown.signal });
+  const app = await buildApp({
+    config,
+    store,
+    secrets,
+    logger,
+    clock,
+    events,
+    wakeNotifier: worker ? () => worker.wake() : undefined,
+    shutdown: shutdown.signal,
+    timeouts: options.timeouts,
+  });
   worker?.start();
   const addMerchant = (input: Partial<CreateMerchantInput> = {}) =>
     createMerchant(store.db, secrets, { name: 'Test Shop', currency: 'NZD', methods: ['alipay', 'wechat'], ...input }, clock());

@@ -308,3 +308,96 @@ describe('GET /v2/transaction/{merchant_reference}?is_block=1 (long-poll)', () =
     }
   });
 });
+
+describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
+  /** Resolves when `counts[orderId]` subscriptions to each order have been made (long-polls waiting on it). */
+  function subscriptions(gw: TestGateway, counts: Record<string, number>): Promise<void> {
+    const events = gw.app.gateway.events;
+    const original = events.subscribe;
+    const left = { ...counts };
+    return new Promise((resolve) => {
+      events.subscribe = function (id, listener) {
+        const unsubscribe = original.call(this, id, listener);
+        if (left[id] !== undefined) left[id]--;
+        if (Object.values(left).every((n) => n <= 0)) {
+          events.subscribe = original;
+          resolve();
+        }
+        return unsubscribe;
+      };
+    });
+  }
+
+  /** The warnings written to the log, one parsed line each. */
+  function logLines(): { stream: { write(line: string): void }; warnings(): Array<Record<string, unknown>> } {
+    const lines: Array<Record<string, unknown>> = [];
+    return {
+      stream: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      warnings: () => lines.filter((line) => line.level === 40),
+    };
+  }
+
+  test('past the limit a long-poll answers at once with the current state; the ones waiting still get the change', { timeout: 20_000 }, async () => {
+    let skew = 0;
+    const log = logLines();
+    const gw = await createTestGateway({
+      env: { LONG_POLLS_PER_USER: '2', LONG_POLL_SECONDS: '30', LOG_LEVEL: 'warn' },
+      clock: () => Date.now() + skew,
+      logDestination: log.stream,
+    });
+    try {
+      const created = await createOrder(gw);
+      const waiting = subscriptions(gw, { [created.orderId]: 2 });
+      let settledFirst = false;
+      const first = signedQuery(gw, created.reference, { is_block: '1' }).then((response) => ((settledFirst = true), response));
+      const second = signedQuery(gw, created.reference, { is_block: '1' });
+      await waiting;
+      // The third and fourth do not wait: with 30 s to wait, only the limit answers them now.
+      for (let i = 0; i < 2; i++) {
+        const answer = assertAnswer(await signedQuery(gw, created.reference, { is_block: '1' }), gw.merchant.api_key);
+        assert.equal(answer.status, 'pending');
+      }
+      assert.equal(settledFirst, false, 'the first long-poll is still waiting');
+      // Warned once, naming the user, however many were refused within the minute…
+      assert.equal(log.warnings().length, 1, JSON.stringify(log.warnings()));
+      assert.equal(log.warnings()[0].user_id, gw.merchant.user_id);
+      // …and again a minute later.
+      skew = 61_000;
+      assertAnswer(await signedQuery(gw, created.reference, { is_block: '1' }), gw.merchant.api_key);
+      assert.equal(log.warnings().length, 2);
+
+      assert.equal(answerOf(await settleOrder(gw, created.orderId, 'paid')).code, 0);
+      assert.equal(assertAnswer(await first, gw.merchant.api_key).status, 'paid');
+      assert.equal(assertAnswer(await second, gw.merchant.api_key).status, 'paid');
+
+      // Their slots are free again: a new long-poll waits (and gets the change).
+      const next = await createOrder(gw);
+      const nextWaiting = subscriptions(gw, { [next.orderId]: 1 });
+      const third = signedQuery(gw, next.reference, { is_block: '1' });
+      await nextWaiting;
+      assert.equal(answerOf(await settleOrder(gw, next.orderId, 'failed')).code, 0);
+      assert.equal(assertAnswer(await third, gw.merchant.api_key).status, 'failed');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('the limit is per user: with one user at its limit, another user\'s long-poll still waits', { timeout: 20_000 }, async () => {
+    const gw = await createTestGateway({ env: { LONG_POLLS_PER_USER: '1', LONG_POLL_SECONDS: '30' } });
+    try {
+      const other = await gw.addMerchant({ name: 'Other Shop' });
+      const mine = await createOrder(gw);
+      const theirs = await createOrder(gw, {}, other);
+      const waiting = subscriptions(gw, { [mine.orderId]: 1, [theirs.orderId]: 1 });
+      const minePending = signedQuery(gw, mine.reference, { is_block: '1' });
+      const theirsPending = signedQuery(gw, theirs.reference, { is_block: '1' }, other);
+      await waiting;
+      assert.equal(answerOf(await settleOrder(gw, mine.orderId, 'paid')).code, 0);
+      assert.equal(answerOf(await settleOrder(gw, theirs.orderId, 'paid')).code, 0);
+      assert.equal(assertAnswer(await minePending, gw.merchant.api_key).status, 'paid');
+      assert.equal(assertAnswer(await theirsPending, other.api_key).status, 'paid');
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { TooManyRequestsError } from '../../domain/errors.js';
 import { isFinal, type OrderStatus } from '../../domain/order-status.js';
 import { loadPaymentSession } from '../../gateway/payment-session.js';
 import { findOrderByNonce, findOrderStatus } from '../../store/orders.js';
@@ -6,13 +7,20 @@ import { detectDevice } from '../../pages/device.js';
 import { pickLanguage } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderPaymentPage, renderResultPage } from '../../pages/payment-page.js';
+import { addressKey } from '../client-address.js';
+import { CountLimit } from '../count-limit.js';
 
 type NonceRoute = { Params: { nonce: string } };
 const HTML = 'text/html; charset=utf-8';
+const HEARTBEAT_MS = 15_000;
+/** What a refused live-status stream is told (Retry-After); the page polls /status meanwhile. */
+const STREAM_RETRY_AFTER_SECONDS = 30;
 
 /**
  * The hosted payment page (spec §4.2) and its live status. Once the order is final,
  * `/pay/{nonce}` answers the signed return_url redirect, so the page only has to reload.
+ * Registered in the page scope: the pages get the security headers (security-headers.ts);
+ * the JSON and event-stream routes opt out (`helmet: false`), they are no documents.
  */
 export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.gateway;
@@ -27,7 +35,16 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
       return reply
         .type(HTML)
-        .send(renderResultPage({ order: session.order, organisationName: session.organisationName, nonce: request.params.nonce, language, continueHref: undefined }));
+        .send(
+          renderResultPage({
+            order: session.order,
+            organisationName: session.organisationName,
+            nonce: request.params.nonce,
+            language,
+            continueHref: undefined,
+            scriptNonce: reply.cspNonce.script,
+          }),
+        );
     }
     const body = await renderPaymentPage({
       order: session.order,
@@ -38,6 +55,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       device: detectDevice(request.headers['user-agent']),
       now: ctx.clock(),
       sandbox: ctx.config.sandbox,
+      scriptNonce: reply.cspNonce.script,
     });
     return reply.type(HTML).send(body);
   });
@@ -56,29 +74,40 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
         nonce: request.params.nonce,
         language,
         continueHref: session.redirectUrl ? `/pay/${request.params.nonce}` : undefined,
+        scriptNonce: reply.cspNonce.script,
       }),
     );
   });
 
-  app.get<NonceRoute>('/pay/:nonce/status', async (request, reply) => {
+  app.get<NonceRoute>('/pay/:nonce/status', { helmet: false }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
     if (!order) return reply.code(404).send({ status: 'unknown' });
     return { status: order.status };
   });
 
-  app.get<NonceRoute>('/pay/:nonce/events', async (request, reply) => {
+  // Each open stream holds a connection (a file descriptor) for minutes: they are counted per
+  // order and per client address, and a stream past either limit is refused (429); the page
+  // then polls /status instead.
+  const streamsPerOrder = new CountLimit(ctx.config.payStreamsPerOrder);
+  const streamsPerAddress = new CountLimit(ctx.config.payStreamsPerAddress);
+
+  app.get<NonceRoute>('/pay/:nonce/events', { helmet: false }, async (request, reply) => {
     const order = await findOrderByNonce(ctx.store.db, request.params.nonce);
     if (!order) return reply.code(404).send({ status: 'unknown' });
     const orderId = order.order_id;
+    const releaseOrder = streamsPerOrder.take(orderId);
+    const releaseAddress = releaseOrder && streamsPerAddress.take(addressKey(request.ip));
+    if (!releaseOrder || !releaseAddress) {
+      releaseOrder?.();
+      reply.header('cache-control', 'no-store');
+      throw new TooManyRequestsError(
+        `too many live-status streams ${releaseOrder ? 'from this address' : 'for this order'}; poll /pay/{nonce}/status instead`,
+        STREAM_RETRY_AFTER_SECONDS,
+      );
+    }
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
     let last: string | undefined;
     let closed = false;
     const close = () => {
@@ -88,6 +117,8 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       clearInterval(heartbeat);
       clearTimeout(lifetime);
       ctx.shutdown.removeEventListener('abort', close);
+      releaseOrder();
+      releaseAddress();
       res.end();
     };
     const check = async () => {
@@ -105,11 +136,28 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
         close();
       }
     };
+    // Everything that close() undoes is in place before anything can fail or call it.
     const unsubscribe = ctx.events.subscribe(orderId, () => void check());
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const lifetime = setTimeout(close, Math.max(1_000, Number(order.expires_at) - ctx.clock() + 5_000));
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    // Until the order expires (the page reloads then), and no longer than PAY_STREAM_MAX_SECONDS:
+    // the page's script polls /status after a stream ends.
+    const untilExpiry = Math.max(1_000, Number(order.expires_at) - ctx.clock() + 5_000);
+    const lifetime = setTimeout(close, Math.min(untilExpiry, ctx.config.payStreamMaxSeconds * 1000));
     res.once('close', close);
     ctx.shutdown.addEventListener('abort', close, { once: true });
+    // A client gone while the order was looked up has already closed: it must not keep its slots.
+    if (request.raw.socket.destroyed) return close();
+    try {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'payment page status stream failed');
+      close();
+      return;
+    }
     await check();
   });
 }

@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { originOf } from '../origin.js';
 import { RequestParams } from '../../domain/request-params.js';
 import { queryTransaction } from '../../gateway/query-transaction.js';
+import { LongPollLimit } from '../long-poll-limit.js';
 import { LatipayQuery, QueryTransactionAnswer, ReferenceParams } from '../schemas.js';
 
 export async function queryTransactionRoute(app: FastifyInstance): Promise<void> {
+  const longPolls = new LongPollLimit(app.gateway.config.longPollsPerUser, app.gateway.log, app.gateway.clock);
+  const holdLongPoll = (userId: string) => longPolls.hold(userId);
   app.get<{ Params: { merchant_reference: string } }>(
     '/v2/transaction/:merchant_reference',
     { schema: { params: ReferenceParams, querystring: LatipayQuery, response: { 200: QueryTransactionAnswer } } },
@@ -18,14 +21,11 @@ export async function queryTransactionRoute(app: FastifyInstance): Promise<void>
         reply.raw.once('close', () => gone.abort());
         signal = AbortSignal.any([gone.signal, app.gateway.shutdown]);
       }
-      const fields = await queryTransaction(
-        app.gateway,
-        request.params.merchant_reference,
-        RequestParams.from(request.query),
-        originOf(request),
+      const fields = await queryTransaction(app.gateway, request.params.merchant_reference, RequestParams.from(request.query), originOf(request), {
         signal,
-        plusAsSpace(request.url),
-      );
+        otherReferences: plusAsSpace(request.url),
+        holdLongPoll,
+      });
       return { code: 0, message: 'SUCCESS', ...fields };
     },
   );

@@ -55,7 +55,7 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
 
   app.post<{ Params: { orderId: string }; Body: { outcome: 'paid' | 'failed' } }>(
     '/sandbox/orders/:orderId',
-    { schema: { body: Outcome } },
+    { schema: { body: Outcome }, helmet: false },
     async (request) => {
       const order = await findOrderById(ctx.store.db, request.params.orderId);
       if (!order || order.channel !== channel.name || !(await mayUseSandbox(order.wallet_id))) {
