@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage]
- *   [--outage-seconds=30] [--processes=N] [--profile] [--load=wrk|autocannon]` (--processes:
+ *   [--outage-seconds=30] [--retry-cap=1] [--processes=N] [--profile] [--load=wrk|autocannon]` (--processes:
  *   on PostgreSQL the gateway runs as N processes sharing its port; --profile: the gateway runs
  *   with --cpu-prof into bench/results/profiles/; read them with bench/profile-top.ts;
  *   --load: the load generator, by default wrk if it is on PATH)
@@ -52,6 +52,10 @@ if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
 // --settle-rate=N overrides the settlements requested per second.
 if (valueOf('settle-rate')) settings.settleRate = Number(valueOf('settle-rate'));
 const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
+// --retry-cap=N: the gateway's NOTIFY_RETRY_SECONDS, the longest wait between callback
+// attempts (1 by default here, so an outage's backlog is retried every second; the
+// gateway's own default is 30).
+const RETRY_CAP_SECONDS = valueOf('retry-cap') ?? '1';
 // --processes=N: the gateway runs as N processes (serve --processes) on PostgreSQL; SQLite has one.
 const PROCESSES = Number(valueOf('processes') ?? 1);
 if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes=${valueOf('processes')}: a whole number from 1`);
@@ -335,7 +339,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
       const gateway = track(
         spawn(process.execPath, [...nodeFlags, BIN, 'serve'], {
           cwd: dir,
-          env: { ...cliEnv, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: baseUrl, NOTIFY_RETRY_SECONDS: '1', PROCESSES: String(processesFor(kind)) },
+          env: { ...cliEnv, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: baseUrl, NOTIFY_RETRY_SECONDS: RETRY_CAP_SECONDS, PROCESSES: String(processesFor(kind)) },
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
       );
