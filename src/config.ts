@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseRate } from './domain/fx.js';
+import { isCurrency } from './domain/money.js';
 import { parseUtcOffset } from './domain/time.js';
 
 /**
@@ -279,7 +280,10 @@ function readFxRates(env: Env): Record<string, string> | undefined {
   if (!inline && !file) return undefined;
   const rates: Record<string, string> = {};
   const add = (variable: string, pair: string, rate: unknown) => {
-    if (!/^[A-Z]{3}:[A-Z]{3}$/.test(pair)) throw new ConfigError(variable, `pair ${JSON.stringify(pair)} must look like NZD:CNY`);
+    const [base, quote, extra] = pair.split(':');
+    if (extra !== undefined || !isCurrency(base ?? '') || !isCurrency(quote ?? '')) {
+      throw new ConfigError(variable, `pair ${JSON.stringify(pair)} must look like NZD:CNY (ISO 4217 codes with two decimal places)`);
+    }
     const parsed = typeof rate === 'string' ? parseRate(rate) : undefined;
     if (!parsed?.ok) throw new ConfigError(variable, `rate for ${pair} must be a positive decimal string such as "4.6449"`);
     rates[pair] = parsed.text;

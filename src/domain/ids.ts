@@ -41,6 +41,14 @@ export function generateOrderId(now: Date, timeZoneOffsetMinutes: number): strin
   return orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
 }
 
+/**
+ * The smallest order id an order created at or after `ms` can have: ids start with their
+ * creation time, so "orders since" is a range of the primary key.
+ */
+export function orderIdLowerBound(ms: number, timeZoneOffsetMinutes: number): string {
+  return orderIdPrefix(ms, timeZoneOffsetMinutes);
+}
+
 // Orders created in the same millisecond share their prefix: formatted once.
 let lastPrefix = { ms: NaN, offset: NaN, text: '' };
 

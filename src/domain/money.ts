@@ -49,7 +49,18 @@ export function formatAmount(minor: number): string {
   return `${whole}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
-/** ISO 4217 letters; every wallet currency is treated as having 2 decimals, as Latipay does. */
+/**
+ * The currencies a wallet may hold: ISO 4217 codes in current use whose amounts have two
+ * decimal places, because the wire carries every amount with exactly two (spec §1).
+ * The list is ICU's (CLDR's digits, which Node ships), so JPY (0 decimals) and KWD (3) are
+ * refused, and so is an unknown code such as XYZ.
+ */
+const TWO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(
+  Intl.supportedValuesOf('currency').filter(
+    (code) => new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits === 2,
+  ),
+);
+
 export function isCurrency(value: string): boolean {
-  return /^[A-Z]{3}$/.test(value);
+  return TWO_DECIMAL_CURRENCIES.has(value);
 }

@@ -32,7 +32,9 @@ export async function createMerchant(db: Db, secrets: SecretBox, input: CreateMe
   const name = input.name.trim();
   if (!name) throw new MerchantInputError('--name must not be empty');
   const currency = input.currency.trim().toUpperCase();
-  if (!isCurrency(currency)) throw new MerchantInputError(`--currency must be a 3-letter code, got ${JSON.stringify(input.currency)}`);
+  if (!isCurrency(currency)) {
+    throw new MerchantInputError(`--currency must be an ISO 4217 code with two decimal places such as NZD, AUD or CNY, got ${JSON.stringify(input.currency)}`);
+  }
   const methods = input.methods.map((m) => m.trim()).filter(Boolean);
   if (methods.length === 0) throw new MerchantInputError('--methods must name at least one payment method');
   for (const m of methods) if (!isPaymentMethod(m)) throw new MerchantInputError(`unknown payment method ${JSON.stringify(m)}`);

@@ -1,4 +1,5 @@
 import { parseRate } from '../domain/fx.js';
+import { isCurrency } from '../domain/money.js';
 import { findRate, insertRateIfAbsent, upsertRate, type FxRateRecord } from '../store/fx-rates.js';
 import type { Db } from '../store/store.js';
 import type { GatewayContext } from './context.js';
@@ -50,7 +51,7 @@ export class RateInputError extends Error {
 export async function setRate(db: Db, base: string, quote: string, rate: string, now: number): Promise<FxRateRecord> {
   const [from, to] = [base.trim().toUpperCase(), quote.trim().toUpperCase()];
   for (const code of [from, to]) {
-    if (!/^[A-Z]{3}$/.test(code)) throw new RateInputError(`currency ${JSON.stringify(code)} must be three letters such as NZD`);
+    if (!isCurrency(code)) throw new RateInputError(`currency ${JSON.stringify(code)} must be an ISO 4217 code with two decimal places such as NZD or CNY`);
   }
   if (from === to) throw new RateInputError(`${from} converts to itself at 1; give two different currencies`);
   const parsed = parseRate(rate);

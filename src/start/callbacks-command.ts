@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { recordAudit } from '../gateway/audit.js';
+import { findOrderByIdOrReference } from '../gateway/find-order.js';
 import { listAbandonedNotifications, listAttempts, listNotificationsForOrder, resendNotification, type AbandonedNotification } from '../store/notifications.js';
 import type { Db } from '../store/store.js';
 import { cliActor, CliError, printResult, withCliStore } from './cli-runtime.js';
@@ -19,10 +20,13 @@ export function addCallbacksCommands(program: Command): void {
   callbacks
     .command('show')
     .description("an order's callbacks and every delivery attempt (time, HTTP status, body excerpt, duration, error)")
-    .argument('<order_id>')
+    .argument('<order_id_or_reference>', 'the order_id, or the merchant_reference')
+    .option('--user <user_id>', 'whose merchant_reference (when several users have it)')
     .option('--json', 'print JSON', false)
-    .action(async (orderId: string, options: { json: boolean }) => {
+    .action(async (idOrReference: string, options: { user?: string; json: boolean }) => {
+      let orderId = idOrReference;
       const shown = await withCliStore(loadConfig(), async (store) => {
+        orderId = (await findOrderByIdOrReference(store.db, idOrReference, options.user)).order_id;
         const notifications = await requireNotifications(store.db, orderId);
         return Promise.all(
           notifications.map(async (n) => ({
@@ -57,10 +61,13 @@ export function addCallbacksCommands(program: Command): void {
   callbacks
     .command('resend')
     .description("deliver an order's callbacks again now (also a delivered or given-up one)")
-    .argument('<order_id>')
-    .action(async (orderId: string) => {
+    .argument('<order_id_or_reference>', 'the order_id, or the merchant_reference')
+    .option('--user <user_id>', 'whose merchant_reference (when several users have it)')
+    .action(async (idOrReference: string, options: { user?: string }) => {
+      let orderId = idOrReference;
       const count = await withCliStore(loadConfig(), (store) =>
         store.db.transaction().execute(async (trx) => {
+          orderId = (await findOrderByIdOrReference(trx, idOrReference, options.user)).order_id;
           const notifications = await requireNotifications(trx, orderId);
           const now = Date.now();
           for (const n of notifications) await resendNotification(trx, Number(n.id), now);

@@ -3,12 +3,15 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { MerchantInputError } from '../gateway/create-merchant.js';
+import { OrderLookupError } from '../gateway/find-order.js';
 import { RateInputError } from '../gateway/fx-rates.js';
 import { openStore } from '../store/store.js';
 import { addAuditCommands } from './audit-command.js';
 import { addCallbacksCommands } from './callbacks-command.js';
 import { CliError } from './cli-runtime.js';
 import { addMerchantCommands } from './merchant-command.js';
+import { addOrdersCommands } from './orders-command.js';
+import { addWalletCommands } from './wallet-command.js';
 import { addRatesCommands } from './rates-command.js';
 import { addSecretCommands } from './secret-command.js';
 
@@ -60,7 +63,9 @@ export function buildProgram(): Command {
   addMerchantCommands(program);
   addRatesCommands(program);
 
+  addOrdersCommands(program);
   addCallbacksCommands(program);
+  addWalletCommands(program);
 
   addSecretCommands(program);
   addAuditCommands(program);
@@ -93,7 +98,13 @@ export async function main(argv: string[]): Promise<number | undefined> {
 
 /** One line an operator can act on; a stack trace only with LOG_LEVEL=debug or trace. */
 function describeError(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof MerchantInputError || error instanceof RateInputError || error instanceof CliError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof MerchantInputError ||
+    error instanceof RateInputError ||
+    error instanceof OrderLookupError ||
+    error instanceof CliError
+  ) {
     return error.message;
   }
   const e = error as { code?: string; message?: string; stack?: string };

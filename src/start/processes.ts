@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError, type Config } from '../config.js';
-import type { CreatedMerchant } from '../gateway/create-merchant.js';
-import { announceSandboxMerchant, logStart, openRuntime, prepareDatabase, type ServeOptions } from './serve.js';
+import { createSandboxMerchantOnce, logStart, openRuntime, prepareDatabase, type ServeOptions } from './serve.js';
 
 /** A process that exits this often within CRASH_WINDOW_MS means something is wrong for good. */
 const CRASH_LIMIT = 5;
@@ -32,13 +31,21 @@ export async function serveProcesses(config: Config, options: ServeOptions): Pro
     throw new ConfigError('PROCESSES', 'more than one process needs PostgreSQL (DATABASE_URL is SQLite, which has one writer); use 1');
   }
   const { log, secrets, store } = await openRuntime(config);
-  let sandboxMerchant: CreatedMerchant | undefined;
   try {
     logStart(config, log, store.kind);
-    sandboxMerchant = await prepareDatabase(config, store, secrets, options);
-  } finally {
+    await prepareDatabase(config, store);
+  } catch (error) {
     await store.close();
+    throw error;
   }
+  // The sandbox merchant is made (and shown) once a process listens; then the parent's
+  // connection is no longer needed.
+  cluster.once('listening', () => {
+    const made = options.api ? createSandboxMerchantOnce(config, log, store, secrets) : Promise.resolve();
+    void made
+      .catch((error: unknown) => log.error({ err: error }, 'could not create the sandbox merchant'))
+      .finally(() => store.close());
+  });
 
   let stopping = false;
   const exits: number[] = [];
@@ -87,7 +94,6 @@ export async function serveProcesses(config: Config, options: ServeOptions): Pro
 
   for (let i = 0; i < config.processes; i++) start();
   log.info({ processes: config.processes, port: config.port }, 'latipay gateway starting its processes');
-  if (sandboxMerchant) announceSandboxMerchant(config, log, sandboxMerchant);
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
 }

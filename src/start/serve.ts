@@ -56,15 +56,21 @@ export async function openRuntime(config: Config = loadConfig()): Promise<{ conf
   return { config, log, secrets, store };
 }
 
-/**
- * Seeds the FX rates and, in the sandbox, creates the sandbox merchant (a test wallet) on
- * the first start; answers it so that its key can be shown once the gateway listens.
- */
-export async function prepareDatabase(config: Config, store: Store, secrets: SecretBox, options: ServeOptions): Promise<CreatedMerchant | undefined> {
+/** Seeds the FX rates (the configured ones, or the sandbox's) for pairs that have none. */
+export async function prepareDatabase(config: Config, store: Store): Promise<void> {
   const rates = config.fxRates ?? (config.sandbox ? SANDBOX_RATES : undefined);
   if (rates) await seedRates(store.db, rates, Date.now());
-  if (config.sandbox && options.api) return ensureSandboxMerchant(store, secrets, Date.now());
-  return undefined;
+}
+
+/**
+ * On the first start of a gateway with the sandbox on, once it listens: creates the sandbox
+ * merchant (a test wallet) and shows it. Only then: a key shown by a gateway that then
+ * failed to listen would be the key of a merchant nobody was told about again.
+ */
+export async function createSandboxMerchantOnce(config: Config, log: Logger, store: Store, secrets: SecretBox): Promise<void> {
+  if (!config.sandbox) return;
+  const created = await ensureSandboxMerchant(store, secrets, Date.now());
+  if (created) announceSandboxMerchant(config, log, created);
 }
 
 /**
@@ -102,10 +108,9 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
   const running: Running = { config, log, store, shutdown: new AbortController() };
 
   // One of `serve --processes N`'s processes: the parent prepared the database and logged the start.
-  let sandboxMerchant: CreatedMerchant | undefined;
   if (!cluster.isWorker) {
     logStart(config, log, store.kind);
-    sandboxMerchant = await prepareDatabase(config, store, secrets, options);
+    await prepareDatabase(config, store);
   }
 
   // The users whose keys sign callbacks, for this process's background work.
@@ -142,8 +147,7 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
       });
       await running.app.listen({ port: config.port, host: config.host });
       log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
-      // Only now: a key announced by a gateway that then failed to listen would be a key for nothing.
-      if (sandboxMerchant) announceSandboxMerchant(config, log, sandboxMerchant);
+      if (!cluster.isWorker) await createSandboxMerchantOnce(config, log, store, secrets);
     } catch (error) {
       // A gateway that cannot listen (port taken…) must exit, not linger delivering callbacks.
       await running.app?.close().catch(() => {});

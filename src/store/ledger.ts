@@ -46,3 +46,19 @@ export async function listLedgerEntries(db: Db, walletId: string) {
 export async function lockWallet(db: Db, kind: DialectKind, walletId: string): Promise<void> {
   await lockForUpdate(kind, db.selectFrom('wallets').select('id').where('id', '=', walletId)).execute();
 }
+
+/** A wallet's ledger summed per kind of entry (payment, refund, refund_failed, reversal), in minor units. */
+export async function walletTotalsByKind(db: Db, walletId: string): Promise<Array<{ kind: string; total: number; entries: number }>> {
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => ['kind', eb.fn.sum<number>('amount_minor').as('total'), eb.fn.countAll<number>().as('entries')])
+    .where('wallet_id', '=', walletId)
+    .groupBy('kind')
+    .orderBy('kind')
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, total: Number(r.total), entries: Number(r.entries) }));
+}
+
+export async function listLedgerEntriesOfOrder(db: Db, orderId: string) {
+  return db.selectFrom('ledger_entries').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
+}

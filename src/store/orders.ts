@@ -258,3 +258,27 @@ export async function lockExpiredOrders(db: Db, kind: DialectKind, orderIds: rea
       .orderBy('expires_at'),
   ).execute();
 }
+
+/** Orders whose merchant_reference is `reference`, of any user (at most `limit`): an operator's lookup. */
+export async function findOrdersByReference(db: Db, reference: string, limit = 10): Promise<OrderRecord[]> {
+  return db.selectFrom('orders').selectAll().where('merchant_reference', '=', reference).orderBy('order_id').limit(limit).execute();
+}
+
+export interface OrderFilter {
+  /** Order ids at or above this (orders created since a time: see orderIdLowerBound). */
+  readonly fromOrderId?: string;
+  readonly status?: string;
+  readonly userId?: string;
+  readonly walletId?: string;
+  readonly limit: number;
+}
+
+/** The newest orders matching `filter`, newest first (a range of the primary key, which starts with the time). */
+export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderRecord[]> {
+  let query = db.selectFrom('orders').selectAll();
+  if (filter.fromOrderId !== undefined) query = query.where('order_id', '>=', filter.fromOrderId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);
+  return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
+}

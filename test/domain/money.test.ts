@@ -117,9 +117,12 @@ describe('formatAmount', () => {
 });
 
 describe('isCurrency', () => {
-  test('accepts three uppercase letters and nothing else', () => {
-    assert.equal(isCurrency('NZD'), true);
-    for (const bad of ['nzd', 'NZ', 'NZDD', 'N1D', '']) assert.equal(isCurrency(bad), false, bad);
+  test('accepts ISO 4217 codes with two decimal places', () => {
+    for (const good of ['NZD', 'AUD', 'CNY', 'USD', 'EUR', 'GBP', 'HKD', 'SGD', 'CAD']) assert.equal(isCurrency(good), true, good);
+  });
+
+  test('refuses unknown codes, codes with other decimals, and anything not a code', () => {
+    for (const bad of ['XYZ', 'JPY', 'KRW', 'KWD', 'BHD', 'XAU', 'nzd', 'NZ', 'NZDD', 'N1D', '']) assert.equal(isCurrency(bad), false, bad);
   });
 });
 

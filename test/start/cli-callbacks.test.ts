@@ -112,9 +112,9 @@ describe('latipay callbacks (CLI)', () => {
   test('an order without callbacks, or bad arguments, exit 1 with a message', async () => {
     const unknown = await cli('show', '20260101000000000000');
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /no callback for order/);
+    assert.match(unknown.stderr, /no order with order_id or merchant_reference/);
     const bad = await cli('resend');
     assert.equal(bad.code, 2, 'a command line that does not parse');
-    assert.match(bad.stderr, /missing required argument 'order_id'/);
+    assert.match(bad.stderr, /missing required argument 'order_id_or_reference'/);
   });
 });
