@@ -1,6 +1,6 @@
 import { latipayError, TooManyRequestsError, type ErrorName } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
-import { isLegacyForm, matchRequestSignature, type ExtraSignatureMessage, type SignatureForm } from '../domain/signature.js';
+import { isLegacyForm, joinParams, matchRequestSignature, type ExtraSignatureMessage, type SignatureForm } from '../domain/signature.js';
 import type { GatewayContext } from './context.js';
 import { acceptedKeys, type MerchantUser } from './credentials.js';
 
@@ -57,7 +57,17 @@ export async function authenticateRequest(
     }
   }
   await refuse(ctx, origin, userId, 'bad signature', user.id, now);
-  throw latipayError('BAD_SIGNATURE');
+  throw latipayError('BAD_SIGNATURE', signatureHint(ctx, params));
+}
+
+/**
+ * Outside production a 206 says what the gateway expected to be signed (the sorted form of
+ * spec §2.1, the key shown as `<api_key>`), which is what a newcomer needs to find the
+ * difference. Never in production: there it would tell a prober how requests are built.
+ */
+function signatureHint(ctx: GatewayContext, params: RequestParams): string | undefined {
+  if (ctx.config.mode === 'production') return undefined;
+  return `the sorted form (spec §2.1) is HMAC-SHA256, keyed by your api_key, of ${JSON.stringify(joinParams(params.entries) + '<api_key>')}`;
 }
 
 async function refuse(ctx: GatewayContext, origin: RequestOrigin, userId: string, reason: string, knownUserId: string | undefined, now: number): Promise<void> {
