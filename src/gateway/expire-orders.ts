@@ -39,7 +39,7 @@ export async function expireDueOrders(ctx: ExpiryContext, options: ExpireOptions
       if (user) apiKeys.set(userId, outgoingKey(user, now));
     }
     const expired = await store.db.transaction().execute(async (trx) => {
-      const claimed = await lockExpiredOrders(trx, store.kind, candidates.map((c) => c.order_id), now);
+      const claimed = await lockExpiredOrders(trx, candidates.map((c) => c.order_id), now);
       const done: OrderRecord[] = [];
       for (const order of claimed) {
         const apiKey = apiKeys.get(order.user_id);

@@ -69,7 +69,7 @@ async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, o
   const windowMs = ctx.config.refundDuplicateWindowSeconds * 1000;
 
   const decision = await ctx.store.db.transaction().execute(async (trx): Promise<RefundDecision> => {
-    await lockWallet(trx, ctx.store.kind, order.wallet_id);
+    await lockWallet(trx, order.wallet_id);
     const current = await findOrderById(trx, order.order_id);
     const duplicate =
       windowMs > 0 &&

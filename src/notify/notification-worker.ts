@@ -116,7 +116,7 @@ export class NotificationWorker {
       if (free > 0) {
         try {
           const now = clock();
-          const rows = await claimDueNotifications(store.db, store.kind, this.owner, now, now + leaseMs, free);
+          const rows = await claimDueNotifications(store.db, this.owner, now, now + leaseMs, free);
           for (const row of rows) this.#track(this.#deliver(row));
           claimed = rows.length;
         } catch (error) {
@@ -140,7 +140,7 @@ export class NotificationWorker {
     const before = clock() - retentionDays * 86_400_000;
     let total = 0;
     for (;;) {
-      const deleted = await pruneDeliveredNotifications(store.db, store.kind, before, PRUNE_BATCH);
+      const deleted = await pruneDeliveredNotifications(store.db, before, PRUNE_BATCH);
       total += deleted;
       if (deleted < PRUNE_BATCH || !this.#running) return total;
       // Let deliveries and requests write between two batches.

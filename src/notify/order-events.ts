@@ -99,7 +99,7 @@ export async function createOrderEvents(
   databaseUrl: string,
   log: import('pino').Logger,
 ): Promise<OrderEvents> {
-  if (store.kind === 'postgres' && store.parts.pool) {
+  if (store.parts.pool) {
     const { PostgresOrderEvents } = await import('./postgres-order-events.js');
     return PostgresOrderEvents.start(store.parts.pool, databaseUrl, log);
   }

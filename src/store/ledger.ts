@@ -2,7 +2,6 @@ import type { Insertable } from 'kysely';
 import type { LedgerEntryTable } from './schema.js';
 import type { Db } from './store.js';
 import { PreparedQuery } from './prepared.js';
-import type { DialectKind } from './dialect/index.js';
 import { sql } from 'kysely';
 import { lockForUpdate } from './dialect/locking.js';
 
@@ -43,8 +42,8 @@ export async function listLedgerEntries(db: Db, walletId: string) {
  * Serialises money movements of one wallet for the rest of the transaction: a row lock on
  * PostgreSQL; on SQLite the transaction already holds the database's single write lock.
  */
-export async function lockWallet(db: Db, kind: DialectKind, walletId: string): Promise<void> {
-  await lockForUpdate(kind, db.selectFrom('wallets').select('id').where('id', '=', walletId)).execute();
+export async function lockWallet(db: Db, walletId: string): Promise<void> {
+  await lockForUpdate(db, db.selectFrom('wallets').select('id').where('id', '=', walletId)).execute();
 }
 
 /** A wallet's ledger summed per kind of entry (payment, refund, refund_failed, reversal), in minor units. */

@@ -1,8 +1,7 @@
-import { PostgresAdapter, sql, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { NotificationAttemptTable, NotificationTable } from './schema.js';
 import type { Db } from './store.js';
-import { lockSkippingLocked } from './dialect/locking.js';
-import type { DialectKind } from './dialect/index.js';
+import { dialectOf, lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery } from './prepared.js';
 import { batcherPerDatabase } from './turn-batcher.js';
 
@@ -30,39 +29,30 @@ const insertNotification = new PreparedQuery((db, slot) =>
   }),
 );
 
-function claimStatement(kind: DialectKind) {
-  return new PreparedQuery((db, slot) => {
-    const now = slot(0);
-    const due = lockSkippingLocked(
-      kind,
-      db
-        .selectFrom('notifications')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('next_attempt_at')
-        .limit(slot(3)),
-    );
-    return db.updateTable('notifications').set({ lease_owner: slot(1), lease_until: slot(2) }).where('id', 'in', due).returningAll();
-  });
-}
-const claimStatements = { sqlite: claimStatement('sqlite'), postgres: claimStatement('postgres') };
+// Compiled once per dialect (PreparedQuery keeps one per database adapter).
+const claimStatement = new PreparedQuery((db, slot) => {
+  const now = slot(0);
+  const due = lockSkippingLocked(
+    db,
+    db
+      .selectFrom('notifications')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .limit(slot(3)),
+  );
+  return db.updateTable('notifications').set({ lease_owner: slot(1), lease_until: slot(2) }).where('id', 'in', due).returningAll();
+});
 
 /**
  * Claims up to `limit` due deliveries for `owner` until `leaseUntil`. A delivery whose
  * lease has expired (its instance died) is due again. On PostgreSQL the candidates are
  * locked with FOR UPDATE SKIP LOCKED, so concurrent claimers never take the same row.
  */
-export async function claimDueNotifications(
-  db: Db,
-  kind: DialectKind,
-  owner: string,
-  now: number,
-  leaseUntil: number,
-  limit: number,
-): Promise<NotificationRecord[]> {
-  return claimStatements[kind].rows(db, [now, owner, leaseUntil, limit]);
+export async function claimDueNotifications(db: Db, owner: string, now: number, leaseUntil: number, limit: number): Promise<NotificationRecord[]> {
+  return claimStatement.rows(db, [now, owner, leaseUntil, limit]);
 }
 
 export type AttemptRecord = Omit<Selectable<NotificationAttemptTable>, 'id'>;
@@ -80,7 +70,7 @@ export async function recordAttempt(db: Db, attempt: AttemptRecord, outcome: Att
 }
 
 const attemptBatcher = batcherPerDatabase(async (db, items: Array<{ attempt: AttemptRecord; outcome: AttemptOutcome }>) => {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) return recordAttemptsInOneStatement(db, items);
+  if (dialectOf(db) === 'postgres') return recordAttemptsInOneStatement(db, items);
   return db.transaction().execute(async (trx) => {
     const recorded: boolean[] = [];
     for (const { attempt, outcome } of items) {
@@ -240,10 +230,10 @@ export async function listAttempts(db: Db, notificationId: number) {
  * delivery, so the range scan finds every candidate and delivered_at decides. On
  * PostgreSQL rows another transaction holds (a re-send) are skipped, not waited for.
  */
-export async function pruneDeliveredNotifications(db: Db, kind: DialectKind, before: number, limit: number): Promise<number> {
+export async function pruneDeliveredNotifications(db: Db, before: number, limit: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const doomed = await lockSkippingLocked(
-      kind,
+      trx,
       trx
         .selectFrom('notifications')
         .select('id')

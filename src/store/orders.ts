@@ -1,10 +1,9 @@
-import { PostgresAdapter, sql, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
 import { batcherPerDatabase, sharesRoundTrips } from './turn-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
-import { lockSkippingLocked } from './dialect/locking.js';
+import { dialectOf, lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery, preparedBySize } from './prepared.js';
-import type { DialectKind } from './dialect/index.js';
 
 export type OrderRecord = Selectable<OrderTable>;
 
@@ -112,7 +111,7 @@ async function findResultsByReferences(db: Db, keys: Array<readonly [string, str
   const users = [...new Set(keys.map((k) => k[0]))];
   const references = [...new Set(keys.map((k) => k[1]))];
   let rows: ResultRow[];
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  if (dialectOf(db) === 'postgres') {
     rows = await resultsByArrays.rows(db, [users, references]);
   } else {
     let size = 1;
@@ -245,10 +244,10 @@ export async function findExpiredOrders(db: Db, now: number, limit: number): Pro
  * transaction. On PostgreSQL rows another sweeper holds are skipped (FOR UPDATE SKIP
  * LOCKED), so concurrent sweeps never take the same order.
  */
-export async function lockExpiredOrders(db: Db, kind: DialectKind, orderIds: readonly string[], now: number): Promise<OrderRecord[]> {
+export async function lockExpiredOrders(db: Db, orderIds: readonly string[], now: number): Promise<OrderRecord[]> {
   if (orderIds.length === 0) return [];
   return lockSkippingLocked(
-    kind,
+    db,
     db
       .selectFrom('orders')
       .selectAll()

@@ -1,4 +1,4 @@
-import { PostgresAdapter } from 'kysely';
+import { dialectOf } from './dialect/locking.js';
 import type { Db } from './store.js';
 
 /**
@@ -71,5 +71,5 @@ export function batcherPerDatabase<In, Out>(run: (db: Db, items: In[]) => Promis
  * statement in microseconds in-process, and group commit already shares its commits.
  */
 export function sharesRoundTrips(db: Db): boolean {
-  return !db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter;
+  return !db.isTransaction && dialectOf(db) === 'postgres';
 }

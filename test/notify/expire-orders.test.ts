@@ -149,7 +149,7 @@ describe('expireDueOrders', () => {
     const holding = new Promise<OrderRecord[]>((resolve) => (held = resolve));
     // Another instance's sweep: it has claimed the orders and has not committed yet.
     const other = gw.store.db.transaction().execute(async (trx) => {
-      const claimed = await lockExpiredOrders(trx, gw.store.kind, ids, now);
+      const claimed = await lockExpiredOrders(trx, ids, now);
       held(claimed);
       await released;
       for (const order of claimed) await failPendingOrder(trx, order, gw.merchant.api_key, gw.config.timeZoneOffsetMinutes, now);

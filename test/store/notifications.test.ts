@@ -34,8 +34,8 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
   test('delivered, rescheduled, abandoned and lost leases in one turn each get their own outcome', async () => {
     const { orderId } = await createOrder(gw);
     for (let i = 0; i < 6; i++) await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: `https://m.example/${i}`, body: 'x' }, 1);
-    const mine = await claimDueNotifications(gw.store.db, gw.store.kind, 'w1', 10, 1_000_000, 5);
-    const theirs = await claimDueNotifications(gw.store.db, gw.store.kind, 'w2', 10, 1_000_000, 5);
+    const mine = await claimDueNotifications(gw.store.db, 'w1', 10, 1_000_000, 5);
+    const theirs = await claimDueNotifications(gw.store.db, 'w2', 10, 1_000_000, 5);
     assert.equal(mine.length, 5);
     assert.equal(theirs.length, 1);
     const [d1, d2, retry, abandon, wrongOwner] = mine.map((row) => Number(row.id));
@@ -168,9 +168,9 @@ describe('pruneDeliveredNotifications (retention)', () => {
       await notification(orderId, 'pending', cutoff - 9 * DAY, null),
     ];
 
-    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 2, 'a batch is bounded');
-    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 1);
-    assert.equal(await pruneDeliveredNotifications(gw.store.db, gw.store.kind, cutoff, 2), 0);
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, cutoff, 2), 2, 'a batch is bounded');
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, cutoff, 2), 1);
+    assert.equal(await pruneDeliveredNotifications(gw.store.db, cutoff, 2), 0);
 
     const left = (await gw.store.db.selectFrom('notifications').select('id').where('order_id', '=', orderId).orderBy('id').execute()).map((r) => Number(r.id));
     assert.deepEqual(left, kept);

@@ -1,21 +1,20 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { PostgresAdapter, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectKind } from './index.js';
+
+/** Which database `db` (or a transaction of it) talks to: the one place that asks. */
+export function dialectOf(db: Kysely<any>): DialectKind {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 /**
  * `FOR UPDATE SKIP LOCKED` where the database has it (PostgreSQL). SQLite has one writer
  * at a time, so its claim (a single UPDATE … WHERE id IN (SELECT …)) is already exclusive.
  */
-export function lockSkippingLocked<DB, TB extends keyof DB, O>(
-  kind: DialectKind,
-  query: SelectQueryBuilder<DB, TB, O>,
-): SelectQueryBuilder<DB, TB, O> {
-  return kind === 'postgres' ? query.forUpdate().skipLocked() : query;
+export function lockSkippingLocked<DB, TB extends keyof DB, O>(db: Kysely<any>, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'postgres' ? query.forUpdate().skipLocked() : query;
 }
 
 /** `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose transaction holds the one write lock. */
-export function lockForUpdate<DB, TB extends keyof DB, O>(
-  kind: DialectKind,
-  query: SelectQueryBuilder<DB, TB, O>,
-): SelectQueryBuilder<DB, TB, O> {
-  return kind === 'postgres' ? query.forUpdate() : query;
+export function lockForUpdate<DB, TB extends keyof DB, O>(db: Kysely<any>, query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'postgres' ? query.forUpdate() : query;
 }
