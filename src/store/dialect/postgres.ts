@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { PostgresDialect, sql, type DatabaseIntrospector, type Kysely, type PostgresPool, type PostgresPoolClient, type TableMetadata } from 'kysely';
 import { preparedSqlTexts } from '../prepared.js';
 import type { DialectParts } from './index.js';
 
@@ -16,7 +16,7 @@ export function createPostgresParts(url: string, options: { poolSize: number; sc
   });
   return {
     kind: 'postgres',
-    dialect: new PostgresDialect({ pool: withNamedStatements(pool) }),
+    dialect: new SchemaScopedPostgresDialect({ pool: withNamedStatements(pool) }),
     types: { id: 'bigserial', bigint: 'bigint' },
     pool,
   };
@@ -54,4 +54,40 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * kysely's PostgreSQL introspector reads every table of every schema, with a function call
+ * per column; a schema dropped or altered meanwhile (another gateway's, another test's)
+ * makes that call fail, and with it a migration. The migrator only asks which tables and
+ * schemas exist: this one answers for the connection's own schema, from information_schema.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaScopedIntrospector(db);
+  }
+}
+
+class SchemaScopedIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<any>;
+
+  constructor(db: Kysely<any>) {
+    this.#db = db;
+  }
+
+  async getSchemas() {
+    const { rows } = await sql<{ name: string }>`select schema_name as name from information_schema.schemata`.execute(this.#db);
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; type: string }>`
+      select table_name as name, table_schema as schema, table_type as type
+      from information_schema.tables where table_schema = current_schema()`.execute(this.#db);
+    return rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.type === 'VIEW', columns: [] }));
+  }
+
+  async getMetadata() {
+    return { tables: await this.getTables() };
+  }
 }
