@@ -69,6 +69,11 @@ export interface Config {
   readonly longPollSeconds: number;
   /** How long a customer has to pay a pending order (and how long its nonce lives). */
   readonly orderTtlSeconds: number;
+  /**
+   * Orders pending with a real provider this long are asked about (a lost notification is
+   * found); refunds in flight this long are asked again; 0 = only at expiry.
+   */
+  readonly reconcileAfterSeconds: number;
   /** How often each instance looks for pending orders past their payment window (they become `failed`). */
   readonly expirySweepSeconds: number;
   /** How long the sandbox's pending barcode payments (pay codes ending in 7 or 8) wait before they settle. */
@@ -200,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     longPollSeconds: readInt(env, 'LONG_POLL_SECONDS', 180, 1, 3_600),
     orderTtlSeconds: readInt(env, 'ORDER_TTL_SECONDS', 7_200, 60, 30 * 86_400),
     expirySweepSeconds: readInt(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 3_600),
+    reconcileAfterSeconds: readInt(env, 'RECONCILE_AFTER_SECONDS', 120, 0, 86_400),
     sandboxBarcodePendingMs: readInt(env, 'SANDBOX_BARCODE_PENDING_MS', 3_000, 0, 600_000),
     refundDuplicateWindowSeconds: readInt(env, 'REFUND_DUPLICATE_WINDOW_SECONDS', 60, 0, 30 * 86_400),
     timeZoneOffsetMinutes,

@@ -3,6 +3,7 @@ import type { RequestParams } from '../domain/request-params.js';
 import { recordAudit } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import { outgoingKey } from './credentials.js';
+import { closeOpenAttempt } from './start-payment.js';
 import { findOrderByReference, findOrderStatus } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { finishOrderWithCallback } from './finish-pending-order.js';
@@ -39,9 +40,8 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams, or
 
   ctx.events.publish(order.order_id);
   ctx.wakeNotifier();
-  const channel = ctx.channels.byName(order.channel);
   try {
-    await channel?.closePayment(order.order_id);
+    await closeOpenAttempt(ctx, order.order_id);
   } catch (error) {
     // The order is cancelled either way; a payment that still arrives is reversed.
     ctx.log.warn({ err: error, orderId: order.order_id }, 'could not close the provider trade of a cancelled order');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChannelRegistry } from '../channels/channel.js';
+import type { ProviderRegistry } from '../channels/provider-registry.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { OrderEvents } from '../notify/order-events.js';
@@ -18,7 +18,8 @@ export interface GatewayContext {
   readonly authThrottle: AuthThrottle;
   /** Which signature forms each merchant uses. */
   readonly signatureUsage: SignatureUsage;
-  readonly channels: ChannelRegistry;
+  /** Which provider (account) serves a wallet's method, and the adapters. */
+  readonly providers: ProviderRegistry;
   readonly events: OrderEvents;
   /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */
   readonly wakeNotifier: () => void;

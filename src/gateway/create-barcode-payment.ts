@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
-import { ChannelUnavailableError, type ChannelCodeCharge, type PaymentChannel } from '../channels/channel.js';
+import { notifyUrlOf, type Route } from '../channels/provider-registry.js';
+import { ProviderError, type PaymentProvider, type PaymentReport } from '../channels/provider.js';
+import type { PaymentMethod } from '../domain/payment-methods.js';
 import { latipayError } from '../domain/errors.js';
 import { parseAmount } from '../domain/money.js';
 import { maskPayCode, parsePayCode } from '../domain/pay-code.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { isHttpUrl } from '../domain/validation.js';
 import { outboundUrlRefusal } from '../notify/outbound-guard.js';
-import { channelForWallet, findUsableWallet } from './wallets.js';
-import { findOrderById, findOrderByReference, insertOrder, setOrderTradeId, type OrderRecord } from '../store/orders.js';
+import { findUsableWallet } from './wallets.js';
+import { findOrderById, findOrderByReference, insertOrder, type OrderRecord } from '../store/orders.js';
+import { attemptIdOf, findLatestAttempt, insertAttempt, updateAttempt } from '../store/payment-attempts.js';
+import { recordProviderMessage } from '../store/provider-messages.js';
 import { isUniqueViolation } from '../store/store.js';
-import { applyChannelOutcome } from './apply-channel-outcome.js';
+import { settleReport } from './settle-payment.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { idempotent } from './idempotency.js';
@@ -74,8 +78,8 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
   if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
     throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
   }
-  const channel = channelForWallet(ctx, wallet, method);
-  if (!channel?.chargeCode) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider takes ${method} pay codes for ${walletId} on this gateway`);
+  const route = await ctx.providers.route(wallet, method);
+  if (!route?.provider.chargeCode) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider takes ${method} pay codes for ${walletId} on this gateway`);
 
   // What makes two requests the same payment: the code too (a fresh code is a new attempt).
   const requestHash = createHash('sha256')
@@ -86,7 +90,7 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
   for (let attempt = 0; attempt < 3; attempt++) {
     if (reference !== undefined) {
       const existing = await findOrderByReference(ctx.store.db, user.id, reference);
-      if (existing) return repeatedPayment(existing, requestHash);
+      if (existing) return repeatedPayment(ctx, existing, requestHash);
     }
     const now = ctx.clock();
     // A barcode order has no payment page; its nonce is never handed out.
@@ -108,7 +112,8 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
         host_type: '0',
         present_qr: '0',
         request_hash: requestHash,
-        channel: channel.name,
+        channel: route.provider.name,
+        provider_account_id: route.accountId,
         currency_rate: currencyRate,
       },
       now,
@@ -121,18 +126,19 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
       if (!isUniqueViolation(error)) throw error;
       continue;
     }
-    await chargeOrder(ctx, channel, order, payCode, user);
+    await chargeOrder(ctx, route, order, payCode, user);
     return { order_id: orderId };
   }
   throw latipayError('FAIL', 'could not create the order, try again');
 }
 
-function repeatedPayment(existing: OrderRecord, requestHash: string): BarcodePayment {
+async function repeatedPayment(ctx: GatewayContext, existing: OrderRecord, requestHash: string): Promise<BarcodePayment> {
   if (existing.request_hash !== requestHash) {
     throw latipayError('BAD_PARAMETER', 'merchant_reference is already used by an order with different parameters');
   }
-  // The first answer was "the provider failed": the same request answers the same.
-  if (existing.status === 'failed' && existing.channel_trade_id === null) throw providerFailed();
+  // The first answer was "the provider failed" (its attempt has no payment there): the same request answers the same.
+  const attempt = existing.status === 'failed' ? await findLatestAttempt(ctx.store.db, existing.order_id) : undefined;
+  if (attempt && attempt.status === 'failed' && attempt.provider_payment_id === null) throw providerFailed();
   return { order_id: existing.order_id };
 }
 
@@ -140,34 +146,71 @@ function providerFailed() {
   return latipayError('FAIL', 'the payment provider could not take the payment and nothing was charged; try again with a new merchant_reference');
 }
 
-/** Charges the pay code (network, after the order is committed) and applies a synchronous answer. */
-async function chargeOrder(ctx: GatewayContext, channel: PaymentChannel, order: OrderRecord, payCode: string, user: MerchantUser): Promise<void> {
-  let charge: ChannelCodeCharge;
+/**
+ * Charges the pay code (network, after the order is committed). Its attempt is written
+ * first, so a provider's notification that overtakes the charge's answer finds it. A
+ * synchronous answer is settled like a notification; a pending one (the customer confirms
+ * in their app, or the answer was lost) settles by the provider's notification or the
+ * gateway's query.
+ */
+async function chargeOrder(ctx: GatewayContext, route: Route, order: OrderRecord, payCode: string, user: MerchantUser): Promise<void> {
+  const { provider, accountId } = route;
+  const attemptId = attemptIdOf(order.order_id, 1);
+  await insertAttempt(ctx.store.db, {
+    attempt_id: attemptId,
+    order_id: order.order_id,
+    provider: provider.name,
+    account_id: accountId,
+    method: order.payment_method,
+    flow: 'barcode',
+    status: 'pending',
+    provider_payment_id: null,
+    next_action: null,
+    amount_minor: Number(order.amount_minor),
+    currency: order.currency,
+    created_at: ctx.clock(),
+  });
+  let report: PaymentReport;
   try {
-    charge = await channel.chargeCode!({
+    report = await (provider.chargeCode as NonNullable<PaymentProvider['chargeCode']>)({
+      attemptId,
       orderId: order.order_id,
-      method: order.payment_method as 'alipay' | 'wechat',
+      method: order.payment_method as PaymentMethod,
       amountMinor: Number(order.amount_minor),
       currency: order.currency,
       subject: order.product_name,
+      notifyUrl: notifyUrlOf(ctx.config.publicUrl, provider.name, accountId),
+      expiresAt: Number(order.expires_at),
       payCode,
     });
   } catch (error) {
-    // Anything else leaves the outcome unknown: the order stays pending until the provider
-    // reports or the order expires.
-    if (!(error instanceof ChannelUnavailableError)) throw error;
-    ctx.log.warn({ orderId: order.order_id, payCode: maskPayCode(payCode), reason: error.message }, 'barcode charge failed at the provider');
-    const now = ctx.clock();
-    const fresh = (await findOrderById(ctx.store.db, order.order_id)) ?? order;
-    const failed = await ctx.store.db
-      .transaction()
-      .execute((trx) => failPendingOrder(trx, fresh, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now));
-    if (failed) {
-      ctx.events.publish(order.order_id);
-      if (order.callback_url !== '') ctx.wakeNotifier();
+    if (error instanceof ProviderError && error.outcome === 'declined') {
+      report = { attemptId, state: 'failed', occurredAt: ctx.clock() };
+    } else if (error instanceof ProviderError && (error.outcome === 'not_done' || error.outcome === 'misconfigured')) {
+      // Nothing was charged: the order fails at once, with its callback.
+      ctx.log.warn({ orderId: order.order_id, payCode: maskPayCode(payCode), reason: error.message }, 'barcode charge failed at the provider');
+      const now = ctx.clock();
+      const fresh = (await findOrderById(ctx.store.db, order.order_id)) ?? order;
+      const failed = await ctx.store.db.transaction().execute(async (trx) => {
+        await updateAttempt(trx, attemptId, { status: 'failed' }, now);
+        return failPendingOrder(trx, fresh, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now);
+      });
+      if (failed) {
+        ctx.events.publish(order.order_id);
+        if (order.callback_url !== '') ctx.wakeNotifier();
+      }
+      throw providerFailed();
+    } else {
+      // The outcome is unknown (no answer): the order stays pending until the provider
+      // reports, the gateway's query finds out, or the order expires (after a query).
+      ctx.log.warn({ err: error, orderId: order.order_id }, 'barcode charge without an answer; the order waits for the provider');
+      return;
     }
-    throw providerFailed();
   }
-  await setOrderTradeId(ctx.store.db, order.order_id, charge.tradeId);
-  if (charge.settled) await applyChannelOutcome(ctx, channel.name, charge.settled);
+  if (report.raw !== undefined) await recordProviderMessage(ctx.store.db, { attempt_id: attemptId, provider: provider.name, kind: 'charge', body: report.raw }, ctx.clock());
+  if (report.state === 'pending') {
+    if (report.providerPaymentId) await updateAttempt(ctx.store.db, attemptId, { status: 'pending', provider_payment_id: report.providerPaymentId }, ctx.clock());
+    return;
+  }
+  await settleReport(ctx, provider.name, `charge:${attemptId}:${report.state}`, report);
 }

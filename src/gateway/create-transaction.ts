@@ -8,7 +8,7 @@ import { hmacHex } from '../domain/signature.js';
 import { currentCnyRate } from './fx-rates.js';
 import { isHttpUrl, isIpAddress } from '../domain/validation.js';
 import { outboundUrlRefusal } from '../notify/outbound-guard.js';
-import { channelForWallet, findUsableWallet } from './wallets.js';
+import { findUsableWallet } from './wallets.js';
 import { findOrderByReference, insertOrder, renewOrderNonce, type OrderRecord } from '../store/orders.js';
 import { isUniqueViolation } from '../store/store.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
@@ -90,8 +90,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   if (wallet.single_limit_minor !== null && amount.minor > Number(wallet.single_limit_minor)) {
     throw latipayError('OVER_LIMIT', `amount exceeds the wallet's single-payment limit`);
   }
-  const channel = channelForWallet(ctx, wallet, method);
-  if (!channel) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} for ${walletId} on this gateway`);
+  const route = await ctx.providers.route(wallet, method);
+  if (!route) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} for ${walletId} on this gateway`);
 
   // What makes two requests "the same checkout": not the customer's ip, not the signature.
   const requestHash = createHash('sha256')
@@ -124,7 +124,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
         host_type: hostType,
         present_qr: presentQr,
         request_hash: requestHash,
-        channel: channel.name,
+        channel: route.provider.name,
+        provider_account_id: route.accountId,
         currency_rate: currencyRate,
       },
       now,

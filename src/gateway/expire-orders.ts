@@ -1,14 +1,8 @@
-import type { ChannelRegistry } from '../channels/channel.js';
 import { findExpiredOrders, lockExpiredOrders, type OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
 import { failPendingOrder } from './finish-pending-order.js';
-
-/** What the sweep needs: the gateway context (tests pass theirs), or its parts in a worker-only process. */
-export type ExpiryContext = Pick<GatewayContext, 'config' | 'store' | 'credentials' | 'events' | 'wakeNotifier' | 'clock' | 'log'> & {
-  /** To close the expired orders' trades with their providers; absent where no channel runs. */
-  readonly channels?: ChannelRegistry;
-};
+import { askProviderFirst } from './reconcile.js';
 
 export interface ExpireOptions {
   /** Orders claimed per transaction. */
@@ -16,21 +10,32 @@ export interface ExpireOptions {
 }
 
 /**
- * Order expiry (ORDER_TTL_SECONDS): every pending order whose payment window has closed
- * becomes `failed`, and its callback is queued in the same transaction. Orders are claimed
- * in batches, locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so sweeps running at once
- * (on several instances) never fail or notify an order twice. After each commit, waiters
- * and the delivery worker are told and the providers' trades are closed (best effort), so
- * a customer cannot pay an order that has already failed. Returns how many orders expired.
+ * Order expiry (ORDER_TTL_SECONDS): a pending order whose payment window has closed
+ * becomes `failed`, and its callback is queued in the same transaction, but only after its
+ * provider was asked (askProviderFirst): an order paid at the provider whose notification
+ * was lost becomes paid instead, and an open trade is closed first so it cannot be paid
+ * after. An order whose provider cannot be asked now waits for the next sweep.
+ *
+ * Orders are claimed in batches, locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so
+ * sweeps running at once (on several instances) never fail or notify an order twice.
+ * Returns how many orders expired.
  */
-export async function expireDueOrders(ctx: ExpiryContext, options: ExpireOptions = {}): Promise<number> {
+export async function expireDueOrders(ctx: GatewayContext, options: ExpireOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? 100;
   const { store, log } = ctx;
   let total = 0;
+  // Orders a provider could not be asked about in this sweep: not claimed again by it.
+  const deferred = new Set<string>();
   for (;;) {
     const now = ctx.clock();
-    const candidates = await findExpiredOrders(store.db, now, batchSize);
+    const candidates = (await findExpiredOrders(store.db, now, batchSize + deferred.size)).filter((c) => !deferred.has(c.order_id)).slice(0, batchSize);
     if (candidates.length === 0) break;
+    const expirable: string[] = [];
+    for (const candidate of candidates) {
+      const verdict = await askProviderFirst(ctx, candidate.order_id);
+      if (verdict === 'expire') expirable.push(candidate.order_id);
+      else deferred.add(candidate.order_id);
+    }
     // The api keys that sign the callbacks are read before the transaction: a transaction
     // that waits for a second pool connection can deadlock a full pool.
     const apiKeys = new Map<string, string>();
@@ -39,7 +44,7 @@ export async function expireDueOrders(ctx: ExpiryContext, options: ExpireOptions
       if (user) apiKeys.set(userId, outgoingKey(user, now));
     }
     const expired = await store.db.transaction().execute(async (trx) => {
-      const claimed = await lockExpiredOrders(trx, candidates.map((c) => c.order_id), now);
+      const claimed = await lockExpiredOrders(trx, expirable, now);
       const done: OrderRecord[] = [];
       for (const order of claimed) {
         const apiKey = apiKeys.get(order.user_id);
@@ -55,22 +60,8 @@ export async function expireDueOrders(ctx: ExpiryContext, options: ExpireOptions
     for (const order of expired) ctx.events.publish(order.order_id);
     if (expired.some((order) => order.callback_url !== '')) ctx.wakeNotifier();
     if (expired.length > 0) log.info({ expired: expired.length }, 'expired unpaid orders');
-    await closeTrades(ctx, expired);
     // A short batch was the last; an empty claim means another sweeper holds the rest.
-    if (candidates.length < batchSize || expired.length === 0) break;
+    if (candidates.length < batchSize || (expired.length === 0 && expirable.length > 0)) break;
   }
   return total;
-}
-
-async function closeTrades(ctx: ExpiryContext, orders: readonly OrderRecord[]): Promise<void> {
-  const closing = orders.map(async (order) => {
-    const channel = ctx.channels?.byName(order.channel);
-    if (!channel || typeof channel.closePayment !== 'function') return;
-    try {
-      await channel.closePayment(order.order_id);
-    } catch (error) {
-      ctx.log.warn({ err: error, orderId: order.order_id }, 'could not close the trade of an expired order');
-    }
-  });
-  await Promise.all(closing);
 }

@@ -6,7 +6,7 @@ import { findOrganisationName, findWallet } from '../store/merchants.js';
 import { findOrderByNonce } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
-import { startChannelPayment } from './payment-session.js';
+import { nextActionOf, openAttempt } from './start-payment.js';
 
 /** The `data` object of `GET /v2/merchanthosted/gatewaydata/{nonce}` (spec §4.3). */
 export interface GatewayData {
@@ -58,8 +58,9 @@ export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promi
     findWallet(ctx.store.db, order.wallet_id),
     findOrganisationName(ctx.store.db, Number(order.organisation_id)),
   ]);
-  const opened = await startChannelPayment(ctx, order);
-  const qrCodeUrl = opened.channel_qr_url ?? '';
+  const attempt = await openAttempt(ctx, order, { device: 'pc', purpose: 'merchant_qr', returnUrl: order.return_url });
+  const action = nextActionOf(attempt);
+  const qrCodeUrl = action?.type === 'show_qr' ? action.qrContent : '';
   const fields: Omit<GatewayData, 'signature'> = {
     order_id: order.order_id,
     nonce: order.nonce,

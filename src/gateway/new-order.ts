@@ -21,6 +21,7 @@ export type NewOrderFields = Pick<
   | 'present_qr'
   | 'request_hash'
   | 'channel'
+  | 'provider_account_id'
   | 'currency_rate'
 > & { merchant_reference?: string };
 
@@ -60,5 +61,7 @@ export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now
     updated_at: now,
     currency_rate: fields.currency_rate,
     amount_cny_minor: fields.currency_rate === null ? null : convertMinor(Number(fields.amount_minor), fields.currency_rate),
+    review_reason: null,
+    provider_account_id: fields.provider_account_id,
   };
 }

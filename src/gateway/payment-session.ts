@@ -1,24 +1,40 @@
+import type { NextAction, PaymentContext } from '../channels/provider.js';
 import { isFinal, type OrderStatus } from '../domain/order-status.js';
 import { findOrganisationName } from '../store/merchants.js';
-import { findOrderByNonce, setOrderChannelTrade, type OrderRecord } from '../store/orders.js';
+import { findOrderByNonce, type OrderRecord } from '../store/orders.js';
+import type { AttemptRecord } from '../store/payment-attempts.js';
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
 import { returnRedirectUrl } from './result-fields.js';
+import { nextActionOf, openAttempt } from './start-payment.js';
 
 export type PaymentSession =
   | { kind: 'unknown' }
   | { kind: 'expired'; order: OrderRecord }
   | { kind: 'final'; order: OrderRecord; organisationName: string; redirectUrl: string | undefined }
-  | { kind: 'pending'; order: OrderRecord; organisationName: string; qrUrl: string };
+  | {
+      kind: 'pending';
+      order: OrderRecord;
+      organisationName: string;
+      attempt: AttemptRecord;
+      nextAction: NextAction | undefined;
+      /** The QR's content, when the next action is a QR ('' otherwise). */
+      qrUrl: string;
+    };
 
 /**
- * What the hosted page shows for a nonce. A pending order gets its provider trade (and QR
- * URL) when the page first asks for it, outside any transaction; a final order answers its
- * signed return_url redirect.
+ * What the hosted page shows for a nonce. A pending order gets a payment attempt with its
+ * provider (and so what the customer does next: a QR on a PC, the wallet in its own app…)
+ * when the page asks, outside any transaction; a final order answers its signed return_url
+ * redirect.
  */
-export async function loadPaymentSession(ctx: GatewayContext, nonce: string): Promise<PaymentSession> {
+export async function loadPaymentSession(
+  ctx: GatewayContext,
+  nonce: string,
+  context: Pick<PaymentContext, 'device'> & Partial<PaymentContext> = { device: 'pc' },
+): Promise<PaymentSession> {
   if (!/^[0-9a-f]{64}$/.test(nonce)) return { kind: 'unknown' };
-  let order = await findOrderByNonce(ctx.store.db, nonce);
+  const order = await findOrderByNonce(ctx.store.db, nonce);
   if (!order) return { kind: 'unknown' };
   if (Number(order.expires_at) <= ctx.clock()) return { kind: 'expired', order };
   const organisationName = (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
@@ -26,22 +42,11 @@ export async function loadPaymentSession(ctx: GatewayContext, nonce: string): Pr
     const user = await ctx.credentials.findUser(order.user_id);
     return { kind: 'final', order, organisationName, redirectUrl: user ? returnRedirectUrl(order, outgoingKey(user, ctx.clock())) : undefined };
   }
-  if (!order.channel_qr_url) order = await startChannelPayment(ctx, order);
-  return { kind: 'pending', order, organisationName, qrUrl: order.channel_qr_url ?? '' };
-}
-
-/** Opens the order's trade with its provider (idempotent per order) and records it. */
-export async function startChannelPayment(ctx: GatewayContext, order: OrderRecord): Promise<OrderRecord> {
-  if (order.channel_qr_url && order.channel_trade_id) return order;
-  const channel = ctx.channels.byName(order.channel);
-  if (!channel) throw new Error(`order ${order.order_id} names unknown channel ${order.channel}`);
-  const payment = await channel.startPayment({
-    orderId: order.order_id,
-    method: order.payment_method as never,
-    amountMinor: Number(order.amount_minor),
-    currency: order.currency,
-    subject: order.product_name,
+  const attempt = await openAttempt(ctx, order, {
+    purpose: 'payment_page',
+    returnUrl: `${ctx.config.publicUrl}/pay/${nonce}`,
+    ...context,
   });
-  await setOrderChannelTrade(ctx.store.db, order.order_id, payment.tradeId, payment.qrUrl, ctx.clock());
-  return { ...order, channel_trade_id: payment.tradeId, channel_qr_url: payment.qrUrl };
+  const nextAction = nextActionOf(attempt);
+  return { kind: 'pending', order, organisationName, attempt, nextAction, qrUrl: nextAction?.type === 'show_qr' ? nextAction.qrContent : '' };
 }

@@ -5,13 +5,14 @@ import { decideRefund, type RefundDecision } from '../domain/refund-policy.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js';
 import { findOrderById } from '../store/orders.js';
-import { hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
+import { countRefunds, hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
+import { listAttemptsOfOrder } from '../store/payment-attempts.js';
 import { recordAudit } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import type { MerchantUser } from './credentials.js';
 import { idempotent } from './idempotency.js';
-import { askChannelToRefund } from './execute-refund.js';
+import { askProviderToRefund } from './execute-refund.js';
 
 const REQUIRED = ['user_id', 'order_id', 'refund_amount', 'signature'] as const;
 const MAX_REFERENCE_LENGTH = 255;
@@ -50,10 +51,22 @@ async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, o
   if (!order || order.user_id !== user.id) throw latipayError('REFUND_ORDER_NOT_FOUND', `no order ${orderId}`);
   if (order.status !== 'paid') throw latipayError('REFUND_FAILED', `only paid orders can be refunded; this one is ${order.status}`);
 
+  // The attempt that took the money, and what its provider allows.
+  const paid = (await listAttemptsOfOrder(ctx.store.db, order.order_id)).find((a) => a.status === 'paid');
+  const provider = paid ? await ctx.providers.byAccount(paid.account_id) : undefined;
+  if (provider && !provider.capabilities.partialRefunds && amount.minor !== Number(order.amount_minor)) {
+    throw latipayError('REFUND_BAD_PARAMETERS', `${provider.name} refunds whole payments only: refund_amount must be the order's amount`);
+  }
+  const maxRefunds = provider?.capabilities.maxRefundsPerPayment;
+  if (maxRefunds !== undefined && (await countRefunds(ctx.store.db, order.order_id)) >= maxRefunds) {
+    throw latipayError('REFUND_FAILED', `${provider?.name} takes at most ${maxRefunds} refunds of one payment`);
+  }
+
   const now = ctx.clock();
   const refund: RefundRecord = {
     refund_id: generateRefundId(new Date(now), ctx.config.timeZoneOffsetMinutes),
     order_id: order.order_id,
+    attempt_id: paid?.attempt_id ?? null,
     user_id: user.id,
     wallet_id: order.wallet_id,
     amount_minor: amount.minor,
@@ -103,7 +116,7 @@ async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, o
   });
   if (!decision.ok) throw latipayError(decision.error, decision.detail);
 
-  const outcome = await askChannelToRefund(ctx, refund, order);
+  const outcome = await askProviderToRefund(ctx, refund);
   if (outcome.status === 'failed') throw latipayError('REFUND_FAILED', `the provider refused refund ${refund.refund_id}: ${outcome.reason}`);
   if (outcome.status === 'pending') {
     throw latipayError('REFUND_FAILED', `refund ${refund.refund_id} is pending with the provider (${outcome.reason}); it will be asked again`);

@@ -4,27 +4,29 @@ import type { OrderRecord } from '../store/orders.js';
 import { insertRefund, type RefundRecord } from '../store/refunds.js';
 import type { Db } from '../store/store.js';
 import type { GatewayContext } from './context.js';
-import { askChannelToRefund } from './execute-refund.js';
+import { askProviderToRefund } from './execute-refund.js';
 
 /**
- * A provider reports a payment for an order that is already final without being paid
- * (cancelled, or failed): the customer's money arrived, but the order can no longer take
- * it. Inside the transaction that records the provider's event, the money is booked
- * (`payment` credit) and given back at once: a `reversal` refund, pending, with its
- * `reversal` debit. After commit, `settleReversal` asks the provider like any refund.
- * Nothing is lost: the row exists before the provider is asked, and a failed reversal
- * stays on record (failed, its debit credited back) for an operator.
+ * A provider reports a payment the order cannot take: the order is final without it
+ * (cancelled, failed, or paid by another attempt). Inside the transaction that records the
+ * provider's event, the money is booked (`payment` credit) and given back at once: a
+ * `reversal` refund of that attempt, pending, with its `reversal` debit. After commit,
+ * `settleReversal` asks the provider like any refund. Nothing is lost: the row exists
+ * before the provider is asked, and a failed reversal stays on record (failed, its debit
+ * credited back) for an operator.
  */
 export async function recordLatePaymentReversal(
   trx: Db,
   ctx: Pick<GatewayContext, 'config'>,
   order: OrderRecord,
+  attemptId: string,
+  amountMinor: number,
   now: number,
 ): Promise<RefundRecord> {
-  const amountMinor = Number(order.amount_minor);
   const reversal: RefundRecord = {
     refund_id: generateRefundId(new Date(now), ctx.config.timeZoneOffsetMinutes),
     order_id: order.order_id,
+    attempt_id: attemptId,
     user_id: order.user_id,
     wallet_id: order.wallet_id,
     amount_minor: amountMinor,
@@ -47,8 +49,8 @@ export async function recordLatePaymentReversal(
 /** After commit: asks the provider to give the late payment back. Never throws (the notification is already applied). */
 export async function settleReversal(ctx: GatewayContext, reversal: RefundRecord): Promise<void> {
   try {
-    const outcome = await askChannelToRefund(ctx, reversal);
-    if (outcome.status !== 'succeeded') {
+    const outcome = await askProviderToRefund(ctx, reversal);
+    if (outcome.status === 'failed') {
       ctx.log.error({ orderId: reversal.order_id, refundId: reversal.refund_id, outcome }, 'a late payment could not be given back');
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import { latipayError } from '../domain/errors.js';
-import { isPaymentMethod, METHOD_DISPLAY_NAMES } from '../domain/payment-methods.js';
+import { METHOD_DISPLAY_NAMES } from '../domain/payment-methods.js';
 import { RequestParams } from '../domain/request-params.js';
 import { findAssignedWallet } from '../store/merchants.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
@@ -7,7 +7,7 @@ import type { GatewayContext } from './context.js';
 
 /**
  * `GET /v2/detail/{wallet_id}?user_id&signature` (spec §4.10): the methods the wallet
- * accepts, as display names joined by commas (`Alipay,Wechat`), in the wallet's order.
+ * accepts and a provider serves, as display names joined by commas (`Alipay,Wechat`), in the wallet's order.
  * Signed sorted over `wallet_id` (from the path) and `user_id`, or the legacy
  * `HMAC(wallet_id + user_id)` (spec §2.2.6).
  */
@@ -24,10 +24,8 @@ export async function describeWallet(
   const { user } = await authenticateRequest(ctx, params, origin, { extra: () => [{ form: 'legacy-detail', message: walletId + userId }] });
   const wallet = await findAssignedWallet(ctx.store.db, walletId, user.id);
   if (!wallet) throw latipayError('WALLET_NOT_ASSIGNED', `wallet_id ${walletId} is not assigned to ${user.id}`);
-  const names = wallet.methods
-    .split(',')
-    .map((method) => method.trim())
-    .filter(isPaymentMethod)
-    .map((method) => METHOD_DISPLAY_NAMES[method]);
+  // Only what can be paid: a method no provider serves for this wallet is not offered.
+  const served = await ctx.providers.servableMethods(wallet, wallet.methods.split(',').map((method) => method.trim()));
+  const names = served.map((method) => METHOD_DISPLAY_NAMES[method]);
   return { payment_method: names.join(',') };
 }

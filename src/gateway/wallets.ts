@@ -1,19 +1,8 @@
-import type { PaymentChannel } from '../channels/channel.js';
 import { findAssignedWallet, type WalletRecord } from '../store/merchants.js';
 import type { GatewayContext } from './context.js';
 import { cachePerDatabase } from './ttl-cache.js';
 
 const walletCache = cachePerDatabase<WalletRecord | undefined>(5_000);
-
-/**
- * The provider that serves `method` for `wallet`, or undefined (302). In production the
- * sandbox serves test wallets only: a live wallet is never paid with test money.
- */
-export function channelForWallet(ctx: GatewayContext, wallet: Pick<WalletRecord, 'test'>, method: string): PaymentChannel | undefined {
-  const channel = ctx.channels.forMethod(method);
-  if (channel?.name === 'sandbox' && !sandboxMayServe(ctx, wallet)) return undefined;
-  return channel;
-}
 
 /** Outside production the sandbox may serve any wallet (merchants test with their own); in production only test wallets. */
 export function sandboxMayServe(ctx: Pick<GatewayContext, 'config'>, wallet: Pick<WalletRecord, 'test'>): boolean {

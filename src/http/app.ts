@@ -1,16 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import { ChannelRegistry } from '../channels/channel.js';
-import { SandboxChannel } from '../channels/sandbox/sandbox-channel.js';
-import type { Config } from '../config.js';
-import type { SecretBox } from '../domain/secret-box.js';
-import { receiveChannelNotification } from '../gateway/apply-channel-outcome.js';
 import type { GatewayContext } from '../gateway/context.js';
-import { AuthThrottle } from '../gateway/auth-throttle.js';
-import { Credentials } from '../gateway/credentials.js';
-import { SignatureUsage } from '../gateway/signature-usage.js';
-import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
-import type { Store } from '../store/store.js';
+import { createGatewayContext, type ContextDeps } from '../gateway/create-context.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
@@ -38,17 +28,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  secrets: SecretBox;
-  logger: Logger;
-  clock?: () => number;
-  events?: OrderEvents;
-  /** Called after a notification is committed; the entry point wires it to the delivery worker. */
-  wakeNotifier?: () => void;
-  /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
-  shutdown?: AbortSignal;
+export interface AppDeps extends ContextDeps {
   /** Server timeouts other than the defaults (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
 }
@@ -69,49 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
-  const channels = new ChannelRegistry();
-  const ctx: GatewayContext = {
-    config,
-    store: deps.store,
-    secrets: deps.secrets,
-    credentials: new Credentials(deps.store.db, deps.secrets),
-    authThrottle: new AuthThrottle({
-      failuresPerAddress: config.authFailuresPerAddress,
-      failuresPerUser: config.authFailuresPerUser,
-      windowSeconds: config.authFailureWindowSeconds,
-      blockSeconds: config.authBlockSeconds,
-      pool: deps.store.parts.pool,
-      log: deps.logger,
-    }),
-    signatureUsage: new SignatureUsage(deps.store.db, deps.logger, deps.clock ?? Date.now),
-    channels,
-    events: deps.events ?? new LocalOrderEvents(),
-    wakeNotifier: deps.wakeNotifier ?? (() => {}),
-    clock: deps.clock ?? Date.now,
-    shutdown: deps.shutdown ?? new AbortController().signal,
-    log: deps.logger,
-  };
+  const ctx = createGatewayContext(deps);
   app.decorate('gateway', ctx);
-  app.addHook('onClose', async () => ctx.signatureUsage.close());
-
-  let sandbox: SandboxChannel | undefined;
-  if (config.sandbox) {
-    sandbox = new SandboxChannel({
-      db: deps.store.db,
-      publicUrl: config.publicUrl,
-      signingKey: deps.secrets.deriveKey('sandbox-channel'),
-      clock: ctx.clock,
-      // The sandbox reports like a provider: through the same entry its HTTP notification takes.
-      notifyGateway: async (notification) => {
-        await receiveChannelNotification(ctx, 'sandbox', notification);
-      },
-      barcodePendingMs: config.sandboxBarcodePendingMs,
-      onError: (error, context) => deps.logger.error({ err: error }, context),
-    });
-    channels.register(sandbox);
-    const sandboxChannel = sandbox;
-    app.addHook('onClose', async () => sandboxChannel.stop());
-  }
+  app.addHook('onClose', async () => ctx.close());
 
   installBodyParsers(app);
   trackHandlers(app);
@@ -128,11 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
   // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
-  const sandboxPages = sandbox;
+  const sandbox = ctx.providers.sandbox;
   await app.register(async (pages) => {
     await registerPageSecurity(pages, config);
     await pages.register(paymentPageRoutes);
-    if (sandboxPages) await pages.register(sandboxRoutes, { channel: sandboxPages });
+    if (sandbox) await pages.register(sandboxRoutes, { sandbox });
   });
   return app;
 }

@@ -24,7 +24,8 @@ export function installNulGuard(app: FastifyInstance): void {
  */
 export function findNul(value: unknown): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? '' : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
+  // Raw bytes (a provider's notification) are the receiver's to read, not parameters.
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return undefined;
   for (const [key, top] of Object.entries(value)) {
     // Merchant requests are flat: most values are strings, checked without the stack.
     if (typeof top === 'string') {

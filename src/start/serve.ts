@@ -7,8 +7,11 @@ import { buildApp } from '../http/app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
 import { OutboundGuard } from '../notify/outbound-guard.js';
 import { ExpirySweeper } from '../notify/expiry-sweeper.js';
-import { resumePendingRefunds } from '../gateway/execute-refund.js';
-import { expireDueOrders, type ExpiryContext } from '../gateway/expire-orders.js';
+import { resumeOpenRefunds } from '../gateway/execute-refund.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { createGatewayContext } from '../gateway/create-context.js';
+import { reconcileStalePayments } from '../gateway/reconcile.js';
+import { expireDueOrders } from '../gateway/expire-orders.js';
 import { Credentials } from '../gateway/credentials.js';
 import { createOrderEvents } from '../notify/order-events.js';
 import { pruneIdempotencyKeys } from '../store/idempotency-keys.js';
@@ -163,20 +166,26 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
   if (running.worker) {
     // Order expiry runs wherever callbacks are delivered: it queues callbacks of its own.
     const worker = running.worker;
-    let expiry: ExpiryContext;
+    let gateway: GatewayContext;
     if (running.app) {
-      expiry = running.app.gateway;
+      gateway = running.app.gateway;
     } else {
       const events = await createOrderEvents(store, config.databaseUrl, log);
-      running.closeEvents = () => events.close();
-      expiry = { config, store, credentials, events, wakeNotifier: () => worker.wake(), clock: Date.now, log };
+      const context = createGatewayContext({ config, store, secrets, logger: log, events, wakeNotifier: () => worker.wake(), shutdown: running.shutdown.signal });
+      running.closeEvents = async () => {
+        await context.close();
+        await events.close();
+      };
+      gateway = context;
     }
+    let cursor: Parameters<typeof reconcileStalePayments>[2];
     running.sweeper = new ExpirySweeper({
       sweep: async () => {
-        const expired = await expireDueOrders(expiry);
-        // Refunds a crash or a silent provider left pending are asked again (API processes
-        // only: they hold the providers).
-        if (running.app) await resumePendingRefunds(running.app.gateway, 5 * 60_000);
+        // Pending payments are asked about before their orders could expire, and expiring
+        // orders once more before they fail; refunds in flight are asked again until they end.
+        if (config.reconcileAfterSeconds > 0) cursor = (await reconcileStalePayments(gateway, config.reconcileAfterSeconds * 1000, cursor)).cursor;
+        const expired = await expireDueOrders(gateway);
+        await resumeOpenRefunds(gateway, config.reconcileAfterSeconds > 0 ? config.reconcileAfterSeconds * 1000 : 5 * 60_000);
         await pruneIdempotencyKeys(store.db, Date.now() - config.idempotencyKeyHours * 3_600_000);
         return expired;
       },

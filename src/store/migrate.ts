@@ -3,6 +3,7 @@ import type { DialectParts } from './dialect/index.js';
 import { initialSchema } from './migrations/001-initial.js';
 import { afterTheSaleSchema } from './migrations/002-after-the-sale.js';
 import { safeOnTheInternetSchema } from './migrations/003-safe-on-the-internet.js';
+import { providersSchema } from './migrations/004-providers.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -10,6 +11,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '001-initial': initialSchema(types),
     '002-after-the-sale': afterTheSaleSchema(types),
     '003-safe-on-the-internet': safeOnTheInternetSchema(types),
+    '004-providers': providersSchema(types),
   };
 }
 

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { OrderTable } from './schema.js';
 import { batcherPerDatabase, sharesRoundTrips } from './turn-batcher.js';
 import { UniqueViolation, type Db } from './store.js';
-import { dialectOf, lockSkippingLocked } from './dialect/locking.js';
+import { dialectOf, lockForUpdate, lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery, preparedBySize } from './prepared.js';
 
 export type OrderRecord = Selectable<OrderTable>;
@@ -25,9 +25,11 @@ export async function insertOrder(db: Db, order: OrderRecord): Promise<void> {
 const ORDER_COLUMNS = [
   'order_id', 'user_id', 'wallet_id', 'organisation_id', 'merchant_reference', 'amount_minor', 'currency',
   'payment_method', 'product_name', 'return_url', 'callback_url', 'backpage_url', 'ip', 'host_type', 'present_qr',
-  'request_hash', 'status', 'nonce', 'channel', 'channel_trade_id', 'channel_qr_url', 'created_at', 'expires_at',
+  'request_hash', 'status', 'nonce', 'channel', 'provider_account_id', 'created_at', 'expires_at',
   'paid_at', 'updated_at', 'currency_rate', 'amount_cny_minor',
 ] as const satisfies ReadonlyArray<keyof OrderRecord>;
+// Not written by a create: channel_trade_id and channel_qr_url (orders from before payment
+// attempts only), review_reason (null until a payment does not match).
 
 /**
  * Batches are cut into power-of-two chunks (77 rows: 64 + 8 + 4 + 1), so there are at
@@ -172,32 +174,6 @@ export async function renewOrderNonce(db: Db, orderId: string, nonce: string, no
   return Number(result.numUpdatedRows) === 1;
 }
 
-const setChannelTrade = new PreparedQuery((db, slot) =>
-  db.updateTable('orders').set({ channel_trade_id: slot(0), channel_qr_url: slot(1), updated_at: slot(2) }).where('order_id', '=', slot(3)),
-);
-
-export async function setOrderChannelTrade(db: Db, orderId: string, tradeId: string, qrUrl: string, now: number): Promise<void> {
-  if (sharesRoundTrips(db)) return channelTradeBatcher(db).add({ orderId, tradeId, qrUrl, now });
-  await setChannelTrade.execute(db, [tradeId, qrUrl, now, orderId]);
-}
-
-// PostgreSQL: the trades of one turn in one statement, each row's values at its id's position.
-const setChannelTrades = new PreparedQuery((db, slot) => {
-  const at = sql`array_position(${slot(0)}::text[], order_id)`;
-  return db
-    .updateTable('orders')
-    .set({
-      channel_trade_id: sql<string>`(${slot(1)}::text[])[${at}]`,
-      channel_qr_url: sql<string>`(${slot(2)}::text[])[${at}]`,
-      updated_at: sql<number>`(${slot(3)}::bigint[])[${at}]`,
-    })
-    .where(sql<boolean>`order_id = any(${slot(0)}::text[])`);
-});
-const channelTradeBatcher = batcherPerDatabase(async (db, trades: Array<{ orderId: string; tradeId: string; qrUrl: string; now: number }>) => {
-  await setChannelTrades.execute(db, [trades.map((t) => t.orderId), trades.map((t) => t.tradeId), trades.map((t) => t.qrUrl), trades.map((t) => t.now)]);
-  return trades.map(() => undefined);
-});
-
 /**
  * Moves a pending order to a final status. Returns false when it was no longer pending,
  * so that of two concurrent settlements exactly one wins.
@@ -214,17 +190,27 @@ export async function finishPendingOrder(db: Db, orderId: string, status: string
   return (await finishPending.affected(db, [status, paidAt, now, orderId])) === 1;
 }
 
-const lockById = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where('order_id', '=', slot(0)).forUpdate());
+// FOR UPDATE where the database has row locks (PostgreSQL); SQLite's transaction holds its one write lock.
+const lockById = new PreparedQuery((db, slot) => lockForUpdate(db, db.selectFrom('orders').selectAll().where('order_id', '=', slot(0))));
 
-/** PostgreSQL only: reads the order and locks it (FOR UPDATE) for the rest of the transaction. */
-export async function lockOrderById(db: Db, orderId: string): Promise<OrderRecord | undefined> {
+/**
+ * Reads the order for the rest of the transaction: locked where the database has row
+ * locks, so that the provider's event recorded after it and the order's change are taken
+ * in the same order by every transaction.
+ */
+export async function findOrderForUpdate(db: Db, orderId: string): Promise<OrderRecord | undefined> {
   return lockById.first(db, [orderId]);
 }
 
-/** Records the provider's trade id of an order that has no QR (a barcode payment). */
-export async function setOrderTradeId(db: Db, orderId: string, tradeId: string): Promise<void> {
-  // updated_at stays: the trade id is bookkeeping, and a settlement may already have landed.
-  await db.updateTable('orders').set({ channel_trade_id: tradeId }).where('order_id', '=', orderId).execute();
+/** Flags a pending order for an operator (a payment that did not match it); the first reason stays. */
+export async function flagOrderForReview(db: Db, orderId: string, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ review_reason: reason.slice(0, 500), updated_at: now })
+    .where('order_id', '=', orderId)
+    .where('status', '=', 'pending')
+    .where('review_reason', 'is', null)
+    .execute();
 }
 
 /** Up to `limit` pending orders whose payment window closed by `now`, oldest first (not locked). */
@@ -280,4 +266,29 @@ export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderReco
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);
   return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
+}
+
+/**
+ * Orders pending with a real provider (not the sandbox) since before `createdBefore`,
+ * oldest first, after `after` (a cursor). They are few and the partial index
+ * orders_provider_pending_idx holds only them, so the sweep never reads the sandbox's.
+ */
+export async function findStaleProviderOrders(
+  db: Db,
+  createdBefore: number,
+  after: { createdAt: number; orderId: string } | undefined,
+  limit: number,
+): Promise<Array<Pick<OrderRecord, 'order_id' | 'created_at'>>> {
+  let query = db
+    .selectFrom('orders')
+    .select(['order_id', 'created_at'])
+    .where('status', '=', 'pending')
+    .where('provider_account_id', '<>', 'sandbox')
+    .where('created_at', '<', createdBefore);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('order_id', '>', after.orderId)])]),
+    );
+  }
+  return query.orderBy('created_at').orderBy('order_id').limit(limit).execute();
 }

@@ -20,15 +20,29 @@ export async function listRefundsForOrder(db: Db, orderId: string): Promise<Refu
   return db.selectFrom('refunds').selectAll().where('order_id', '=', orderId).orderBy('created_at').orderBy('refund_id').execute();
 }
 
-/** What the order has given back or is giving back: refunds that are pending or succeeded. */
+/** Refunds that may still give money back, or have: waiting for the provider, accepted by it, or done. */
+export const OPEN_REFUND_STATUSES = ['pending', 'processing', 'succeeded'] as const;
+
+/** What the order has given back or is giving back: refunds that are pending, processing or succeeded. */
 export async function sumOpenRefunds(db: Db, orderId: string): Promise<number> {
   const row = await db
     .selectFrom('refunds')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), sql<number>`0`).as('total'))
     .where('order_id', '=', orderId)
-    .where('status', 'in', ['pending', 'succeeded'])
+    .where('status', 'in', OPEN_REFUND_STATUSES)
     .executeTakeFirstOrThrow();
   return Number(row.total);
+}
+
+/** How many refunds of the order have not failed (providers limit how many one payment may have). */
+export async function countRefunds(db: Db, orderId: string): Promise<number> {
+  const row = await db
+    .selectFrom('refunds')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('order_id', '=', orderId)
+    .where('status', 'in', OPEN_REFUND_STATUSES)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** A merchant refund of the same order, amount and reference since `since` that did not fail. */
@@ -44,41 +58,46 @@ export async function hasRecentIdenticalRefund(
     .where('kind', '=', 'merchant')
     .where('amount_minor', '=', refund.amountMinor)
     .where('reference', '=', refund.reference)
-    .where('status', 'in', ['pending', 'succeeded'])
+    .where('status', 'in', OPEN_REFUND_STATUSES)
     .where('created_at', '>=', since)
     .executeTakeFirst();
   return row !== undefined;
 }
 
 /**
- * Moves a pending refund to its final status. Returns false when it was no longer pending,
- * so that of two settlements of the same refund exactly one takes effect.
+ * Moves a refund still in flight (pending, or processing at the provider) on: to
+ * `processing` (the provider accepted it; only from pending), or to its final status.
+ * Returns false when it had already moved, so that of two answers about the same refund
+ * exactly one takes effect.
  */
-export async function finishPendingRefund(
+export async function moveOpenRefund(
   db: Db,
   refundId: string,
-  outcome: { status: 'succeeded'; channelRefundId: string } | { status: 'failed'; failure: string },
+  outcome: { status: 'processing' | 'succeeded'; channelRefundId: string | null } | { status: 'failed'; failure: string },
   now: number,
 ): Promise<boolean> {
   const result = await db
     .updateTable('refunds')
     .set(
-      outcome.status === 'succeeded'
-        ? { status: 'succeeded', channel_refund_id: outcome.channelRefundId, updated_at: now }
-        : { status: 'failed', failure: outcome.failure.slice(0, 500), updated_at: now },
+      outcome.status === 'failed'
+        ? { status: 'failed', failure: outcome.failure.slice(0, 500), updated_at: now }
+        : { status: outcome.status, ...(outcome.channelRefundId ? { channel_refund_id: outcome.channelRefundId } : {}), updated_at: now },
     )
     .where('refund_id', '=', refundId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', outcome.status === 'processing' ? ['pending'] : ['pending', 'processing'])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Refunds still pending since before `before`: their provider call was lost (crash) or had no answer. */
-export async function listStalePendingRefunds(db: Db, before: number, limit: number): Promise<RefundRecord[]> {
+/**
+ * Refunds in flight since before `before`: pending ones (their provider call was lost in a
+ * crash or had no answer) and processing ones (the provider has not said how they ended).
+ */
+export async function listStaleOpenRefunds(db: Db, before: number, limit: number): Promise<RefundRecord[]> {
   return db
     .selectFrom('refunds')
     .selectAll()
-    .where('status', '=', 'pending')
+    .where('status', 'in', ['pending', 'processing'])
     .where('updated_at', '<', before)
     .orderBy('updated_at')
     .limit(limit)
@@ -94,7 +113,7 @@ export async function claimStaleRefund(db: Db, refundId: string, seenUpdatedAt: 
     .updateTable('refunds')
     .set({ updated_at: now })
     .where('refund_id', '=', refundId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', ['pending', 'processing'])
     .where('updated_at', '=', seenUpdatedAt)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

@@ -11,7 +11,7 @@ const insertTrade = new PreparedQuery((db, slot) =>
     .insertInto('sandbox_trades')
     .values({
       trade_no: slot(0),
-      order_id: slot(1),
+      out_trade_no: slot(1),
       method: slot(2),
       amount_minor: slot(3),
       currency: slot(4),
@@ -20,11 +20,11 @@ const insertTrade = new PreparedQuery((db, slot) =>
       created_at: slot(7),
       updated_at: slot(8),
     })
-    .onConflict((oc) => oc.column('order_id').doNothing())
+    .onConflict((oc) => oc.column('out_trade_no').doNothing())
     .returningAll(),
 );
 const byTradeNo = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('trade_no', '=', slot(0)));
-const byOrder = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('order_id', '=', slot(0)));
+const byOutTradeNo = new PreparedQuery((db, slot) => db.selectFrom('sandbox_trades').selectAll().where('out_trade_no', '=', slot(0)));
 const setStatus = new PreparedQuery((db, slot) => db.updateTable('sandbox_trades').set({ status: slot(0), updated_at: slot(1) }).where('trade_no', '=', slot(2)));
 const settleOpen = new PreparedQuery((db, slot) =>
   db
@@ -35,14 +35,14 @@ const settleOpen = new PreparedQuery((db, slot) =>
     .returningAll(),
 );
 
-/** The trade as inserted, or undefined when the order already has one. */
+/** The trade as inserted, or undefined when the attempt already has one. */
 export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<SandboxTradeRecord | undefined> {
   if (sharesRoundTrips(db)) return insertBatcher(db).add(t);
-  return insertTrade.first(db, [t.trade_no, t.order_id, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
+  return insertTrade.first(db, [t.trade_no, t.out_trade_no, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
 }
 
 // PostgreSQL: the writes of one turn share one statement (see sharesRoundTrips).
-const TRADE_COLUMNS = ['trade_no', 'order_id', 'method', 'amount_minor', 'currency', 'subject', 'status', 'created_at', 'updated_at'] as const;
+const TRADE_COLUMNS = ['trade_no', 'out_trade_no', 'method', 'amount_minor', 'currency', 'subject', 'status', 'created_at', 'updated_at'] as const;
 const insertTrades = new PreparedQuery((db, slot) =>
   db
     .insertInto('sandbox_trades')
@@ -50,7 +50,7 @@ const insertTrades = new PreparedQuery((db, slot) =>
     .expression(
       sql`select * from unnest(${slot(0)}::text[], ${slot(1)}::text[], ${slot(2)}::text[], ${slot(3)}::bigint[], ${slot(4)}::text[], ${slot(5)}::text[], ${slot(6)}::text[], ${slot(7)}::bigint[], ${slot(8)}::bigint[])`,
     )
-    .onConflict((oc) => oc.column('order_id').doNothing())
+    .onConflict((oc) => oc.column('out_trade_no').doNothing())
     .returningAll(),
 );
 const insertBatcher = batcherPerDatabase(async (db, trades: SandboxTradeRecord[]) => {
@@ -81,8 +81,20 @@ export async function findSandboxTrade(db: Db, tradeNo: string): Promise<Sandbox
   return byTradeNo.first(db, [tradeNo]);
 }
 
-export async function findSandboxTradeByOrder(db: Db, orderId: string): Promise<SandboxTradeRecord | undefined> {
-  return byOrder.first(db, [orderId]);
+export async function findSandboxTradeByOutTradeNo(db: Db, outTradeNo: string): Promise<SandboxTradeRecord | undefined> {
+  return byOutTradeNo.first(db, [outTradeNo]);
+}
+
+/** The newest trade of an order's attempts (their trade numbers are the order id and two digits). */
+export async function findSandboxTradeOfOrder(db: Db, orderId: string): Promise<SandboxTradeRecord | undefined> {
+  return db
+    .selectFrom('sandbox_trades')
+    .selectAll()
+    .where('out_trade_no', '>=', `${orderId}00`)
+    .where('out_trade_no', '<=', `${orderId}99`)
+    .orderBy('out_trade_no', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: string, now: number): Promise<void> {
@@ -95,12 +107,12 @@ export async function settleOpenSandboxTrade(db: Db, tradeNo: string, status: st
   return settleOpen.first(db, [status, now, tradeNo]);
 }
 
-/** Closes the order's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */
-export async function closeOpenSandboxTrade(db: Db, orderId: string, now: number): Promise<void> {
+/** Closes the attempt's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */
+export async function closeOpenSandboxTrade(db: Db, outTradeNo: string, now: number): Promise<void> {
   await db
     .updateTable('sandbox_trades')
     .set({ status: 'TRADE_CLOSED', updated_at: now })
-    .where('order_id', '=', orderId)
+    .where('out_trade_no', '=', outTradeNo)
     .where('status', '=', 'WAIT_BUYER_PAY')
     .execute();
 }

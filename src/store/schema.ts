@@ -18,6 +18,9 @@ export interface Database {
   audit_events: AuditEventTable;
   idempotency_keys: IdempotencyKeyTable;
   signature_usage: SignatureUsageTable;
+  provider_accounts: ProviderAccountTable;
+  payment_attempts: PaymentAttemptTable;
+  provider_messages: ProviderMessageTable;
 }
 
 export interface OrganisationTable {
@@ -90,6 +93,10 @@ export interface OrderTable {
   /** The wallet currency → CNY rate at creation (a decimal string), recorded so later changes never alter the order. */
   currency_rate: string | null;
   amount_cny_minor: number | null;
+  /** Why the order waits for an operator (a payment whose amount or currency did not match); null: it does not. */
+  review_reason: string | null;
+  /** The provider account chosen when the order was created (`sandbox` for the sandbox). */
+  provider_account_id: string | null;
 }
 
 export interface NotificationTable {
@@ -131,7 +138,8 @@ export interface ChannelEventTable {
 
 export interface SandboxTradeTable {
   trade_no: string;
-  order_id: string;
+  /** The payment attempt the trade belongs to (the gateway's trade number). */
+  out_trade_no: string;
   method: string;
   amount_minor: number;
   currency: string;
@@ -163,6 +171,8 @@ export interface RefundTable {
   failure: string | null;
   created_at: number;
   updated_at: number;
+  /** The payment attempt whose money the refund gives back. */
+  attempt_id: string | null;
 }
 
 export interface LedgerEntryTable {
@@ -208,4 +218,52 @@ export interface SignatureUsageTable {
   form: string;
   day: string;
   count: number;
+}
+
+export interface ProviderAccountTable {
+  id: string;
+  wallet_id: string;
+  provider: string;
+  /** Comma-separated payment methods the account serves for the wallet. */
+  methods: string;
+  /** JSON of the settings that are not secret. */
+  config: string;
+  /** JSON of the secrets, sealed with SECRET_KEY. */
+  secrets_sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PaymentAttemptTable {
+  /** The order id and two digits. */
+  attempt_id: string;
+  order_id: string;
+  provider: string;
+  account_id: string;
+  method: string;
+  /** `qr`, `in_app`, `redirect`, `barcode`, `instructions`. */
+  flow: string;
+  /** `pending`, `paid`, `failed`. */
+  status: string;
+  provider_payment_id: string | null;
+  /** JSON of the provider's next action. */
+  next_action: string | null;
+  amount_minor: number;
+  currency: string;
+  payer_amount_minor: number | null;
+  payer_currency: string | null;
+  payer_rate: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProviderMessageTable {
+  id: Generated<number>;
+  attempt_id: string;
+  refund_id: string | null;
+  provider: string;
+  kind: string;
+  /** JSON, secrets masked. */
+  body: string;
+  at: number;
 }

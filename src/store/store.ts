@@ -8,6 +8,12 @@ export type Db = Kysely<Database>;
 export interface Store {
   readonly db: Db;
   readonly kind: DialectKind;
+  /**
+   * Whether a statement costs a round trip to a server (PostgreSQL), so that work arriving
+   * together is worth doing in one statement; on SQLite a statement runs in-process in
+   * microseconds and group commit already shares the commits.
+   */
+  readonly sharesRoundTrips: boolean;
   readonly parts: DialectParts;
   close(): Promise<void>;
 }
@@ -28,6 +34,7 @@ export async function openStore(databaseUrl: string, options: DialectOptions & {
   return {
     db,
     kind: parts.kind,
+    sharesRoundTrips: parts.kind === 'postgres',
     parts,
     async close() {
       if (closed) return;

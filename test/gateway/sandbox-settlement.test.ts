@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ChannelNotificationError } from '../../src/channels/channel.js';
+import { ProviderError } from '../../src/channels/provider.js';
 import { listNotificationsForOrder } from '../../src/store/notifications.js';
-import { startChannelPayment } from '../../src/gateway/payment-session.js';
+import { findAttempt } from '../../src/store/payment-attempts.js';
+import { findSandboxTradeByOutTradeNo } from '../../src/store/sandbox-trades.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { sandboxOf } from '../helpers/money.js';
+import { openAttemptOf, sandboxOf } from '../helpers/money.js';
 import { answerOf, createOrder, hmac, settleOrder } from '../http/support.js';
 
 /**
@@ -55,61 +56,60 @@ describe('sandbox settlement', () => {
     await assertPaidWithSignedCallback(orderId, reference);
   });
 
-  test("opening an order's trade again, or twice at once, keeps its first trade", async () => {
+  test("opening an order's attempt again, or twice at once, keeps its first attempt and trade", async () => {
     const { orderId } = await createOrder(gw);
-    const order = await findOrderById(gw.store.db, orderId);
-    assert.ok(order);
-    const request = { orderId, method: 'alipay' as const, amountMinor: 12000, currency: 'NZD', subject: 'x' };
-    const [a, b] = await Promise.all([sandboxOf(gw).startPayment(request), sandboxOf(gw).startPayment(request)]);
-    const c = await sandboxOf(gw).startPayment(request);
-    assert.equal(a.tradeId, b.tradeId);
-    assert.equal(a.tradeId, c.tradeId);
-    assert.equal((await sandboxOf(gw).findTradeByOrder(orderId))?.trade_no, a.tradeId);
+    const [a, b] = await Promise.all([openAttemptOf(gw, orderId), openAttemptOf(gw, orderId)]);
+    const c = await openAttemptOf(gw, orderId);
+    assert.equal(a.attempt_id, `${orderId}01`);
+    assert.deepEqual([b.attempt_id, c.attempt_id], [a.attempt_id, a.attempt_id]);
+    assert.equal(b.provider_payment_id, a.provider_payment_id);
+    assert.equal(c.provider_payment_id, a.provider_payment_id);
+    assert.equal((await findSandboxTradeByOutTradeNo(gw.store.db, a.attempt_id))?.trade_no, a.provider_payment_id);
   });
 
   test('a trade settles once: settling it again re-sends its first outcome and changes nothing', async () => {
     const { orderId } = await createOrder(gw);
-    const { tradeId } = await sandboxOf(gw).startPayment({ orderId, method: 'alipay', amountMinor: 12000, currency: 'NZD', subject: 'x' });
-    const first = await sandboxOf(gw).settle(tradeId, 'paid');
+    const tradeNo = (await openAttemptOf(gw, orderId)).provider_payment_id as string;
+    const first = await sandboxOf(gw).settle(tradeNo, 'paid');
     assert.equal(first.trade_status, 'TRADE_SUCCESS');
-    const updatedAt = (await sandboxOf(gw).findTrade(tradeId))?.updated_at;
-    const again = await sandboxOf(gw).settle(tradeId, 'failed');
+    const updatedAt = (await sandboxOf(gw).findTrade(tradeNo))?.updated_at;
+    const again = await sandboxOf(gw).settle(tradeNo, 'failed');
     assert.equal(again.trade_status, 'TRADE_SUCCESS');
     assert.equal(again.event_id, first.event_id);
-    const trade = await sandboxOf(gw).findTrade(tradeId);
+    const trade = await sandboxOf(gw).findTrade(tradeNo);
     assert.equal(trade?.status, 'TRADE_SUCCESS');
     assert.equal(trade?.updated_at, updatedAt);
     assert.equal((await findOrderById(gw.store.db, orderId))?.status, 'paid');
     assert.equal((await listNotificationsForOrder(gw.store.db, orderId)).length, 1);
   });
 
-  test('trades opened for several orders at once each land on their own order', async () => {
+  test('attempts opened for several orders at once each land on their own order', async () => {
     const created = await Promise.all([createOrder(gw), createOrder(gw), createOrder(gw)]);
-    const orders = await Promise.all(created.map(async ({ orderId }) => (await findOrderById(gw.store.db, orderId))!));
-    const started = await Promise.all(orders.map((order) => startChannelPayment(gw.app.gateway, order)));
+    const opened = await Promise.all(created.map(({ orderId }) => openAttemptOf(gw, orderId)));
     for (const [k, { orderId }] of created.entries()) {
-      const trade = await sandboxOf(gw).findTradeByOrder(orderId);
-      assert.ok(trade);
-      assert.equal(started[k].channel_trade_id, trade.trade_no);
-      const stored = await findOrderById(gw.store.db, orderId);
-      assert.equal(stored?.channel_trade_id, trade.trade_no, `order ${k} records its own trade`);
-      assert.equal(stored?.channel_qr_url, sandboxOf(gw).walletUrl(trade.trade_no));
+      const attempt = opened[k];
+      assert.equal(attempt.order_id, orderId);
+      assert.equal(attempt.attempt_id, `${orderId}01`);
+      const trade = await findSandboxTradeByOutTradeNo(gw.store.db, attempt.attempt_id);
+      assert.equal(trade?.trade_no, attempt.provider_payment_id, `order ${k} has its own trade`);
+      assert.deepEqual(JSON.parse(String(attempt.next_action)), { type: 'show_qr', qrContent: sandboxOf(gw).walletUrl(String(trade?.trade_no)) });
+      assert.deepEqual(await findAttempt(gw.store.db, attempt.attempt_id), attempt, 'the attempt is stored as answered');
     }
   });
 
   test('two settlements of one trade at once: one outcome wins and both report it', async () => {
     const { orderId } = await createOrder(gw);
-    const { tradeId } = await sandboxOf(gw).startPayment({ orderId, method: 'alipay', amountMinor: 12000, currency: 'NZD', subject: 'x' });
-    const [first, second] = await Promise.all([sandboxOf(gw).settle(tradeId, 'failed'), sandboxOf(gw).settle(tradeId, 'paid')]);
+    const tradeNo = (await openAttemptOf(gw, orderId)).provider_payment_id as string;
+    const [first, second] = await Promise.all([sandboxOf(gw).settle(tradeNo, 'failed'), sandboxOf(gw).settle(tradeNo, 'paid')]);
     assert.equal(first.trade_status, 'TRADE_CLOSED', 'the first settlement made wins');
     assert.equal(second.trade_status, 'TRADE_CLOSED');
     assert.equal(second.event_id, first.event_id);
-    assert.equal((await sandboxOf(gw).findTrade(tradeId))?.status, 'TRADE_CLOSED');
+    assert.equal((await sandboxOf(gw).findTrade(tradeNo))?.status, 'TRADE_CLOSED');
     assert.equal((await findOrderById(gw.store.db, orderId))?.status, 'failed');
     assert.equal((await listNotificationsForOrder(gw.store.db, orderId)).length, 1);
   });
 
   test('an unknown trade is refused', async () => {
-    await assert.rejects(sandboxOf(gw).settle('SBXnothing', 'paid'), ChannelNotificationError);
+    await assert.rejects(sandboxOf(gw).settle('SBXnothing', 'paid'), ProviderError);
   });
 });

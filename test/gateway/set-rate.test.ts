@@ -22,7 +22,7 @@ describe('setRate (what `latipay rates set` stores)', () => {
     assert.equal(row?.rate, '5');
     assert.equal(Number(row?.updated_at), at + 1_000);
     assert.equal((await listRates(gw.store.db, 'NZD')).length, 1, 'one row per pair');
-    assert.equal((await setRate(gw.store.db, 'JPY', 'CNY', '0.04812345', at)).rate, '0.04812345');
+    assert.equal((await setRate(gw.store.db, 'SGD', 'CNY', '0.04812345', at)).rate, '0.04812345');
   });
 
   test('refuses anything but a positive decimal with at most 8 places, and two different 3-letter currencies', async () => {

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ChannelNotificationError, type ChannelOutcome } from '../../src/channels/channel.js';
-import { applyChannelOutcome } from '../../src/gateway/apply-channel-outcome.js';
+import type { PaymentReport } from '../../src/channels/provider.js';
 import type { GatewayContext } from '../../src/gateway/context.js';
-import { startChannelPayment } from '../../src/gateway/payment-session.js';
+import { settleReport } from '../../src/gateway/settle-payment.js';
 import { listNotificationsForOrder } from '../../src/store/notifications.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { setSandboxTradeStatus } from '../../src/store/sandbox-trades.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { cancel, ledgerOf } from '../helpers/money.js';
+import { cancel, ledgerOf, openAttemptOf } from '../helpers/money.js';
 import { createOrder, hmac } from '../http/support.js';
 
 /**
- * Provider outcomes that arrive in the same turn of the event loop (on PostgreSQL they are
- * applied together, in one transaction of multi-row statements) must each get the answer
- * and the effects they would get alone.
+ * Provider reports that arrive in the same turn of the event loop (on PostgreSQL those that
+ * finish a pending order are carried out together, in one statement) must each get the
+ * answer and the effects they would get alone.
  */
-describe('provider outcomes applied in one turn', () => {
+describe('provider reports settled in one turn', () => {
   let gw: TestGateway;
   before(async () => {
     gw = await createTestGateway();
@@ -24,23 +23,28 @@ describe('provider outcomes applied in one turn', () => {
   after(() => gw.close());
 
   let eventCounter = 0;
-  async function outcomeFor(orderId: string, outcome: 'paid' | 'failed', eventId?: string): Promise<ChannelOutcome> {
+  type Outcome = { eventId: string; report: PaymentReport };
+  /** A report on the order's (opened) attempt, as the sandbox would send it. */
+  async function outcomeFor(orderId: string, outcome: 'paid' | 'failed', eventId?: string): Promise<Outcome> {
     const order = await findOrderById(gw.store.db, orderId);
     assert.ok(order);
+    const attempt = await openAttemptOf(gw, orderId);
     return {
       eventId: eventId ?? `evt-${++eventCounter}-${orderId}`,
-      orderId,
-      tradeId: `T-${orderId}`,
-      outcome,
-      amountMinor: Number(order.amount_minor),
-      currency: order.currency,
-      occurredAt: 1_790_000_000_000 + eventCounter,
+      report: {
+        attemptId: attempt.attempt_id,
+        state: outcome,
+        providerPaymentId: attempt.provider_payment_id ?? undefined,
+        amountMinor: Number(order.amount_minor),
+        currency: order.currency,
+        occurredAt: 1_790_000_000_000 + eventCounter,
+      },
     };
   }
 
-  /** Starts every application in the same turn; each answer or error, in order. */
-  function applyAll(ctx: GatewayContext, outcomes: ChannelOutcome[]) {
-    return Promise.allSettled(outcomes.map((o) => applyChannelOutcome(ctx, 'sandbox', o)));
+  /** Starts every settlement in the same turn; each answer or error, in order. */
+  function applyAll(ctx: GatewayContext, outcomes: Outcome[]) {
+    return Promise.allSettled(outcomes.map((o) => settleReport(ctx, 'sandbox', o.eventId, o.report)));
   }
 
   async function assertFinished(orderId: string, status: 'paid' | 'failed', paidAt: number | null, apiKey = gw.merchant.api_key) {
@@ -68,10 +72,12 @@ describe('provider outcomes applied in one turn', () => {
     const uncached = await createOrder(gw, {}, other);
 
     const earlier = await outcomeFor(settledBefore.orderId, 'paid');
-    assert.equal(await applyChannelOutcome(ctx, 'sandbox', earlier), 'applied');
+    assert.equal(await settleReport(ctx, 'sandbox', earlier.eventId, earlier.report), 'applied');
+    // Paid at the provider, but the merchant cancelled before the news arrived.
+    const cancelledAttempt = await openAttemptOf(gw, cancelled.orderId);
     assert.equal((await cancel(gw, gw.merchant, cancelled.reference)).code, 0);
-    const cancelledOrder = await startChannelPayment(ctx, (await findOrderById(gw.store.db, cancelled.orderId))!);
-    await setSandboxTradeStatus(gw.store.db, cancelledOrder.channel_trade_id!, 'TRADE_SUCCESS', Date.now());
+    await setSandboxTradeStatus(gw.store.db, cancelledAttempt.provider_payment_id!, 'TRADE_SUCCESS', Date.now());
+    const cancelledPaid = await outcomeFor(cancelled.orderId, 'paid');
     ctx.credentials.forget(other.user_id);
 
     const woken: string[] = [];
@@ -84,24 +90,33 @@ describe('provider outcomes applied in one turn', () => {
       { ...twiceOutcome },
       { ...(await outcomeFor(twice.orderId, 'failed')) },
       earlier,
-      await outcomeFor(cancelled.orderId, 'paid'),
-      { ...(await outcomeFor(wrongAmount.orderId, 'paid')), amountMinor: 1 },
-      { ...(await outcomeFor(wrongAmount.orderId, 'paid')), orderId: 'no-such-order' },
+      cancelledPaid,
+      await (async () => {
+        const o = await outcomeFor(wrongAmount.orderId, 'paid');
+        return { ...o, report: { ...o.report, amountMinor: 1 } };
+      })(),
+      await (async () => {
+        const o = await outcomeFor(wrongAmount.orderId, 'paid');
+        return { ...o, report: { ...o.report, attemptId: '999999999999999999999999999999' + '01' } };
+      })(),
       await outcomeFor(uncached.orderId, 'paid'),
     ];
     const answers = await applyAll(ctx, outcomes);
     for (const u of unsubscribe) u();
 
-    const results = answers.map((a) => (a.status === 'fulfilled' ? a.value : a.reason instanceof ChannelNotificationError ? 'refused' : String(a.reason)));
-    assert.deepEqual(results, ['applied', 'applied', 'applied', 'applied', 'applied', 'duplicate', 'unchanged', 'duplicate', 'reversed', 'refused', 'refused', 'applied']);
+    const results = answers.map((a) => (a.status === 'fulfilled' ? a.value : String(a.reason)));
+    assert.deepEqual(results, ['applied', 'applied', 'applied', 'applied', 'applied', 'duplicate', 'unchanged', 'duplicate', 'reversed', 'flagged', 'unknown-attempt', 'applied']);
 
-    for (const [k, { orderId }] of paid.entries()) await assertFinished(orderId, 'paid', outcomes[k].occurredAt);
+    for (const [k, { orderId }] of paid.entries()) await assertFinished(orderId, 'paid', outcomes[k].report.occurredAt);
     await assertFinished(declined.orderId, 'failed', null);
-    await assertFinished(twice.orderId, 'paid', twiceOutcome.occurredAt);
-    await assertFinished(settledBefore.orderId, 'paid', earlier.occurredAt);
-    await assertFinished(uncached.orderId, 'paid', outcomes[11].occurredAt, other.api_key);
+    await assertFinished(twice.orderId, 'paid', twiceOutcome.report.occurredAt);
+    await assertFinished(settledBefore.orderId, 'paid', earlier.report.occurredAt);
+    await assertFinished(uncached.orderId, 'paid', outcomes[11].report.occurredAt, other.api_key);
     assert.equal((await findOrderById(gw.store.db, cancelled.orderId))?.status, 'canceled');
-    assert.equal((await findOrderById(gw.store.db, wrongAmount.orderId))?.status, 'pending');
+    const flagged = await findOrderById(gw.store.db, wrongAmount.orderId);
+    assert.equal(flagged?.status, 'pending');
+    assert.match(String(flagged?.review_reason), /0\.01 NZD paid for an order of 120\.00 NZD/);
+    assert.equal((await listNotificationsForOrder(gw.store.db, wrongAmount.orderId)).length, 0, 'no callback for a flagged order');
     assert.deepEqual(woken.sort(), paid.map((p) => p.orderId).sort(), 'waiters on the applied orders were told');
   });
 
@@ -116,8 +131,8 @@ describe('provider outcomes applied in one turn', () => {
       answers.map((a) => (a.status === 'fulfilled' ? a.value : String(a.reason))),
       ['applied', 'duplicate', 'applied'],
     );
-    await assertFinished(orders[0].orderId, 'paid', outcomes[0].occurredAt);
-    await assertFinished(orders[2].orderId, 'paid', outcomes[2].occurredAt);
+    await assertFinished(orders[0].orderId, 'paid', outcomes[0].report.occurredAt);
+    await assertFinished(orders[2].orderId, 'paid', outcomes[2].report.occurredAt);
     const untouched = await findOrderById(gw.store.db, orders[1].orderId);
     assert.equal(untouched?.status, 'pending');
     assert.equal((await listNotificationsForOrder(gw.store.db, orders[1].orderId)).length, 0);

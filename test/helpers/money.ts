@@ -1,10 +1,11 @@
 import type { LightMyRequestResponse } from 'fastify';
-import type { SandboxChannel } from '../../src/channels/sandbox/sandbox-channel.js';
+import type { SandboxProvider } from '../../src/channels/sandbox/sandbox-provider.js';
+import { openAttempt } from '../../src/gateway/start-payment.js';
+import { findLatestAttempt, type AttemptRecord } from '../../src/store/payment-attempts.js';
 import type { CreatedMerchant } from '../../src/gateway/create-merchant.js';
 import { listLedgerEntries, walletBalance } from '../../src/store/ledger.js';
 import { listRefundsForOrder } from '../../src/store/refunds.js';
 import { setSandboxTradeStatus } from '../../src/store/sandbox-trades.js';
-import { startChannelPayment } from '../../src/gateway/payment-session.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { answerOf, createOrder, hmac, settleOrder, type CreatedOrder } from '../http/support.js';
 import type { TestGateway } from './gateway.js';
@@ -77,8 +78,17 @@ export function refundsOf(gw: TestGateway, orderId: string) {
   return listRefundsForOrder(gw.store.db, orderId);
 }
 
-export function sandboxOf(gw: TestGateway): SandboxChannel {
-  return gw.app.gateway.channels.byName('sandbox') as SandboxChannel;
+export function sandboxOf(gw: TestGateway): SandboxProvider {
+  const sandbox = gw.app.gateway.providers.sandbox;
+  if (!sandbox) throw new Error('the sandbox is off');
+  return sandbox;
+}
+
+/** Opens the order's payment attempt with its provider (as the payment page does) and answers it. */
+export async function openAttemptOf(gw: TestGateway, orderId: string): Promise<AttemptRecord> {
+  const order = await findOrderById(gw.store.db, orderId);
+  if (!order) throw new Error(`no order ${orderId}`);
+  return openAttempt(gw.app.gateway, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
 }
 
 /**
@@ -89,13 +99,13 @@ export function sandboxOf(gw: TestGateway): SandboxChannel {
 export async function latePaidNotification(gw: TestGateway, orderId: string): Promise<LightMyRequestResponse> {
   const order = await findOrderById(gw.store.db, orderId);
   if (!order) throw new Error(`no order ${orderId}`);
-  const withTrade = order.channel_trade_id ? order : await startChannelPayment(gw.app.gateway, order);
-  const tradeNo = withTrade.channel_trade_id as string;
+  const attempt = (await findLatestAttempt(gw.store.db, orderId)) ?? (await openAttemptOf(gw, orderId));
+  const tradeNo = attempt.provider_payment_id as string;
   await setSandboxTradeStatus(gw.store.db, tradeNo, 'TRADE_SUCCESS', Date.now());
   const notification = sandboxOf(gw).signNotification({
     event_id: `${tradeNo}:TRADE_SUCCESS`,
     trade_no: tradeNo,
-    out_trade_no: orderId,
+    out_trade_no: attempt.attempt_id,
     trade_status: 'TRADE_SUCCESS',
     total_amount: Number(order.amount_minor),
     currency: order.currency,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import type { SandboxChannel } from '../../src/channels/sandbox/sandbox-channel.js';
+import type { SandboxProvider } from '../../src/channels/sandbox/sandbox-provider.js';
+import { findLatestAttempt } from '../../src/store/payment-attempts.js';
 import type { CreatedMerchant } from '../../src/gateway/create-merchant.js';
 import { listLedgerEntries, walletBalance } from '../../src/store/ledger.js';
 import { assignWallet, insertOrganisation, insertUser, insertWallet } from '../../src/store/merchants.js';
@@ -93,10 +94,10 @@ async function queryOrder(gw: TestGateway, merchant: CreatedMerchant, reference:
   return answer;
 }
 
-function sandboxOf(gw: TestGateway): SandboxChannel {
-  const channel = gw.app.gateway.channels.byName('sandbox');
-  assert.ok(channel, 'the sandbox channel is registered');
-  return channel as SandboxChannel;
+function sandboxOf(gw: TestGateway): SandboxProvider {
+  const sandbox = gw.app.gateway.providers.sandbox;
+  assert.ok(sandbox, 'the sandbox is on');
+  return sandbox;
 }
 
 async function orderOf(gw: TestGateway, orderId: string) {
@@ -125,7 +126,10 @@ describe('POST /barcode: outcomes by the pay code\'s last digit (sandbox)', () =
 
       const order = await orderOf(gw, orderId);
       assert.equal(order.status, 'paid');
-      assert.ok(order.channel_trade_id, 'the provider trade is recorded');
+      const attempt = await findLatestAttempt(gw.store.db, orderId);
+      assert.equal(attempt?.flow, 'barcode');
+      assert.equal(attempt?.status, 'paid');
+      assert.ok(attempt?.provider_payment_id, 'the provider trade is recorded on the attempt');
       const answer = await queryOrder(gw, merchant, reference);
       assert.equal(answer.status, 'paid');
       assert.equal(answer.order_id, orderId);
@@ -157,9 +161,9 @@ describe('POST /barcode: outcomes by the pay code\'s last digit (sandbox)', () =
     assert.equal((await queryOrder(gw, merchant, reference)).status, 'pending');
     assert.equal(await walletBalance(gw.store.db, merchant.wallet_id), 0);
 
-    const trade = await sandboxOf(gw).findTradeByOrder(orderId);
+    const trade = await sandboxOf(gw).findTradeOfOrder(orderId);
     assert.ok(trade);
-    assert.equal(trade.trade_no, order.channel_trade_id);
+    assert.equal(trade.trade_no, (await findLatestAttempt(gw.store.db, orderId))?.provider_payment_id);
     await sandboxOf(gw).settle(trade.trade_no, 'paid');
 
     assert.equal((await queryOrder(gw, merchant, reference)).status, 'paid');
@@ -170,7 +174,7 @@ describe('POST /barcode: outcomes by the pay code\'s last digit (sandbox)', () =
     const merchant = await gw.addMerchant();
     const { orderId, reference } = await pay(gw, merchant, { pay_code: wechatCode(8) });
     assert.equal((await orderOf(gw, orderId)).status, 'pending');
-    const trade = await sandboxOf(gw).findTradeByOrder(orderId);
+    const trade = await sandboxOf(gw).findTradeOfOrder(orderId);
     assert.ok(trade);
     await sandboxOf(gw).settle(trade.trade_no, 'failed');
     assert.equal((await queryOrder(gw, merchant, reference)).status, 'failed');
@@ -196,8 +200,10 @@ describe('POST /barcode: outcomes by the pay code\'s last digit (sandbox)', () =
     const answer = await queryOrder(gw, merchant, String(fields.merchant_reference));
     assert.equal(answer.status, 'failed');
     const order = await orderOf(gw, String(answer.order_id));
-    assert.equal(order.channel_trade_id, null, 'the provider never opened a trade');
-    assert.equal(await sandboxOf(gw).findTradeByOrder(order.order_id), undefined);
+    const attempt = await findLatestAttempt(gw.store.db, order.order_id);
+    assert.equal(attempt?.status, 'failed');
+    assert.equal(attempt?.provider_payment_id, null, 'the provider never opened a trade');
+    assert.equal(await sandboxOf(gw).findTradeOfOrder(order.order_id), undefined);
     assert.equal(await walletBalance(gw.store.db, merchant.wallet_id), 0);
 
     const before = await ordersSnapshot(gw);

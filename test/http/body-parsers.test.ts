@@ -48,8 +48,10 @@ describe('deeply nested request bodies', () => {
   });
 
   test('the provider notification endpoint and the sandbox wallet form refuse them without a server error', async () => {
+    // The provider's own answer to a notification it cannot read: the sandbox's is 400 "fail".
     const notify = await post(gw, '/channels/sandbox/notify', nestedArrays(10_000), 'application/json');
-    assertAnswered207(notify, 'notify');
+    assert.equal(notify.statusCode, 400);
+    assert.equal(notify.body, 'fail');
     const wallet = await gw.app.inject({
       method: 'POST',
       url: '/sandbox/wallet/T1',

@@ -179,7 +179,7 @@ describe('POST /cancel', () => {
       const opened = await createOrder(gw, { amount: '15.00' }, m);
       const page = await gw.app.inject({ method: 'GET', url: `/pay/${opened.nonce}`, headers: { 'user-agent': PC_UA } });
       assert.equal(page.statusCode, 200);
-      const trade = await sandboxOf(gw).findTradeByOrder(opened.orderId);
+      const trade = await sandboxOf(gw).findTradeOfOrder(opened.orderId);
       assert.equal(trade?.status, 'WAIT_BUYER_PAY');
       // Never opened.
       const unopened = await createOrder(gw, { amount: '16.00' }, m);
@@ -190,8 +190,8 @@ describe('POST /cancel', () => {
         assert.equal(settled.status, 'canceled', JSON.stringify(settled));
         assert.equal(await statusOf(gw, order.orderId), 'canceled');
       }
-      assert.equal((await sandboxOf(gw).findTradeByOrder(opened.orderId))?.status, 'TRADE_CLOSED', 'the provider trade was closed');
-      assert.equal(await sandboxOf(gw).findTradeByOrder(unopened.orderId), undefined, 'no trade was opened for it');
+      assert.equal((await sandboxOf(gw).findTradeOfOrder(opened.orderId))?.status, 'TRADE_CLOSED', 'the provider trade was closed');
+      assert.equal(await sandboxOf(gw).findTradeOfOrder(unopened.orderId), undefined, 'no trade was opened for it');
 
       // The sandbox wallet page's confirm button changes nothing either.
       const confirm = await gw.app.inject({ method: 'POST', url: `/sandbox/wallet/${trade!.trade_no}`, payload: { outcome: 'paid' } });
@@ -246,7 +246,7 @@ describe('POST /cancel', () => {
       const order = await createOrder(gw, { amount: '8.00' }, m);
       assert.equal((await cancel(gw, m, order.reference)).code, 0);
       const sandbox = sandboxOf(gw);
-      sandbox.refund = async () => ({ status: 'refused', reason: 'refund window closed' });
+      sandbox.refund = async (request) => ({ refundId: request.refundId, state: 'failed', reason: 'refund window closed' });
       try {
         assert.equal((await latePaidNotification(gw, order.orderId)).body, 'success');
       } finally {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { findLatestAttempt, listAttemptsOfOrder } from '../../src/store/payment-attempts.js';
 import { after, before, describe, test } from 'node:test';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
@@ -119,6 +120,7 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     const { path, nonce, order, fields } = await createHostedOrder(gw, { amount: '120.00', payment_method: 'wechat' });
     const data = await fetchData(gw, path, gw.merchant.api_key);
     const after = await findOrder(gw, gw.merchant.user_id, String(fields.merchant_reference));
+    const attemptAfter = after ? await findLatestAttempt(gw.store.db, after.order_id) : undefined;
     assert.deepEqual(
       { ...data, qr_code: undefined, signature: undefined },
       {
@@ -136,7 +138,7 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
         wallet_id: gw.merchant.wallet_id,
         wallet_name: 'Kiwi Wines NZD',
         qr_code: undefined,
-        qr_code_url: after?.channel_qr_url,
+        qr_code_url: attemptAfter ? JSON.parse(String(attemptAfter.next_action)).qrContent : undefined,
         currency_rate: '4.6449',
         merchant_reference: fields.merchant_reference,
         signature: undefined,
@@ -144,7 +146,7 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     );
     assert.equal(typeof data.organisation_id, 'number');
     assert.match(String(data.qr_code_url), /^http:\/\/gateway\.test\/sandbox\/wallet\/SBX[0-9a-f]+$/);
-    assert.equal(after?.channel_trade_id !== null, true, 'the provider trade was opened');
+    assert.ok(attemptAfter?.provider_payment_id, 'the provider trade was opened');
     // A signature with another key, or over a changed field, does not match.
     assert.notEqual(data.signature, sortedSignature(data, aud.api_key));
     assert.notEqual(data.signature, sortedSignature({ ...data, amount: '121.00' }, gw.merchant.api_key));
@@ -164,7 +166,9 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     const first = await fetchData(gw, path, gw.merchant.api_key);
     const second = await fetchData(gw, path, gw.merchant.api_key);
     assert.deepEqual(second, first);
-    const trades = await gw.store.db.selectFrom('sandbox_trades').selectAll().where('order_id', '=', String(first.order_id)).execute();
+    const attempts = await listAttemptsOfOrder(gw.store.db, String(first.order_id));
+    assert.equal(attempts.length, 1);
+    const trades = await gw.store.db.selectFrom('sandbox_trades').selectAll().where('out_trade_no', '=', attempts[0].attempt_id).execute();
     assert.equal(trades.length, 1);
   });
 

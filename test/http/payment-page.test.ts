@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
-import type { SandboxChannel } from '../../src/channels/sandbox/sandbox-channel.js';
+import type { SandboxProvider } from '../../src/channels/sandbox/sandbox-provider.js';
+import { findSandboxTradeByOutTradeNo } from '../../src/store/sandbox-trades.js';
 import { answerOf, createOrder, hmac, IPHONE_UA, PC_UA, settleOrder, WECHAT_UA } from './support.js';
 
 const PUBLIC_URL = 'http://gateway.test';
@@ -361,13 +362,13 @@ describe('hosted payment page', () => {
   });
 
   describe('POST /channels/sandbox/notify', () => {
-    const sandbox = () => gw.app.gateway.channels.byName('sandbox') as SandboxChannel;
+    const sandbox = () => gw.app.gateway.providers.sandbox as SandboxProvider;
 
     async function tradeFor(orderId: string) {
-      // Opening the page starts the provider trade.
+      // Opening the page starts the payment attempt and its provider trade.
       const order = await orderRow(gw, orderId);
       assertHtml(await page(gw, `/pay/${order.nonce}`));
-      const trade = await sandbox().findTradeByOrder(orderId);
+      const trade = await findSandboxTradeByOutTradeNo(gw.store.db, `${orderId}01`);
       assert.ok(trade);
       return trade;
     }
@@ -387,7 +388,7 @@ describe('hosted payment page', () => {
       const genuine = sandbox().signNotification({
         event_id: `${trade.trade_no}:TRADE_SUCCESS`,
         trade_no: trade.trade_no,
-        out_trade_no: orderId,
+        out_trade_no: trade.out_trade_no,
         trade_status: 'TRADE_SUCCESS',
         total_amount: 12000,
         currency: 'NZD',
@@ -400,8 +401,6 @@ describe('hosted payment page', () => {
         { ...genuine, total_amount: 1 },
         { ...genuine, out_trade_no: '20990101000000000000' },
         { ...genuine, sign: hmac('guessed-key', 'anything') },
-        // Genuinely signed, but for another amount than the order's.
-        sandbox().signNotification({ ...unsigned, total_amount: 1, event_id: 'x' }),
         {},
       ];
       const before = JSON.stringify(await orderRow(gw, orderId));
@@ -424,10 +423,31 @@ describe('hosted payment page', () => {
       assert.equal(await queryStatus(gw, reference), 'paid');
     });
 
-    test('an unknown channel answers 400 "fail"', async () => {
-      const response = await gw.app.inject({ method: 'POST', url: '/channels/nochannel/notify', payload: { a: 1 } });
-      assert.equal(response.statusCode, 400);
-      assert.equal(response.body, 'fail');
+    test('a genuinely signed notification for another amount than the order’s flags the order, and pays nothing', async () => {
+      const { orderId, reference } = await createOrder(gw);
+      const trade = await tradeFor(orderId);
+      const wrongAmount = sandbox().signNotification({
+        event_id: `${trade.trade_no}:wrong`,
+        trade_no: trade.trade_no,
+        out_trade_no: trade.out_trade_no,
+        trade_status: 'TRADE_SUCCESS',
+        total_amount: 1,
+        currency: 'NZD',
+        gmt_payment: Date.now(),
+      });
+      const response = await notify(wrongAmount);
+      assert.equal(response.statusCode, 200, 'authentic: taken in (so the provider stops sending it), but not as a payment');
+      assert.equal(await queryStatus(gw, reference), 'pending');
+      assert.match(String((await orderRow(gw, orderId)).review_reason), /0\.01 NZD paid for an order of 120\.00 NZD/);
+      assert.equal(await notificationRows(orderId), 0, 'no callback');
+    });
+
+    test('an unknown provider or account answers 404 with {code, message}', async () => {
+      for (const url of ['/channels/nochannel/notify', '/channels/wechatpay/notify/pa_nothing']) {
+        const response = await gw.app.inject({ method: 'POST', url, payload: { a: 1 } });
+        assert.equal(response.statusCode, 404, url);
+        assert.equal(response.json().code, 1);
+      }
     });
 
     test('a replayed genuine notification is idempotent: one status change, one callback', async () => {
@@ -436,7 +456,7 @@ describe('hosted payment page', () => {
       const genuine = sandbox().signNotification({
         event_id: `${trade.trade_no}:TRADE_SUCCESS`,
         trade_no: trade.trade_no,
-        out_trade_no: orderId,
+        out_trade_no: trade.out_trade_no,
         trade_status: 'TRADE_SUCCESS',
         total_amount: 12000,
         currency: 'NZD',

@@ -55,12 +55,12 @@ function assertRejected(response: LightMyRequestResponse, code: number): void {
 describe('GET /v2/all_rate', () => {
   let gw: TestGateway;
   let aud: CreatedMerchant;
-  let jpy: CreatedMerchant;
+  let sgd: CreatedMerchant;
   const setAt = Date.parse('2026-01-02T03:04:05Z');
   before(async () => {
     gw = await createTestGateway();
     aud = await gw.addMerchant({ name: 'Sydney Coffee', currency: 'AUD' });
-    jpy = await gw.addMerchant({ name: 'Tokyo Ramen', currency: 'JPY' });
+    sgd = await gw.addMerchant({ name: 'Singapore Laksa', currency: 'SGD' });
     await upsertRate(gw.store.db, 'NZD', 'CNY', '4.6449', setAt);
   });
   after(async () => {
@@ -99,10 +99,10 @@ describe('GET /v2/all_rate', () => {
   });
 
   test('a currency without rates answers an empty list, signed over the currency alone', async () => {
-    const answer = assertRates(await signedAllRate(gw, jpy), jpy.api_key);
-    assert.equal(answer.currency, 'JPY');
+    const answer = assertRates(await signedAllRate(gw, sgd), sgd.api_key);
+    assert.equal(answer.currency, 'SGD');
     assert.deepEqual(answer.rates, []);
-    assert.equal(answer.signature, hmac(jpy.api_key, `currency=JPY${jpy.api_key}`));
+    assert.equal(answer.signature, hmac(sgd.api_key, `currency=SGD${sgd.api_key}`));
   });
 
   test('a rate changed at run time shows at once (the table is read fresh)', async () => {

@@ -13,7 +13,7 @@ import {
   sandboxOf,
   sortedSignature,
 } from '../helpers/money.js';
-import { resumePendingRefunds } from '../../src/gateway/execute-refund.js';
+import { resumeOpenRefunds } from '../../src/gateway/execute-refund.js';
 import { appendLedgerEntry } from '../../src/store/ledger.js';
 import { assignWallet, insertUser } from '../../src/store/merchants.js';
 import { answerOf, createOrder, hmac, settleOrder } from './support.js';
@@ -420,13 +420,13 @@ describe('a provider that does not answer', () => {
       assert.equal((await refund(gw, m, order.orderId, '4.00', 'lost in the network')).code, 562);
 
       delete (sandbox as { refund?: unknown }).refund; // the provider answers again
-      assert.equal(await resumePendingRefunds(gw.app.gateway, 60_000), 0, 'too recent to be asked again');
+      assert.equal(await resumeOpenRefunds(gw.app.gateway, 60_000), 0, 'too recent to be asked again');
       skewMs += 61_000;
       // Two instances resuming at once: each stale refund is asked of the provider once.
       let asked = 0;
       const original = sandbox.refund.bind(sandbox);
-      sandbox.refund = async (request) => (asked++, original(request));
-      const settled = await Promise.all([resumePendingRefunds(gw.app.gateway, 60_000), resumePendingRefunds(gw.app.gateway, 60_000)]);
+      sandbox.refund = async (request: Parameters<typeof original>[0]) => (asked++, original(request));
+      const settled = await Promise.all([resumeOpenRefunds(gw.app.gateway, 60_000), resumeOpenRefunds(gw.app.gateway, 60_000)]);
       assert.equal(settled[0] + settled[1], 2);
       assert.equal(asked, 2, 'each refund asked once');
       assert.deepEqual(
@@ -442,7 +442,7 @@ describe('a provider that does not answer', () => {
         ['refund', -600],
         ['refund_failed', 600],
       ]);
-      assert.equal(await resumePendingRefunds(gw.app.gateway, 60_000), 0, 'nothing left pending');
+      assert.equal(await resumeOpenRefunds(gw.app.gateway, 60_000), 0, 'nothing left pending');
     } finally {
       await gw.close();
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { SandboxChannel } from '../../src/channels/sandbox/sandbox-channel.js';
+import type { SandboxProvider } from '../../src/channels/sandbox/sandbox-provider.js';
+import { findSandboxTradeByOutTradeNo } from '../../src/store/sandbox-trades.js';
 import { expireDueOrders } from '../../src/gateway/expire-orders.js';
 import { ExpirySweeper } from '../../src/notify/expiry-sweeper.js';
 import { walletBalance } from '../../src/store/ledger.js';
@@ -187,8 +188,8 @@ describe('expireDueOrders', () => {
     assert.deepEqual(await notificationsOf(gw, orderId), []);
 
     // The customer confirms late: the closed trade reports a failure, never a payment.
-    const sandbox = gw.app.gateway.channels.byName('sandbox') as SandboxChannel;
-    const trade = await sandbox.findTradeByOrder(orderId);
+    const sandbox = gw.app.gateway.providers.sandbox as SandboxProvider;
+    const trade = await findSandboxTradeByOutTradeNo(gw.store.db, `${orderId}01`);
     assert.ok(trade);
     await sandbox.settle(trade.trade_no, 'paid');
     assert.equal(await statusOf(gw, orderId), 'failed');

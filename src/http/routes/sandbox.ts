@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { ChannelNotificationError } from '../../channels/channel.js';
-import type { SandboxChannel } from '../../channels/sandbox/sandbox-channel.js';
+import { ProviderError } from '../../channels/provider.js';
+import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js';
 import { latipayError } from '../../domain/errors.js';
-import { startChannelPayment } from '../../gateway/payment-session.js';
+import { openAttempt } from '../../gateway/start-payment.js';
+import { orderIdOfAttempt } from '../../store/payment-attempts.js';
 import { sandboxMayServe } from '../../gateway/wallets.js';
 import { findWallet } from '../../store/merchants.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
@@ -13,20 +14,22 @@ import { renderSandboxWalletPage } from '../../pages/sandbox-wallet-page.js';
 
 const HTML = 'text/html; charset=utf-8';
 const Outcome = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) });
+/** `notify: false` settles the trade without telling the gateway: a lost notification, which only a query finds. */
+const Settle = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]), notify: Type.Optional(Type.Boolean()) });
 
 /**
  * The sandbox provider's own surface (only when SANDBOX is on; otherwise these paths answer
  * 404): the wallet-app page the QR opens, and `POST /sandbox/orders/{order_id}` to settle
  * an order from a test. In production they settle only orders of test wallets.
  */
-export async function sandboxRoutes(app: FastifyInstance, options: { channel: SandboxChannel }): Promise<void> {
-  const { channel } = options;
+export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: SandboxProvider }): Promise<void> {
+  const { sandbox: channel } = options;
   const ctx = app.gateway;
 
   /** A trade the sandbox may settle: in production, only a test wallet's. */
   const findSettleableTrade = async (tradeNo: string) => {
     const trade = await channel.findTrade(tradeNo);
-    const order = trade ? await findOrderById(ctx.store.db, trade.order_id) : undefined;
+    const order = trade ? await findOrderById(ctx.store.db, orderIdOfAttempt(trade.out_trade_no)) : undefined;
     return order && (await mayUseSandbox(order.wallet_id)) ? trade : undefined;
   };
   const mayUseSandbox = async (walletId: string) => {
@@ -53,22 +56,24 @@ export async function sandboxRoutes(app: FastifyInstance, options: { channel: Sa
     },
   );
 
-  app.post<{ Params: { orderId: string }; Body: { outcome: 'paid' | 'failed' } }>(
+  app.post<{ Params: { orderId: string }; Body: { outcome: 'paid' | 'failed'; notify?: boolean } }>(
     '/sandbox/orders/:orderId',
-    { schema: { body: Outcome }, helmet: false },
+    { schema: { body: Settle }, helmet: false },
     async (request) => {
       const order = await findOrderById(ctx.store.db, request.params.orderId);
       if (!order || order.channel !== channel.name || !(await mayUseSandbox(order.wallet_id))) {
         throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
       }
       // A tester may settle an order whose payment page was never opened; a final order
-      // (cancelled, say) gets no new trade, so it cannot be paid this way.
-      const started = order.status === 'pending' ? await startChannelPayment(ctx, order) : order;
-      try {
-        if (started.channel_trade_id) await channel.settle(started.channel_trade_id, request.body.outcome);
-      } catch (error) {
-        if (error instanceof ChannelNotificationError) throw latipayError('FAIL', error.message);
-        throw error;
+      // (cancelled, say) gets no new attempt, so it cannot be paid this way.
+      if (order.status === 'pending') {
+        const attempt = await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
+        try {
+          if (attempt.provider_payment_id) await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
+        } catch (error) {
+          if (error instanceof ProviderError) throw latipayError('FAIL', error.message);
+          throw error;
+        }
       }
       const status = (await findOrderStatus(ctx.store.db, order.order_id)) ?? order.status;
       return { code: 0, message: 'SUCCESS', order_id: order.order_id, status };

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import { ProviderRegistry, type ProviderFactory } from '../channels/provider-registry.js';
+import { SandboxProvider } from '../channels/sandbox/sandbox-provider.js';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
+import type { Store } from '../store/store.js';
+import { AuthThrottle } from './auth-throttle.js';
+import type { GatewayContext } from './context.js';
+import { Credentials } from './credentials.js';
+import { takeProviderEvents } from './settle-payment.js';
+import { SignatureUsage } from './signature-usage.js';
+import { sandboxMayServe } from './wallets.js';
+
+export interface ContextDeps {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  logger: Logger;
+  clock?: () => number;
+  events?: OrderEvents;
+  /** Called after a notification is committed; the entry point wires it to the delivery worker. */
+  wakeNotifier?: () => void;
+  /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
+  shutdown?: AbortSignal;
+  /** The adapters of real providers, by name (see src/channels/providers.ts). */
+  providerFactories?: ReadonlyMap<string, ProviderFactory>;
+}
+
+/**
+ * Everything the use cases share, built once: credentials, limits, the providers (the
+ * sandbox among them when SANDBOX is on, reporting through the same entry as any provider).
+ * `close()` stops what runs in the background (the sandbox's timers, the usage counts).
+ */
+export function createGatewayContext(deps: ContextDeps): GatewayContext & { close(): Promise<void> } {
+  const { config } = deps;
+  const clock = deps.clock ?? Date.now;
+  // The sandbox reports like a provider: its events go through settlement like any other's.
+  let context: GatewayContext | undefined;
+  const sandbox = config.sandbox
+    ? new SandboxProvider({
+        db: deps.store.db,
+        publicUrl: config.publicUrl,
+        signingKey: deps.secrets.deriveKey('sandbox-channel'),
+        clock,
+        deliver: async (events) => {
+          await takeProviderEvents(context as GatewayContext, 'sandbox', events);
+        },
+        barcodePendingMs: config.sandboxBarcodePendingMs,
+        onError: (error, what) => deps.logger.error({ err: error }, what),
+      })
+    : undefined;
+  const ctx: GatewayContext = {
+    config,
+    store: deps.store,
+    secrets: deps.secrets,
+    credentials: new Credentials(deps.store.db, deps.secrets),
+    authThrottle: new AuthThrottle({
+      failuresPerAddress: config.authFailuresPerAddress,
+      failuresPerUser: config.authFailuresPerUser,
+      windowSeconds: config.authFailureWindowSeconds,
+      blockSeconds: config.authBlockSeconds,
+      pool: deps.store.parts.pool,
+      log: deps.logger,
+    }),
+    signatureUsage: new SignatureUsage(deps.store.db, deps.logger, clock),
+    providers: new ProviderRegistry({
+      db: deps.store.db,
+      secrets: deps.secrets,
+      publicUrl: config.publicUrl,
+      factories: deps.providerFactories ?? new Map(),
+      sandbox,
+      sandboxMayServe: (wallet) => sandboxMayServe({ config }, wallet),
+      log: deps.logger,
+    }),
+    events: deps.events ?? new LocalOrderEvents(),
+    wakeNotifier: deps.wakeNotifier ?? (() => {}),
+    clock,
+    shutdown: deps.shutdown ?? new AbortController().signal,
+    log: deps.logger,
+  };
+  context = ctx;
+  return Object.assign(ctx, {
+    async close() {
+      sandbox?.stop();
+      await ctx.signatureUsage.close();
+    },
+  });
+}

@@ -1,0 +1,92 @@
+import type { NextAction, PaymentContext, PaymentFlow, PaymentProvider } from '../channels/provider.js';
+import { notifyUrlOf } from '../channels/provider-registry.js';
+import type { PaymentMethod } from '../domain/payment-methods.js';
+import type { OrderRecord } from '../store/orders.js';
+import { attemptIdOf, attemptSeq, findAttempt, findLatestAttempt, insertAttempt, MAX_ATTEMPTS, updateAttempt, type AttemptRecord } from '../store/payment-attempts.js';
+import { recordProviderMessage } from '../store/provider-messages.js';
+import type { GatewayContext } from './context.js';
+
+/** The order's provider account: the one chosen when it was created. */
+export function accountOfOrder(order: Pick<OrderRecord, 'provider_account_id' | 'channel'>): string {
+  return order.provider_account_id ?? order.channel;
+}
+
+/** The flow a context asks for: a QR for a merchant's own screen; the wallet in place inside WeChat when the payer is known. */
+function wantedFlow(provider: PaymentProvider, context: PaymentContext): PaymentFlow | undefined {
+  if (context.purpose === 'merchant_qr') return 'qr';
+  if (context.device === 'wechat' && context.payerOpenId && provider.capabilities.flows.includes('in_app')) return 'in_app';
+  return undefined;
+}
+
+/** The next action recorded on an attempt. */
+export function nextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): NextAction | undefined {
+  return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as NextAction);
+}
+
+/**
+ * Closes the order's latest attempt with its provider when it is still pending (the order
+ * was cancelled or expired), so it can no longer be paid; a payment that still arrives is
+ * given back. Throws when the provider could not be told.
+ */
+export async function closeOpenAttempt(ctx: GatewayContext, orderId: string): Promise<void> {
+  const attempt = await findLatestAttempt(ctx.store.db, orderId);
+  if (!attempt || attempt.status !== 'pending') return;
+  const provider = await ctx.providers.byAccount(attempt.account_id);
+  await provider?.closePayment({ attemptId: attempt.attempt_id, providerPaymentId: attempt.provider_payment_id });
+  await updateAttempt(ctx.store.db, attempt.attempt_id, { status: 'failed' }, ctx.clock());
+}
+
+/**
+ * The attempt a customer pays the order with now: its latest attempt when that is still
+ * pending with the order's provider and fits the context, else a new one (the order id and
+ * the next two digits) opened with the provider, outside any transaction. Two pages asking
+ * at once ask the provider for the same attempt id, which providers take as the same
+ * payment, and only one row is written.
+ */
+export async function openAttempt(ctx: GatewayContext, order: OrderRecord, context: PaymentContext): Promise<AttemptRecord> {
+  const accountId = accountOfOrder(order);
+  const provider = await ctx.providers.byAccount(accountId);
+  if (!provider) throw new Error(`order ${order.order_id} names provider account ${accountId}, which this gateway does not have`);
+  const latest = await findLatestAttempt(ctx.store.db, order.order_id);
+  const flow = wantedFlow(provider, context);
+  if (latest && latest.status === 'pending' && latest.account_id === accountId && (flow === undefined || latest.flow === flow)) return latest;
+  const seq = latest ? attemptSeq(latest.attempt_id) + 1 : 1;
+  if (seq > MAX_ATTEMPTS) throw new Error(`order ${order.order_id} has had ${MAX_ATTEMPTS} payment attempts`);
+  const attemptId = attemptIdOf(order.order_id, seq);
+  const created = await provider.createPayment({
+    attemptId,
+    orderId: order.order_id,
+    method: order.payment_method as PaymentMethod,
+    amountMinor: Number(order.amount_minor),
+    currency: order.currency,
+    subject: order.product_name,
+    notifyUrl: notifyUrlOf(ctx.config.publicUrl, provider.name, accountId),
+    expiresAt: Number(order.expires_at),
+    context,
+  });
+  const now = ctx.clock();
+  const inserted = await insertAttempt(ctx.store.db, {
+    attempt_id: attemptId,
+    order_id: order.order_id,
+    provider: provider.name,
+    account_id: accountId,
+    method: order.payment_method,
+    flow: created.flow,
+    status: 'pending',
+    provider_payment_id: created.providerPaymentId ?? null,
+    next_action: JSON.stringify(created.nextAction),
+    amount_minor: Number(order.amount_minor),
+    currency: order.currency,
+    created_at: now,
+  });
+  if (!inserted) return (await findAttempt(ctx.store.db, attemptId)) as AttemptRecord;
+  if (created.raw !== undefined) await recordProviderMessage(ctx.store.db, { attempt_id: attemptId, provider: provider.name, kind: 'create', body: created.raw }, now);
+  // The way the customer was paying before is closed, so that only one can be paid (a
+  // payment that still arrives on it is given back).
+  if (latest && latest.status === 'pending') {
+    provider.closePayment({ attemptId: latest.attempt_id, providerPaymentId: latest.provider_payment_id }).catch((error: unknown) => {
+      ctx.log.warn({ err: error, attemptId: latest.attempt_id }, 'could not close a superseded payment attempt');
+    });
+  }
+  return inserted;
+}
