@@ -43,9 +43,10 @@ export interface LatipayOptions {
   /** Your own fetch (a proxy agent, a test double); default: the global fetch. */
   fetch?: FetchLike | undefined;
   /**
-   * During a key rotation's grace period: the key being replaced. Callbacks and return
-   * redirects signed with it are still accepted (the gateway signs callbacks with the old
-   * key until the grace period ends). Remove it once the grace period is over.
+   * During a key rotation's grace period: the key being replaced. Callbacks, return
+   * redirects and gatewaydata signed with it are still accepted (the gateway signs what it
+   * sends unasked with the old key until the grace period ends). Remove it once the grace
+   * period is over.
    */
   previousApiKey?: string | undefined;
   /** How far a callback's `webhook-timestamp` may be from now, either way (default 300 s). */
@@ -304,9 +305,11 @@ export class Latipay {
     for (const [key, value] of Object.entries(fields)) {
       if (value !== null && typeof value === 'object') throw new LatipaySignatureError(`gatewaydata field ${key} is not a plain value`);
     }
-    if (!signaturesMatch(signParams(fields as Record<string, string | number | boolean | null>, this.#apiKey), fields['signature'])) {
-      throw new LatipaySignatureError('the gatewaydata answer is not signed with this api_key');
-    }
+    // Like a callback, gatewaydata is signed with the old key during a rotation's grace
+    // period: any of the incoming keys may match (each is compared).
+    const signable = fields as Record<string, string | number | boolean | null>;
+    const matches = this.#incomingKeys.map((key) => signaturesMatch(signParams(signable, key), fields['signature']));
+    if (!matches.includes(true)) throw new LatipaySignatureError('the gatewaydata answer is not signed with this api_key');
     if (fields['nonce'] !== nonce) throw new LatipaySignatureError('the gatewaydata answer is about another nonce');
     return fields as unknown as GatewayData;
   }
