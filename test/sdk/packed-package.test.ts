@@ -108,8 +108,9 @@ before(async () => {
   mkdirSync(join(work, 'pack'));
   // prepack builds dist/ afresh (sdk/scripts/build.mjs), so the tarball is today's sources.
   await mustRun('npm', ['pack', '--pack-destination', join(work, 'pack')], { cwd: SDK, env: npmEnv(), timeoutMs: 180_000 });
+  const { version } = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as { version: string };
   const packed = readdirSync(join(work, 'pack')).filter((name) => name.endsWith('.tgz'));
-  assert.deepEqual(packed, ['latipay-sdk-0.1.0.tgz']);
+  assert.deepEqual(packed, [`latipay-sdk-${version}.tgz`]);
   tarball = join(work, 'pack', packed[0] ?? '');
 
   // A merchant's fresh project, outside the repository: nothing resolves from the checkout.
