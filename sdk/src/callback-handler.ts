@@ -29,12 +29,12 @@ export interface CallbackVerifier {
 
 export interface CallbackHandlerOptions {
   /** The largest body accepted (default 64 KiB; a callback is a few hundred bytes). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Told about every callback that was not answered `sent` (a forged one: `event` is
    * undefined). Default: one line on stderr.
    */
-  onError?: (error: unknown, event: CallbackEvent | undefined) => void;
+  onError?: ((error: unknown, event: CallbackEvent | undefined) => void) | undefined;
 }
 
 interface Outcome {

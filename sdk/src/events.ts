@@ -1,5 +1,5 @@
 import { LatipaySignatureError } from './errors.js';
-import { signaturesMatch, signResult } from './signature.js';
+import { signaturesMatch, signResult, type ResultSignatureFields } from './signature.js';
 import type { CallbackEvent, ReturnEvent } from './types.js';
 import { hasWebhookHeaders, verifyWebhookHeaders, type VerifiedWebhook, type WebhookHeaders, type WebhookVerifyOptions } from './webhook.js';
 
@@ -11,15 +11,13 @@ export interface CallbackVerifyOptions extends WebhookVerifyOptions {
    * The request's headers. When they carry the Standard Webhooks headers (this gateway
    * sends them; Latipay itself does not), those are verified too, against the raw body.
    */
-  headers?: WebhookHeaders;
+  headers?: WebhookHeaders | undefined;
   /**
    * Refuse a callback that has no Standard Webhooks headers (default false). Turn it on
    * against this gateway: otherwise a replayed callback stripped of its headers still passes.
    */
-  requireWebhookHeaders?: boolean;
+  requireWebhookHeaders?: boolean | undefined;
 }
-
-const SIGNED = ['merchant_reference', 'payment_method', 'status', 'currency', 'amount'] as const;
 
 /**
  * Verifies the asynchronous notification (spec §4.4) with `apiKey` (or any of several keys,
@@ -50,8 +48,8 @@ export function verifyCallbackFields(input: FormInput, apiKey: string | readonly
   return {
     type: 'callback',
     ...signed,
-    order_id: fields.order_id ?? '',
-    pay_time: fields.pay_time ?? '',
+    order_id: fields['order_id'] ?? '',
+    pay_time: fields['pay_time'] ?? '',
     paid: signed.status === 'paid',
     fields,
     ...(webhook ? { webhook } : {}),
@@ -62,7 +60,7 @@ export function verifyCallbackFields(input: FormInput, apiKey: string | readonly
 function rawBodyOf(input: FormInput): string | Buffer {
   if (typeof input === 'string' || Buffer.isBuffer(input)) return input;
   if (input instanceof URLSearchParams) return input.toString();
-  return new URLSearchParams(Object.entries(input).map(([key, value]) => [key, String(value)])).toString();
+  return new URLSearchParams(Object.entries(input).map(([key, value]): [string, string] => [key, String(value)])).toString();
 }
 
 /**
@@ -86,29 +84,33 @@ export function verifyReturnQuery(input: string | URL | URLSearchParams | Readon
 }
 
 function queryPart(text: string): string {
-  const withoutHash = text.split('#')[0];
+  const hash = text.indexOf('#');
+  const withoutHash = hash === -1 ? text : text.slice(0, hash);
   const question = withoutHash.indexOf('?');
   return question === -1 ? withoutHash : withoutHash.slice(question + 1);
 }
 
-function checkSigned(fields: Record<string, string>, apiKey: string | readonly string[], what: string) {
-  for (const name of [...SIGNED, 'signature'] as const) {
-    if (!fields[name]) throw new LatipaySignatureError(`the ${what} has no ${name}`);
-  }
-  const signed = {
-    merchant_reference: fields.merchant_reference,
-    payment_method: fields.payment_method,
-    status: fields.status,
-    currency: fields.currency,
-    amount: fields.amount,
+function checkSigned(fields: Readonly<Record<string, string>>, apiKey: string | readonly string[], what: string): ResultSignatureFields & { signature: string } {
+  const present = (name: keyof ResultSignatureFields | 'signature'): string => {
+    const value = fields[name];
+    if (!value) throw new LatipaySignatureError(`the ${what} has no ${name}`);
+    return value;
   };
+  const signed: ResultSignatureFields = {
+    merchant_reference: present('merchant_reference'),
+    payment_method: present('payment_method'),
+    status: present('status'),
+    currency: present('currency'),
+    amount: present('amount'),
+  };
+  const signature = present('signature');
   const keys = typeof apiKey === 'string' ? [apiKey] : apiKey;
   // Each key is compared in constant time; all are tried, so timing does not tell which matched.
-  const matches = keys.map((key) => signaturesMatch(signResult(signed, key), fields.signature));
+  const matches = keys.map((key) => signaturesMatch(signResult(signed, key), signature));
   if (!matches.includes(true)) {
     throw new LatipaySignatureError(`the ${what}'s signature does not match its fields (tampered with, or another api_key)`);
   }
-  return { ...signed, signature: fields.signature };
+  return { ...signed, signature };
 }
 
 /** Flat string fields; a field given twice is refused, since readers may disagree on which one counts. */

@@ -1,6 +1,6 @@
 /**
  * latipay-sdk: a client of the Latipay 2.0 API for Node 20+, with no dependencies.
- * See ../README.md.
+ * See the package's README.md.
  */
 export { Latipay, type LatipayOptions } from './latipay.js';
 export {

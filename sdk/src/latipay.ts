@@ -33,28 +33,29 @@ export interface LatipayOptions {
   /** The gateway's API origin, e.g. `https://api.latipay.net` or `http://localhost:8080`. */
   baseUrl: string;
   /** Budget of one call, retries included (default 30 000 ms). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Budget of a long-poll (`queryTransaction(ref, { block: true })`), default 200 000 ms (the gateway waits up to 180 s). */
-  longPollTimeoutMs?: number;
+  longPollTimeoutMs?: number | undefined;
   /** Further attempts of idempotent calls (GET) after a connection error or HTTP 5xx (default 2). */
-  retries?: number;
+  retries?: number | undefined;
   /** The first pause before a retry, doubling each time, with full jitter (default 250 ms; at most 5 s). */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
   /** Your own fetch (a proxy agent, a test double); default: the global fetch. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /**
-   * During a key rotation's grace period: the key being replaced. Callbacks and return
-   * redirects signed with it are still accepted (the gateway signs callbacks with the old
-   * key until the grace period ends). Remove it once the grace period is over.
+   * During a key rotation's grace period: the key being replaced. Callbacks, return
+   * redirects and gatewaydata signed with it are still accepted (the gateway signs what it
+   * sends unasked with the old key until the grace period ends). Remove it once the grace
+   * period is over.
    */
-  previousApiKey?: string;
+  previousApiKey?: string | undefined;
   /** How far a callback's `webhook-timestamp` may be from now, either way (default 300 s). */
-  webhookToleranceSeconds?: number;
+  webhookToleranceSeconds?: number | undefined;
   /**
    * Refuse callbacks without the Standard Webhooks headers (default false, since Latipay
    * itself sends none; turn it on against this gateway, so a replay cannot strip them).
    */
-  requireWebhookHeaders?: boolean;
+  requireWebhookHeaders?: boolean | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -81,7 +82,7 @@ export class Latipay {
   readonly #apiKey: string;
   /** What callbacks and redirects may be signed with: the key, then the one it replaces. */
   readonly #incomingKeys: readonly string[];
-  readonly #webhook: { toleranceSeconds?: number; requireWebhookHeaders: boolean };
+  readonly #webhook: { toleranceSeconds: number | undefined; requireWebhookHeaders: boolean };
   readonly #transport: TransportSettings;
   readonly #longPollTimeoutMs: number;
 
@@ -161,10 +162,9 @@ export class Latipay {
    * const result = await latipay.queryTransaction('order-1001', { block: true });
    * if (result.paid) await shipOrder(result.merchant_reference);
    */
-  async queryTransaction(merchantReference: string, options: CallOptions & { block?: boolean } = {}): Promise<TransactionResult> {
+  async queryTransaction(merchantReference: string, options: CallOptions & { block?: boolean | undefined } = {}): Promise<TransactionResult> {
     const signature = signParams({ merchant_reference: merchantReference, user_id: this.userId }, this.#apiKey);
-    const query: Record<string, string> = { user_id: this.userId, signature };
-    if (options.block) query.is_block = '1';
+    const query: Record<string, string> = { user_id: this.userId, signature, ...(options.block ? { is_block: '1' } : {}) };
     const answer = await this.#call({
       method: 'GET',
       path: `/v2/transaction/${encodeURIComponent(merchantReference)}`,
@@ -270,7 +270,7 @@ export class Latipay {
     const answer = await this.#call({ method: 'GET', path: '/v2/all_rate', query: fields, idempotent: true, ...options });
     const currency = text(answer, 'currency') ?? '';
     const signature = text(answer, 'signature') ?? '';
-    const rates = Array.isArray(answer.rates) ? (answer.rates as unknown[]).map(toRate) : undefined;
+    const rates = Array.isArray(answer['rates']) ? (answer['rates'] as unknown[]).map(toRate) : undefined;
     if (!currency || !rates || rates.includes(undefined)) {
       throw new LatipayHttpError(200, JSON.stringify(answer), 'the all_rate answer has no currency or malformed rates');
     }
@@ -297,7 +297,7 @@ export class Latipay {
       idempotent: true,
       ...options,
     });
-    const data = answer.data;
+    const data = answer['data'];
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new LatipayHttpError(200, JSON.stringify(answer), 'the gatewaydata answer has no data object');
     }
@@ -305,10 +305,12 @@ export class Latipay {
     for (const [key, value] of Object.entries(fields)) {
       if (value !== null && typeof value === 'object') throw new LatipaySignatureError(`gatewaydata field ${key} is not a plain value`);
     }
-    if (!signaturesMatch(signParams(fields as Record<string, string | number | boolean | null>, this.#apiKey), fields.signature)) {
-      throw new LatipaySignatureError('the gatewaydata answer is not signed with this api_key');
-    }
-    if (fields.nonce !== nonce) throw new LatipaySignatureError('the gatewaydata answer is about another nonce');
+    // Like a callback, gatewaydata is signed with the old key during a rotation's grace
+    // period: any of the incoming keys may match (each is compared).
+    const signable = fields as Record<string, string | number | boolean | null>;
+    const matches = this.#incomingKeys.map((key) => signaturesMatch(signParams(signable, key), fields['signature']));
+    if (!matches.includes(true)) throw new LatipaySignatureError('the gatewaydata answer is not signed with this api_key');
+    if (fields['nonce'] !== nonce) throw new LatipaySignatureError('the gatewaydata answer is about another nonce');
     return fields as unknown as GatewayData;
   }
 
@@ -375,8 +377,8 @@ export class Latipay {
     query?: Record<string, string>;
     body?: Record<string, string>;
     idempotent: boolean;
-    timeoutMs?: number;
-    signal?: AbortSignal;
+    timeoutMs?: number | undefined;
+    signal?: AbortSignal | undefined;
   }): Promise<Record<string, unknown>> {
     const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
     const answer = await sendRequest(this.#transport, {
@@ -387,11 +389,11 @@ export class Latipay {
       timeoutMs: request.timeoutMs,
       signal: request.signal,
     });
-    const code = answer.code;
+    const code = answer['code'];
     if (typeof code !== 'number' || !Number.isInteger(code)) {
       throw new LatipayHttpError(200, JSON.stringify(answer), 'the answer has no integer code');
     }
-    if (code !== 0) throw new LatipayError(code, typeof answer.message === 'string' ? answer.message : '', answer);
+    if (code !== 0) throw new LatipayError(code, text(answer, 'message') ?? '', answer);
     return answer;
   }
 }

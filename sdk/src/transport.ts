@@ -20,14 +20,14 @@ export interface WireRequest {
   method: 'GET' | 'POST';
   url: string;
   /** Sent as JSON (POST). */
-  body?: Readonly<Record<string, string>>;
+  body?: Readonly<Record<string, string>> | undefined;
   /**
    * Whether sending it twice is harmless. Only such calls are retried: a create, refund,
    * cancel or barcode call that failed on the way back may have been carried out.
    */
   idempotent: boolean;
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -56,7 +56,7 @@ async function attempts(settings: TransportSettings, request: WireRequest, timeo
       request.body === undefined
         ? { accept: 'application/json' }
         : { accept: 'application/json', 'content-type': 'application/json;charset=UTF-8' },
-    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    body: request.body === undefined ? null : JSON.stringify(request.body),
     signal,
   };
 

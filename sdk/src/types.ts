@@ -16,9 +16,9 @@ export type Amount = string | number;
 /** Options every call takes. */
 export interface CallOptions {
   /** Budget of this call, retries included (default: the client's `timeoutMs`). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Cancels the call. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** `POST /v2/transaction` (spec §4.1). `user_id`, `version` and `signature` are added by the client. */
@@ -31,19 +31,19 @@ export interface CreateTransactionParams {
   /** Where the gateway posts the signed result (`createCallbackHandler` answers it). */
   callback_url: string;
   /** Where the customer's browser returns after paying (`verifyReturn`); may be omitted with `host_type: '1'`. */
-  return_url?: string;
+  return_url?: string | undefined;
   /** The customer's IP address. */
   ip: string;
   /** Defaults to the client's wallet. */
-  wallet_id?: string;
+  wallet_id?: string | undefined;
   /** A back link shown on the payment page. */
-  backPage_url?: string;
+  backPage_url?: string | undefined;
   /** `'1'`: WeChat shows a QR page in a mobile browser too. */
-  present_qr?: '1';
+  present_qr?: '1' | undefined;
   /** `'1'`: you show the QR yourself (`gatewayData`). */
-  host_type?: '1';
+  host_type?: '1' | undefined;
   /** Further fields, signed and sent as they are (e.g. `{ source: 'ios' }`). */
-  extra?: Readonly<Record<string, string>>;
+  extra?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The verified answer of `createTransaction`. */
@@ -103,7 +103,7 @@ export interface RefundParams {
   order_id: string;
   refund_amount: Amount;
   /** A note; the same amount and reference again shortly after is refused as a duplicate (562). */
-  reference?: string;
+  reference?: string | undefined;
 }
 
 export interface RefundResult {
@@ -117,11 +117,11 @@ export interface BarcodeParams {
   amount: Amount;
   /** The digits of the customer's payment code (its prefix tells Alipay from WeChat). */
   pay_code: string;
-  merchant_reference?: string;
-  product_name?: string;
-  callback_url?: string;
+  merchant_reference?: string | undefined;
+  product_name?: string | undefined;
+  callback_url?: string | undefined;
   /** Defaults to the client's wallet. */
-  wallet_id?: string;
+  wallet_id?: string | undefined;
 }
 
 export interface BarcodeResult {

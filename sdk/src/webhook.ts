@@ -15,9 +15,9 @@ export type WebhookHeaders = { get(name: string): string | null } | Readonly<Rec
 
 export interface WebhookVerifyOptions {
   /** How far the timestamp may be from now, either way (default 300 s). */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Now, in epoch milliseconds (default `Date.now()`). */
-  now?: number;
+  now?: number | undefined;
 }
 
 /** What verified headers say: the notification's id (the same on each retry) and the attempt's time. */

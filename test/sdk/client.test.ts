@@ -233,6 +233,12 @@ describe('answers', () => {
     await assert.rejects(client(scriptedFetch(json({ code: 0, message: 'SUCCESS', data: { ...data, organisation_id: 8 } })).fetch).gatewayData(NONCE), LatipaySignatureError);
     await assert.rejects(client(scriptedFetch(json({ code: 0, message: 'SUCCESS', data })).fetch).gatewayData('e'.repeat(64)), LatipaySignatureError);
 
+    // During a key rotation's grace period the gateway signs gatewaydata with the old key.
+    const byOldKey = { ...fields, signature: signParams(fields, 'the-old-key') };
+    const rotated = await client(scriptedFetch(json({ code: 0, message: 'SUCCESS', data: byOldKey })).fetch, { previousApiKey: 'the-old-key' }).gatewayData(NONCE);
+    assert.equal(rotated.signature, byOldKey.signature);
+    await assert.rejects(client(scriptedFetch(json({ code: 0, message: 'SUCCESS', data: byOldKey })).fetch).gatewayData(NONCE), LatipaySignatureError);
+
     const rates = [{ currency: 'CNY', rate: '4.6449', updated_at: '2026-01-01 00:00:00' }];
     const signature = signParams({ currency: 'NZD', rates: 'CNY:4.6449' }, KEY);
     const answer = { code: 0, message: 'SUCCESS', currency: 'NZD', rates, signature };
