@@ -1,10 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import { pickLanguage, stringsFor } from './i18n.js';
 import { html, page } from './layout.js';
+import { themeFor } from './theme.js';
 
 export type MessageKind = 'notFound' | 'expired' | 'badRequest' | 'internal';
 
-/** A plain page for a request we cannot serve: unknown or expired nonce, bad request, our own failure. */
+/**
+ * A plain page for a request we cannot serve: unknown nonce, bad request, our own failure.
+ * Answered from anywhere (the error handler too), so it finds the operator's theme through
+ * the request's app.
+ */
 export function renderMessagePage(request: FastifyRequest, kind: MessageKind, _status: number): string {
   const language = pickLanguage(request);
   const t = stringsFor(language);
@@ -14,5 +19,6 @@ export function renderMessagePage(request: FastifyRequest, kind: MessageKind, _s
     badRequest: [t.badRequestTitle, t.badRequestText],
     internal: [t.internalTitle, t.internalText],
   }[kind];
-  return page({ language, title, body: html`<h1 data-test="message-title">${title}</h1><p class="muted">${text}</p>` });
+  const theme = themeFor(request.server.gateway.config);
+  return page({ language, theme, title, body: html`<h1 data-test="message-title">${title}</h1><p class="muted">${text}</p>` });
 }
