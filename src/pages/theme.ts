@@ -21,7 +21,7 @@ export interface Theme {
 export interface Palette {
   /** BRAND_COLOR as given: borders and the primary button's background. */
   readonly accent: string;
-  /** Text on that background: white or black, whichever contrasts more (at least 4.6:1 for any colour). */
+  /** Text on that background: white or black, whichever contrasts more (at least 4.58:1 for any colour). */
   readonly onAccent: string;
   /** Links and the brand name on white: BRAND_COLOR, darkened until it contrasts 4.5:1 with white (WCAG AA). */
   readonly accentText: string;
