@@ -3,10 +3,11 @@ import { pickLanguage, stringsFor } from './i18n.js';
 import { html, page } from './layout.js';
 import { themeFor } from './theme.js';
 
-export type MessageKind = 'notFound' | 'expired' | 'badRequest' | 'internal';
+export type MessageKind = 'notFound' | 'badRequest' | 'internal';
 
 /**
- * A plain page for a request we cannot serve: unknown nonce, bad request, our own failure.
+ * A plain page for a request we cannot serve: unknown nonce, bad request, our own failure
+ * (an expired order gets the failure page, result-page.ts).
  * Answered from anywhere (the error handler too), so it finds the operator's theme through
  * the request's app.
  */
@@ -15,7 +16,6 @@ export function renderMessagePage(request: FastifyRequest, kind: MessageKind, _s
   const t = stringsFor(language);
   const [title, text] = {
     notFound: [t.notFoundTitle, t.notFoundText],
-    expired: [t.expiredTitle, t.expiredText],
     badRequest: [t.badRequestTitle, t.badRequestText],
     internal: [t.internalTitle, t.internalText],
   }[kind];

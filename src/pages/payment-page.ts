@@ -58,7 +58,8 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
   const t = stringsFor(language);
   const method = methodOf(order);
   const name = methodName(method, t);
-  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}">${raw(await qrSvgFor(input.qrUrl))}</div>`;
+  const scan = method === 'wechat' ? t.scanWechat : t.scanAlipay;
+  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}" role="img" aria-label="${scan}">${raw(await qrSvgFor(input.qrUrl))}</div>`;
   // Same origin as this page (the path the QR encodes), so it works however the page was reached.
   const testWallet = input.sandbox
     ? html`<a class="button outline" data-test="test-wallet" href="${`${walletPath(input.qrUrl)}?lang=${language}`}">${t.openTestWallet}</a><p class="hint">${t.testWalletHint}</p>`
@@ -66,7 +67,7 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
 
   let action: RawHtml;
   if (device === 'pc') {
-    action = html`${qr}<p class="status muted">${method === 'wechat' ? t.scanWechat : t.scanAlipay}</p>${testWallet}`;
+    action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
   } else if (device === 'wechat-app' || device === 'alipay-app') {
     const inOwnApp = (device === 'wechat-app') === (method === 'wechat');
     action = inOwnApp

@@ -97,6 +97,7 @@ describe('hosted payment page', () => {
       assert.match(body, /data-test="product">Pinot Noir, Otago</);
       assert.match(body, /data-test="amount">120\.00 <span class="muted">NZD<\/span>/);
       assert.match(body, /<svg[^>]*>/);
+      assert.match(body, /data-test="qr" data-qr-url="[^"]+" role="img" aria-label="Open Alipay and scan the QR code to pay"/);
       assert.ok(qrUrlOf(body).startsWith(`${PUBLIC_URL}/sandbox/wallet/`), qrUrlOf(body));
       assert.ok(body.includes(orderId));
       assert.match(body, /<html lang="en"/);
