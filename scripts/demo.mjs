@@ -121,7 +121,9 @@ try {
   console.log(`
   Latipay demo is running
     shop      ${shopUrl}        ← start here: add something to the cart and pay
-    gateway   ${gatewayUrl}        (sandbox: the QR opens a test wallet where you confirm or decline)
+    gateway   ${gatewayUrl}        (sandbox provider: no real money moves)
+    on the payment page, click "Open test wallet" under the QR, then confirm or decline
+    (the QR encodes ${gatewayUrl}, which a phone cannot open)
     merchant  ${merchant.user_id} / ${merchant.wallet_id} (data/demo/merchant.json)
   Ctrl-C stops both.
 `);

@@ -86,6 +86,17 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** FX rates to seed (`BASE:QUOTE` → decimal string), from FX_RATES or FX_RATES_FILE; undefined: none given. */
   readonly fxRates: Readonly<Record<string, string>> | undefined;
+  /** BRAND_NAME: the operator's name the customer pages show. */
+  readonly brandName: string;
+  /** BRAND_COLOR: the pages' accent, lowercase `#rrggbb`. */
+  readonly brandColor: string;
+  /** BRAND_LOGO_FILE, read and checked at start: served at /brand/logo; undefined: no logo. */
+  readonly brandLogo: BrandLogo | undefined;
+}
+
+export interface BrandLogo {
+  readonly contentType: 'image/png' | 'image/svg+xml';
+  readonly bytes: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: 64 * 1024,
     fxRates: readFxRates(env),
+    ...readBrand(env),
   });
 }
 
@@ -311,4 +323,58 @@ function readFxRates(env: Env): Record<string, string> | undefined {
     }
   }
   return rates;
+}
+
+export const DEFAULT_BRAND_NAME = 'Latipay Gateway';
+export const DEFAULT_BRAND_COLOR = '#0a66c2';
+/** The largest logo BRAND_LOGO_FILE may name: it is held in memory and sent with every first page view. */
+export const BRAND_LOGO_MAX_BYTES = 256 * 1024;
+
+/** BRAND_NAME, BRAND_COLOR and BRAND_LOGO_FILE: how the customer pages present the operator. */
+function readBrand(env: Env): Pick<Config, 'brandName' | 'brandColor' | 'brandLogo'> {
+  const brandName = env.BRAND_NAME?.trim() || DEFAULT_BRAND_NAME;
+  if (brandName.length > 60 || /[\u0000-\u001f\u007f]/.test(brandName)) {
+    throw new ConfigError('BRAND_NAME', 'must be at most 60 characters, without control characters');
+  }
+  const color = env.BRAND_COLOR?.trim() || DEFAULT_BRAND_COLOR;
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color)?.[1]?.toLowerCase();
+  if (hex === undefined) throw new ConfigError('BRAND_COLOR', `must be a hex colour such as #0a66c2 or #06c, got ${JSON.stringify(color)}`);
+  const brandColor = '#' + (hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex);
+  const file = env.BRAND_LOGO_FILE?.trim() || undefined;
+  return { brandName, brandColor, brandLogo: file === undefined ? undefined : readBrandLogo(file) };
+}
+
+/**
+ * A PNG, or an SVG that can do nothing but draw: the gateway serves it from its own origin,
+ * where a script in it would run with the pages' authority if someone opened it directly.
+ */
+function readBrandLogo(file: string): BrandLogo {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new ConfigError('BRAND_LOGO_FILE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (bytes.length === 0) throw new ConfigError('BRAND_LOGO_FILE', `${file} is empty`);
+  if (bytes.length > BRAND_LOGO_MAX_BYTES) {
+    throw new ConfigError('BRAND_LOGO_FILE', `${file} is ${bytes.length} bytes; a logo may have at most ${BRAND_LOGO_MAX_BYTES}`);
+  }
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return { contentType: 'image/png', bytes };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError('BRAND_LOGO_FILE', `${file} is neither a PNG nor an SVG (UTF-8 text)`);
+  }
+  // What may come before the root element: a BOM, an XML declaration, comments, a DOCTYPE without an internal subset.
+  const prolog = /^\uFEFF?\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>[]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/;
+  if (!prolog.test(text)) throw new ConfigError('BRAND_LOGO_FILE', `${file} is neither a PNG nor an SVG whose root element is <svg>`);
+  if (!/<svg[^>]*\sxmlns\s*=\s*["']http:\/\/www\.w3\.org\/2000\/svg["']/.test(text)) {
+    throw new ConfigError('BRAND_LOGO_FILE', `${file}: the <svg> element needs xmlns="http://www.w3.org/2000/svg" (browsers draw nothing without it)`);
+  }
+  const active = /<script|<foreignObject|<!ENTITY|\son[a-z]+\s*=|javascript:/i.exec(text);
+  if (active) throw new ConfigError('BRAND_LOGO_FILE', `${file} holds ${JSON.stringify(active[0].trim())}: a logo may not script, embed HTML or declare entities`);
+  return { contentType: 'image/svg+xml', bytes };
 }

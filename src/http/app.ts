@@ -9,6 +9,7 @@ import { registerPageSecurity } from './security-headers.js';
 import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
 import { barcodeRoute } from './routes/barcode.js';
+import { brandRoutes } from './routes/brand.js';
 import { cancelRoute } from './routes/cancel.js';
 import { refundRoute } from './routes/refund.js';
 import { createTransactionRoute } from './routes/create-transaction.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantHostedDataRoute);
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
+  await app.register(brandRoutes);
   // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
   const sandbox = ctx.providers.sandbox;
   await app.register(async (pages) => {

@@ -1,7 +1,7 @@
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
-import { STYLE_SOURCE } from '../pages/layout.js';
+import { pageStyleSource } from '../pages/theme.js';
 
 /**
  * Security headers for the HTML pages (payment page, result page, sandbox wallet, message
@@ -25,7 +25,8 @@ function directives(config: Config): Record<string, string[]> {
     // The plugin appends the response's nonce; a page without one runs no script.
     'script-src': [],
     'script-src-attr': ["'none'"],
-    'style-src': [STYLE_SOURCE],
+    // The pages' one stylesheet carries the operator's colour (BRAND_COLOR): its hash is computed once per configuration.
+    'style-src': [pageStyleSource(config)],
     'style-src-attr': ["'none'"],
     // The QR is an inline SVG; a data: image is allowed for a QR drawn as PNG.
     'img-src': ["'self'", 'data:'],

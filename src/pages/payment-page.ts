@@ -1,10 +1,11 @@
 import QRCode from 'qrcode';
-import { formatAmount } from '../domain/money.js';
 import type { OrderRecord } from '../store/orders.js';
 import type { Device } from './device.js';
 import type { Language, Strings } from './i18n.js';
 import { stringsFor } from './i18n.js';
 import { html, page, raw, type RawHtml } from './layout.js';
+import { amountHtml, detailsHtml, methodName, methodOf, referenceHtml } from './order-summary.js';
+import type { Theme } from './theme.js';
 
 export interface PaymentPageInput {
   order: OrderRecord;
@@ -14,7 +15,13 @@ export interface PaymentPageInput {
   language: Language;
   device: Device;
   now: number;
+  /**
+   * The sandbox serves this order (its channel, not the SANDBOX setting: a gateway with the
+   * sandbox on may serve other orders with real providers): the banner, and a link that opens
+   * the test wallet in this browser, for a tester with no phone or a PUBLIC_URL a phone cannot reach.
+   */
   sandbox: boolean;
+  theme: Theme;
   /** The response's Content-Security-Policy script nonce. */
   scriptNonce: string;
 }
@@ -49,44 +56,62 @@ async function qrSvgFor(url: string): Promise<string> {
 export async function renderPaymentPage(input: PaymentPageInput): Promise<string> {
   const { order, language, device } = input;
   const t = stringsFor(language);
-  const method = order.payment_method === 'wechat' ? 'wechat' : 'alipay';
-  const methodName = method === 'wechat' ? t.wechat : t.alipay;
-  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}">${raw(await qrSvgFor(input.qrUrl))}</div>`;
+  const method = methodOf(order);
+  const name = methodName(method, t);
+  const scan = method === 'wechat' ? t.scanWechat : t.scanAlipay;
+  const qr = html`<div class="qr" data-test="qr" data-qr-url="${input.qrUrl}" role="img" aria-label="${scan}">${raw(await qrSvgFor(input.qrUrl))}</div>`;
+  // Same origin as this page (the path the QR encodes), so it works however the page was reached.
+  const testWallet = input.sandbox
+    ? html`<a class="button outline" data-test="test-wallet" href="${`${walletPath(input.qrUrl)}?lang=${language}`}">${t.openTestWallet}</a><p class="hint">${t.testWalletHint}</p>`
+    : raw('');
 
   let action: RawHtml;
   if (device === 'pc') {
-    action = html`${qr}<p class="status muted">${method === 'wechat' ? t.scanWechat : t.scanAlipay}</p>`;
+    action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
   } else if (device === 'wechat-app' || device === 'alipay-app') {
     const inOwnApp = (device === 'wechat-app') === (method === 'wechat');
     action = inOwnApp
       ? html`<a class="button ${method}" data-test="pay-in-app" href="${input.qrUrl}">${t.payNow}</a>`
-      : html`<p class="notice" data-test="wrong-app">${t.wrongApp.replaceAll('{method}', methodName)}</p>`;
+      : html`<p class="notice" data-test="wrong-app">${t.wrongApp.replaceAll('{method}', name)}</p>${testWallet}`;
   } else if (method === 'alipay') {
+    // The hand-off button already opens the wallet.
     action = html`<a class="button alipay" data-test="open-app" href="${input.qrUrl}">${t.openAlipay}</a>${qr}`;
   } else {
     action = html`<p class="notice" data-test="open-in-wechat">${t.openInWechat}</p>
       <button class="button neutral" type="button" id="copy" data-copied="${t.copied}">${t.copyLink}</button>
-      ${order.present_qr === '1' ? qr : raw('')}`;
+      ${order.present_qr === '1' ? qr : raw('')}${testWallet}`;
   }
 
   const body = html`
-    ${input.sandbox ? html`<div class="sandbox">${t.sandboxBanner}</div>` : raw('')}
+    ${input.sandbox ? html`<div class="sandbox" data-test="sandbox-banner">${t.sandboxBanner}</div>` : raw('')}
+    <p class="label">${t.payTo}</p>
     <h1 data-test="merchant">${input.organisationName}</h1>
-    <div class="amount" data-test="amount">${formatAmount(Number(order.amount_minor))} <span class="muted">${order.currency}</span></div>
-    <dl><dt>${t.product}</dt><dd data-test="product">${order.product_name}</dd><dt>${methodName}</dt><dd class="muted">${order.order_id}</dd></dl>
+    ${amountHtml(order, t)}
+    ${detailsHtml(order, t)}
     ${action}
     <p class="status" id="status" data-test="status" data-status="pending">${t.waiting}</p>
     <p class="countdown"><span>${t.expiresIn}</span> <span id="countdown" data-expires="${Number(order.expires_at)}" data-now="${input.now}">--:--</span></p>
-    ${order.backpage_url ? html`<footer><a href="${order.backpage_url}" data-test="back">${t.back}</a></footer>` : raw('')}`;
+    ${order.backpage_url ? html`<footer><a href="${order.backpage_url}" data-test="back">${t.back}</a></footer>` : raw('')}
+    ${referenceHtml(order, t)}`;
 
   return page({
     language,
+    theme: input.theme,
     title: `${t.title} ${order.product_name}`,
     body,
     switchHref: `?lang=${language === 'en' ? 'zh' : 'en'}`,
     switchLabel: t.language,
     script: { source: liveScript(input.nonce, t), nonce: input.scriptNonce },
   });
+}
+
+/** The path of the wallet URL (absolute under PUBLIC_URL). */
+function walletPath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
 }
 
 /** Counts down, listens for the order's status, and moves to the result page when it is final. */
@@ -103,35 +128,4 @@ function poll(){if(done)return;fetch(base+'/status',{cache:'no-store'}).then(fun
 if(window.EventSource){var es=new EventSource(base+'/events');es.onmessage=function(e){try{seen(JSON.parse(e.data).status)}catch(_){}};es.onerror=function(){es.close();setTimeout(poll,1000);};}else{poll();}
 var copy=document.getElementById('copy');if(copy){copy.onclick=function(){navigator.clipboard&&navigator.clipboard.writeText(location.href).then(function(){copy.textContent=copy.getAttribute('data-copied')})}}
 })();`;
-}
-
-export interface ResultPageInput {
-  order: OrderRecord;
-  organisationName: string;
-  nonce: string;
-  language: Language;
-  /** Where the page goes after a moment: `/pay/{nonce}` redirects to the signed return_url. */
-  continueHref: string | undefined;
-  /** The response's Content-Security-Policy script nonce. */
-  scriptNonce: string;
-}
-
-/** The result shown between the payment and the redirect to the merchant. */
-export function renderResultPage(input: ResultPageInput): string {
-  const t = stringsFor(input.language);
-  const paid = input.order.status === 'paid';
-  const body = html`
-    <h1 class="${paid ? 'ok' : 'fail'}" data-test="result" data-status="${input.order.status}">${paid ? t.paidTitle : t.failedTitle}</h1>
-    <div class="amount">${formatAmount(Number(input.order.amount_minor))} <span class="muted">${input.order.currency}</span></div>
-    <dl><dt>${t.payTo}</dt><dd>${input.organisationName}</dd><dt>${t.product}</dt><dd>${input.order.product_name}</dd></dl>
-    ${input.continueHref ? html`<p class="muted">${t.redirecting}</p><a class="button neutral" data-test="continue" href="${input.continueHref}">${t.continue}</a>` : raw('')}
-    ${input.order.backpage_url ? html`<footer><a href="${input.order.backpage_url}">${t.back}</a></footer>` : raw('')}`;
-  return page({
-    language: input.language,
-    title: paid ? t.paidTitle : t.failedTitle,
-    body,
-    script: input.continueHref
-      ? { source: `setTimeout(function(){location.replace(${JSON.stringify(input.continueHref)})},2500);`, nonce: input.scriptNonce }
-      : undefined,
-  });
 }

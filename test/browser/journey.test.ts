@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,9 @@ import { PNG } from 'pngjs';
 import { createShop, type Shop } from '../../examples/shop/shop.js';
 import { Latipay } from '../../sdk/src/index.js';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/database.js';
-import { createMerchantViaCli, newSecretKey, PC_USER_AGENT, startGatewayProcess, waitFor, type GatewayProcess } from '../e2e/helpers.js';
+import { createMerchantViaCli, newSecretKey, PC_USER_AGENT, resultSignature, startGatewayProcess, waitFor, type CreatedMerchant, type GatewayProcess } from '../e2e/helpers.js';
+import { createTestGateway } from '../helpers/gateway.js';
+import { createOrder } from '../http/support.js';
 
 // jsqr is CommonJS exporting `default`: NodeNext types its default import as the whole module.
 const jsQR = jsqr.default;
@@ -19,7 +22,9 @@ const jsQR = jsqr.default;
 // The customer's journey in a real browser (Debian's chromium driven by playwright-core):
 // the demo shop → checkout → the gateway's hosted payment page → the sandbox wallet that
 // the QR opens → the payment page moves on by itself → the shop shows the order paid, and
-// the shop received and verified the callback. Then a declined payment, and a phone.
+// the shop received and verified the callback. Then a desktop with no phone ("Open test
+// wallet", confirm, back), a payment declined there (the failure page), a phone, and an
+// operator's branding.
 // Screenshots of every step go to test-artifacts/browser/<dialect>/ (git-ignored);
 // LATIPAY_UPDATE_SCREENSHOTS=1 also copies the key ones to docs/screenshots/ for the README.
 
@@ -46,6 +51,7 @@ if (!existsSync(CHROMIUM)) {
 } else {
   describe('the customer journey in a real browser', { timeout: 5 * TEST_TIMEOUT_MS }, () => {
     let database: TestDatabase;
+    let merchant: CreatedMerchant;
     let gateway: GatewayProcess;
     let shop: Shop;
     let shopServer: Server;
@@ -57,7 +63,7 @@ if (!existsSync(CHROMIUM)) {
       mkdirSync(ARTIFACTS, { recursive: true });
       database = await createTestDatabase();
       const secretKey = newSecretKey();
-      const merchant = await createMerchantViaCli(database.url, database.dataDir, secretKey, { name: 'Kiwi Pantry' });
+      merchant = await createMerchantViaCli(database.url, database.dataDir, secretKey, { name: 'Kiwi Pantry' });
       // One live-status stream per order: a second tab on the same payment page is refused (429) and must poll.
       gateway = await startGatewayProcess({
         databaseUrl: database.url,
@@ -156,6 +162,9 @@ if (!existsSync(CHROMIUM)) {
         assert.equal(await page.getAttribute('[data-test=status]', 'data-status'), 'pending');
         assert.match((await page.textContent('[data-test=amount]')) ?? '', /42\.00\s*NZD/);
         assert.equal((await page.textContent('[data-test=merchant]'))?.trim(), 'Kiwi Pantry');
+        // 42.00 NZD at the sandbox's 4.6449 CNY.
+        assert.match((await page.textContent('[data-test=amount-cny]')) ?? '', /195\.09 CNY/);
+        assert.ok(await page.locator('[data-test=test-wallet]').isVisible(), 'a sandbox order offers its test wallet');
         await shot(page, 'pc-3-payment-page');
 
         // The customer's phone scans the QR: the sandbox wallet opens the URL inside it.
@@ -196,27 +205,91 @@ if (!existsSync(CHROMIUM)) {
       }
     });
 
-    test('PC: the customer declines in the wallet and lands on the shop\'s failure page', { timeout: TEST_TIMEOUT_MS }, async () => {
+    /** The merchant's return_url the browser is sent to, as the shop receives it. */
+    function watchReturns(page: Page): URL[] {
+      const returns: URL[] = [];
+      page.on('request', (request) => {
+        if (request.isNavigationRequest() && request.url().startsWith(`${shopUrl}/return`)) returns.push(new URL(request.url()));
+      });
+      return returns;
+    }
+
+    /** The background colour the browser paints an element in. */
+    function backgroundOf(page: Page, selector: string): Promise<string> {
+      return page.locator(selector).evaluate((element) => getComputedStyle(element).backgroundColor);
+    }
+
+    test('PC without a phone: "Open test wallet", confirm, back to the payment page, on to the shop with a signed redirect', { timeout: TEST_TIMEOUT_MS }, async () => {
       const context = await newContext('pc');
-      const phone = await newContext('phone');
       try {
         const page = await context.newPage();
         const errors = watchErrors(page);
+        const returns = watchReturns(page);
+        const payUrl = await checkout(page, 'pinot', 'alipay', 'desk', false);
+        const qrUrl = (await page.locator('[data-test=qr]').getAttribute('data-qr-url')) ?? '';
+
+        // The link under the QR opens the same trade's wallet in this tab.
+        await page.click('[data-test=test-wallet]');
+        await page.waitForURL((url) => url.href === `${qrUrl}?lang=en`);
+        assert.match((await page.textContent('[data-test=wallet-amount]')) ?? '', /42\.00/);
+        await page.click('[data-test=confirm]');
+        const result = page.locator('[data-test=wallet-result]');
+        await result.waitFor();
+        assert.equal(await result.getAttribute('data-outcome'), 'paid');
+        assert.equal(await backgroundOf(page, '[data-test=wallet-result]'), 'rgb(227, 245, 233)', 'success is green, not the warning colour');
+        await shot(page, 'desk-1-sandbox-wallet-confirmed');
+
+        // Back: the payment page's result, then the merchant's return_url.
+        await page.click('[data-test=wallet-back]');
+        await page.waitForURL(`${payUrl}/result?lang=en`);
+        await page.locator('[data-test=result][data-status=paid]').waitFor();
+        const { reference, order } = await landedOrder(page, 'paid');
+        assert.ok(order?.returnedAt, 'the shop verified the signed redirect');
+        assert.equal(returns.length, 1);
+        const fields = Object.fromEntries(returns[0].searchParams);
+        assert.deepEqual(
+          { ...fields, signature: undefined },
+          { merchant_reference: reference, payment_method: 'alipay', status: 'paid', currency: 'NZD', amount: '42.00', signature: undefined },
+        );
+        assert.equal(fields.signature, resultSignature(fields, merchant.api_key));
+        await verifiedCallback(reference);
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('PC without a phone: declined in the test wallet, back on the failure page, which leads to the shop', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const context = await newContext('pc');
+      try {
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        const returns = watchReturns(page);
         await checkout(page, 'beans', 'wechat', 'decline', false);
-        const qr = page.locator('[data-test=qr]');
-        await qr.waitFor({ state: 'visible' });
+        await page.locator('[data-test=qr]').waitFor({ state: 'visible' });
         await shot(page, 'decline-1-payment-page-wechat');
 
-        const wallet = await phone.newPage();
-        const walletErrors = watchErrors(wallet);
-        await wallet.goto((await qr.getAttribute('data-qr-url')) ?? '');
-        await wallet.click('[data-test=decline]');
-        await wallet.locator('[data-test=wallet-result]').waitFor();
+        await page.click('[data-test=test-wallet]');
+        await page.click('[data-test=decline]');
+        await page.locator('[data-test=wallet-result][data-outcome=declined]').waitFor();
+        assert.equal(await backgroundOf(page, '[data-test=wallet-result]'), 'rgb(251, 227, 227)', 'a decline is red, not the warning colour');
+        await page.click('[data-test=wallet-back]');
 
-        await page.locator('[data-test=result][data-status=failed]').waitFor();
-        await shot(page, 'decline-2-payment-result');
+        // The failure page says why and waits for the customer: it has no script to move it on.
+        await page.locator('[data-test=result][data-outcome=failed]').waitFor();
+        assert.equal((await page.textContent('[data-test=reason]'))?.trim(), 'The payment was declined or did not go through.');
+        assert.equal(await page.locator('script').count(), 0);
+        assert.equal((await page.textContent('[data-test=return]'))?.trim(), 'Return to Kiwi Pantry');
+        await shot(page, 'decline-2-failure-page');
+        assert.equal(returns.length, 0);
+
+        await page.click('[data-test=return]');
         const { reference, order } = await landedOrder(page, 'failed');
         assert.equal(order?.status, 'failed');
+        assert.equal(returns.length, 1);
+        const fields = Object.fromEntries(returns[0].searchParams);
+        assert.equal(fields.status, 'cancel_or_fail');
+        assert.equal(fields.signature, resultSignature(fields, merchant.api_key));
         const callback = await verifiedCallback(reference);
         assert.equal(callback.status, 'failed');
         await shot(page, 'decline-3-shop-failed');
@@ -225,9 +298,7 @@ if (!existsSync(CHROMIUM)) {
         await page.waitForURL(`${shopUrl}/cart`);
         assert.match((await page.textContent('[data-test=cart-total]')) ?? '', /36\.00 NZD/);
         assert.deepEqual(errors, []);
-        assert.deepEqual(walletErrors, []);
       } finally {
-        await phone.close();
         await context.close();
       }
     });
@@ -303,17 +374,51 @@ if (!existsSync(CHROMIUM)) {
         await app.goto(appUrl);
         await shot(app, 'phone-4-sandbox-wallet');
         await app.click('[data-test=confirm]');
-        await app.locator('[data-test=wallet-result]').waitFor();
+        await app.locator('[data-test=wallet-result][data-outcome=paid]').waitFor();
+        // The wallet leads back (a shopper who left the payment page is not stuck), across the phone's width.
+        const back = app.locator('[data-test=wallet-back]');
+        const backBox = await back.boundingBox();
+        assert.ok(backBox && backBox.width > 300, 'the way back spans the phone screen');
+        await shot(app, 'phone-4b-sandbox-wallet-confirmed');
 
         const { reference } = await landedOrder(page, 'paid');
         await verifiedCallback(reference);
         await page.reload();
         await page.locator('[data-test=callback][data-verified=yes]').waitFor();
         await shot(page, 'phone-5-shop-paid');
+        await back.click();
+        assert.equal((await landedOrder(app, 'paid')).reference, reference);
         assert.deepEqual(errors, []);
         assert.deepEqual(appErrors, []);
       } finally {
         await context.close();
+      }
+    });
+
+    test("an operator's brand: name, logo and colour, drawn under the strict Content-Security-Policy", { timeout: TEST_TIMEOUT_MS }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'latipay-brand-'));
+      const logo = join(dir, 'harbour.svg');
+      writeFileSync(logo, HARBOUR_LOGO);
+      const branded = await createTestGateway({ env: { BRAND_NAME: 'Harbour Pay', BRAND_COLOR: '#0f766e', BRAND_LOGO_FILE: logo } });
+      const context = await newContext('pc');
+      try {
+        await branded.app.listen({ port: 0, host: '127.0.0.1' });
+        const base = `http://127.0.0.1:${(branded.app.server.address() as AddressInfo).port}`;
+        const { nonce } = await createOrder(branded, { product_name: 'Sea salt, 250 g', amount: '120.00' });
+        const page = await context.newPage();
+        const errors = watchErrors(page);
+        await page.goto(`${base}/pay/${nonce}`);
+        assert.equal((await page.textContent('[data-test=brand-name]'))?.trim(), 'Harbour Pay');
+        const drawn = await page.locator('[data-test=brand-logo]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth);
+        assert.ok(Number(drawn) > 0, 'the logo is loaded and drawn');
+        assert.equal(await page.locator('main').evaluate((main) => getComputedStyle(main).borderTopColor), 'rgb(15, 118, 110)');
+        assert.equal(await page.locator('[data-test=brand-name]').evaluate((el) => getComputedStyle(el).color), 'rgb(15, 118, 110)');
+        await shot(page, 'brand-1-payment-page');
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+        await branded.close();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
@@ -327,8 +432,11 @@ function copyKeyScreenshots(): void {
     'pc-4-sandbox-wallet': 'sandbox-wallet',
     'pc-5-payment-result': 'payment-result',
     'pc-6-shop-paid': 'shop-paid',
+    'phone-4b-sandbox-wallet-confirmed': 'sandbox-wallet-confirmed',
+    'decline-2-failure-page': 'payment-failed',
     'decline-3-shop-failed': 'shop-failed',
     'phone-3-payment-page': 'payment-page-mobile',
+    'brand-1-payment-page': 'payment-page-branded',
   };
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const [from, to] of Object.entries(key)) {
@@ -336,6 +444,14 @@ function copyKeyScreenshots(): void {
     if (existsSync(source)) copyFileSync(source, join(SCREENSHOTS, `${to}.png`));
   }
 }
+
+/** An operator's logo, drawn for the branding journey: a wave in a disc, and the name. */
+const HARBOUR_LOGO = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32">
+<circle cx="16" cy="16" r="15" fill="#0f766e"/>
+<path d="M5 18c3-3 5.5-3 8 0s5 3 8 0 4.5-3 6 0M5 23c3-3 5.5-3 8 0s5 3 8 0 4.5-3 6 0" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/>
+<circle cx="21" cy="10" r="3" fill="#fcd34d"/>
+</svg>
+`;
 
 /** Chromium's console message for something the Content-Security-Policy refused. */
 function isCspViolation(text: string): boolean {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { ProviderFactory } from '../../src/channels/provider-registry.js';
 import type { DestinationStream, Logger } from 'pino';
 import { decodeSecretKey, loadConfig, type Config } from '../../src/config.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
@@ -13,6 +14,7 @@ import { NotificationWorker } from '../../src/notify/notification-worker.js';
 import { OutboundGuard, type Resolver } from '../../src/notify/outbound-guard.js';
 import { createOrderEvents } from '../../src/notify/order-events.js';
 import { createLogger } from '../../src/start/logger.js';
+import { upsertProviderAccount } from '../../src/store/provider-accounts.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase } from './database.js';
 
@@ -42,6 +44,8 @@ export interface TestGatewayOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Where the gateway logs (at LOG_LEVEL, silent unless `env` says otherwise). */
   logDestination?: DestinationStream;
+  /** Adapters of providers the test configures for wallets (see configureProvider). */
+  providerFactories?: ReadonlyMap<string, ProviderFactory>;
 }
 
 /**
@@ -89,6 +93,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     wakeNotifier: worker ? () => worker.wake() : undefined,
     shutdown: shutdown.signal,
     timeouts: options.timeouts,
+    providerFactories: options.providerFactories,
   });
   worker?.start();
   const addMerchant = (input: Partial<CreateMerchantInput> = {}) =>
@@ -134,4 +139,32 @@ export function transactionFields(merchant: CreatedMerchant, overrides: Record<s
     product_name: 'Pinot Noir, Otago',
     ...overrides,
   };
+}
+
+/**
+ * Gives a wallet an account with `provider` for `methods`, as `latipay provider set` does,
+ * and makes the gateway see it at once. Answers the account id.
+ */
+export async function configureProvider(
+  gw: TestGateway,
+  walletId: string,
+  provider: string,
+  methods: readonly string[],
+  config: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
+): Promise<string> {
+  const id = `pa_${provider}_${walletId}`;
+  const now = Date.now();
+  await upsertProviderAccount(gw.store.db, {
+    id,
+    wallet_id: walletId,
+    provider,
+    methods: methods.join(','),
+    config: JSON.stringify(config),
+    secrets_sealed: gw.secrets.seal(JSON.stringify(secrets)),
+    created_at: now,
+    updated_at: now,
+  });
+  gw.app.gateway.providers.forgetWallet(walletId);
+  return id;
 }

@@ -48,6 +48,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/sandbox/wallet/:tradeNo', api: false },
   { method: 'POST', path: '/sandbox/wallet/:tradeNo', api: false },
   { method: 'POST', path: '/sandbox/orders/:orderId', api: true },
+  { method: 'GET', path: '/brand/logo', api: false },
   // Unknown paths and methods.
   { method: 'GET', path: '/no/such/:thing', api: false },
   { method: 'POST', path: '/v2/no_such_endpoint', api: false },

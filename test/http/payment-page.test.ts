@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
+import { configureProvider, createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
+import type { PaymentProvider } from '../../src/channels/provider.js';
 import type { SandboxProvider } from '../../src/channels/sandbox/sandbox-provider.js';
 import { findSandboxTradeByOutTradeNo } from '../../src/store/sandbox-trades.js';
+import { cancelFields, postCancel } from '../helpers/money.js';
 import { answerOf, createOrder, hmac, IPHONE_UA, PC_UA, settleOrder, WECHAT_UA } from './support.js';
 
 const PUBLIC_URL = 'http://gateway.test';
@@ -40,6 +42,41 @@ async function queryStatus(gw: TestGateway, reference: string): Promise<string> 
   return String(answer.status);
 }
 
+/** The text of the first element carrying `data-test="name"` (tags inside it dropped, entities of the pages decoded). */
+function textOf(body: string, name: string): string {
+  const match = new RegExp(`data-test="${name}"[^>]*>([\\s\\S]*?)</(p|h1|dd|div|a|span)>`).exec(body);
+  assert.ok(match, `the page has data-test="${name}"`);
+  return match[1].replace(/<[^>]+>/g, '').replaceAll('&amp;', '&').replaceAll('&#39;', "'").replace(/\s+/g, ' ').trim();
+}
+
+/** The href of the element carrying `data-test="name"`, entities decoded. */
+function hrefOf(body: string, name: string): string {
+  const match = new RegExp(`<a [^>]*href="([^"]*)"[^>]*data-test="${name}"|<a [^>]*data-test="${name}"[^>]*href="([^"]*)"`).exec(body);
+  assert.ok(match, `the page has a link data-test="${name}"`);
+  return (match[1] ?? match[2]).replaceAll('&amp;', '&');
+}
+
+/** The sandbox wallet page after the tester presses confirm (`paid`) or decline (`failed`). */
+function postWallet(gw: TestGateway, path: string, outcome: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return gw.app.inject({
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': IPHONE_UA, ...headers },
+    payload: `outcome=${outcome}`,
+  });
+}
+
+/** Asserts `url` is the merchant's return_url with the signed result of spec §4.5. */
+function assertSignedReturn(gw: TestGateway, url: string, expected: { reference: string; method?: string; status: string }): void {
+  const location = new URL(url);
+  assert.equal(location.origin + location.pathname, 'https://merchant.example/return', url);
+  const q = location.searchParams;
+  assert.equal(q.get('merchant_reference'), expected.reference);
+  assert.equal(q.get('status'), expected.status);
+  const message = `${expected.reference}${expected.method ?? 'alipay'}${expected.status}NZD120.00`;
+  assert.equal(q.get('signature'), hmac(gw.merchant.api_key, message));
+}
+
 async function orderRow(gw: TestGateway, orderId: string) {
   return gw.store.db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
 }
@@ -61,6 +98,7 @@ describe('hosted payment page', () => {
       assert.match(body, /data-test="product">Pinot Noir, Otago</);
       assert.match(body, /data-test="amount">120\.00 <span class="muted">NZD<\/span>/);
       assert.match(body, /<svg[^>]*>/);
+      assert.match(body, /data-test="qr" data-qr-url="[^"]+" role="img" aria-label="Open Alipay and scan the QR code to pay"/);
       assert.ok(qrUrlOf(body).startsWith(`${PUBLIC_URL}/sandbox/wallet/`), qrUrlOf(body));
       assert.ok(body.includes(orderId));
       assert.match(body, /<html lang="en"/);
@@ -274,6 +312,220 @@ describe('hosted payment page', () => {
     test('/pay/{nonce}/events for an unknown nonce answers 404', async () => {
       const response = await gw.app.inject({ method: 'GET', url: `/pay/${randomBytes(32).toString('hex')}/events` });
       assert.equal(response.statusCode, 404);
+    });
+  });
+
+  describe('what the payment page shows', () => {
+    test('the amount in the wallet currency, and the CNY amount the order recorded, with its rate', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      // 120.00 NZD at the sandbox's 4.6449 is 557.388, rounded half up to 557.39.
+      assert.equal(textOf(body, 'amount-cny'), 'About 557.39 CNY (1 NZD = 4.6449 CNY)');
+      const zh = assertHtml(await page(gw, `/pay/${nonce}?lang=zh`));
+      assert.equal(textOf(zh, 'amount-cny'), '约 557.39 元人民币 (1 NZD = 4.6449 人民币)');
+    });
+
+    test('no CNY line when the wallet currency had no rate at creation', async () => {
+      const singapore = await gw.addMerchant({ name: 'Lion City Tea', currency: 'SGD' });
+      const { nonce } = await createOrder(gw, {}, singapore);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.match(body, /data-test="amount">120\.00 <span class="muted">SGD<\/span>/);
+      assert.ok(!body.includes('data-test="amount-cny"'));
+    });
+
+    test("the method's mark and name, in the page's language", async () => {
+      const alipay = await createOrder(gw, { payment_method: 'alipay' });
+      const a = assertHtml(await page(gw, `/pay/${alipay.nonce}`));
+      assert.match(a, /data-test="method"><svg [^>]*aria-hidden="true"[^>]*data-method="alipay"/);
+      assert.equal(textOf(a, 'method'), 'Alipay');
+      const wechat = await createOrder(gw, { payment_method: 'wechat' });
+      const w = assertHtml(await page(gw, `/pay/${wechat.nonce}?lang=zh`));
+      assert.match(w, /data-method="wechat"/);
+      assert.equal(textOf(w, 'method'), '微信支付');
+    });
+
+    test("the merchant's name, and the references in small print", async () => {
+      const { nonce, orderId, reference } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.equal(textOf(body, 'merchant'), 'Test Shop');
+      assert.equal(textOf(body, 'reference'), `Reference ${reference} · Order no. ${orderId}`);
+      assert.match(body, /<p class="small" data-test="reference">/);
+      assert.equal(textOf(assertHtml(await page(gw, `/pay/${nonce}?lang=zh`)), 'reference'), `商户订单号 ${reference} · 订单号 ${orderId}`);
+    });
+
+    test('the brand is the operator\'s (default "Latipay Gateway"), never a hard-coded "Latipay"', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.equal(textOf(body, 'brand-name'), 'Latipay Gateway');
+      assert.match(body, /<title>Pay Pinot Noir, Otago · Latipay Gateway<\/title>/);
+      assert.ok(!body.includes('data-test="brand-logo"'), 'no logo unless BRAND_LOGO_FILE is set');
+      assert.ok(!/>Latipay</.test(body));
+    });
+
+    test('a sandbox order: the banner, and under the QR a link that opens its test wallet in this browser', async () => {
+      const { nonce } = await createOrder(gw);
+      const body = assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.ok(body.includes('data-test="sandbox-banner"'));
+      const link = hrefOf(body, 'test-wallet');
+      // The same trade as the QR, as a path on this page's own origin, in the page's language.
+      assert.equal(link, `${new URL(qrUrlOf(body)).pathname}?lang=en`);
+      assert.ok(body.indexOf('data-test="qr"') < body.indexOf('data-test="test-wallet"'), 'the link is under the QR');
+      assert.equal(textOf(body, 'test-wallet'), 'Open test wallet');
+      const zh = assertHtml(await page(gw, `/pay/${nonce}?lang=zh`));
+      assert.equal(textOf(zh, 'test-wallet'), '打开测试钱包');
+      assert.ok(hrefOf(zh, 'test-wallet').endsWith('?lang=zh'));
+      const wallet = assertHtml(await page(gw, link));
+      assert.ok(wallet.includes('data-test="confirm"'));
+    });
+
+    test('a phone with a WeChat order and no QR still gets the test wallet link; pay-in-app needs none', async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'wechat' });
+      assert.ok(assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': IPHONE_UA })).includes('data-test="test-wallet"'));
+      const inApp = assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': WECHAT_UA }));
+      assert.ok(inApp.includes('data-test="pay-in-app"'));
+      assert.ok(!inApp.includes('data-test="test-wallet"'));
+    });
+
+    test('an order another provider serves gets neither banner nor test wallet link, though the sandbox is on', async () => {
+      const other: PaymentProvider = {
+        name: 'other-provider',
+        capabilities: { methods: ['alipay'], flows: ['qr'], currencies: 'any', partialRefunds: true },
+        createPayment: async (request) => ({ flow: 'qr', nextAction: { type: 'show_qr', qrContent: `https://provider.example/qr/${request.attemptId}` } }),
+        queryPayment: async (attempt) => ({ attemptId: attempt.attemptId, state: 'pending', occurredAt: Date.now() }),
+        closePayment: async () => {},
+        refund: async (request) => ({ refundId: request.refundId, state: 'failed', reason: 'not used' }),
+        queryRefund: async (refund) => ({ refundId: refund.refundId, state: 'failed', reason: 'not used' }),
+        receiveNotification: async () => {
+          throw new Error('not used');
+        },
+      };
+      const own = await createTestGateway({ providerFactories: new Map([['other-provider', () => other]]) });
+      try {
+        await configureProvider(own, own.merchant.wallet_id, 'other-provider', ['alipay']);
+        assert.equal(own.config.sandbox, true);
+        const { nonce, orderId } = await createOrder(own);
+        const body = assertHtml(await page(own, `/pay/${nonce}`));
+        assert.equal(qrUrlOf(body), `https://provider.example/qr/${orderId}01`);
+        assert.ok(!body.includes('data-test="test-wallet"'));
+        assert.ok(!body.includes('data-test="sandbox-banner"'));
+        assert.ok(!body.includes('/sandbox/wallet/'));
+      } finally {
+        await own.close();
+      }
+    });
+  });
+
+  describe('the sandbox test wallet leads back', () => {
+    test('after confirming: green, translated, and a way back to the payment page, which moves on to the signed return_url', async () => {
+      const { nonce, reference } = await createOrder(gw);
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)))).pathname;
+      const confirmed = assertHtml(await postWallet(gw, `${walletPath}?lang=en`, 'paid'));
+      assert.match(confirmed, /<p class="outcome outcome-paid" role="status" data-test="wallet-result" data-status="TRADE_SUCCESS" data-outcome="paid">Payment confirmed\.<\/p>/);
+      assert.ok(!confirmed.includes('class="notice"'), 'not in the warning colour');
+      const back = hrefOf(confirmed, 'wallet-back');
+      assert.equal(back, `/pay/${nonce}/result?lang=en`);
+      assert.equal(textOf(confirmed, 'wallet-back'), 'Back to the payment page');
+
+      // The payment page's result step shows the payment, then goes on to /pay/{nonce}, which redirects to the merchant.
+      const result = assertHtml(await page(gw, back));
+      assert.match(result, /data-test="result" data-status="paid" data-outcome="paid"/);
+      assert.equal(hrefOf(result, 'continue'), `/pay/${nonce}`);
+      const redirect = await page(gw, `/pay/${nonce}`);
+      assert.equal(redirect.statusCode, 302);
+      assertSignedReturn(gw, String(redirect.headers.location), { reference, status: 'paid' });
+    });
+
+    test('after declining: red, and back to the failure page', async () => {
+      const { nonce } = await createOrder(gw);
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)))).pathname;
+      const declined = assertHtml(await postWallet(gw, walletPath, 'failed'));
+      assert.match(declined, /class="outcome outcome-declined"[^>]*data-outcome="declined">Payment declined\.</);
+      const failure = assertHtml(await page(gw, hrefOf(declined, 'wallet-back')));
+      assert.match(failure, /data-test="result" data-status="failed" data-outcome="failed"/);
+    });
+
+    test('every string in Chinese, "Trade" included', async () => {
+      const { nonce } = await createOrder(gw, { payment_method: 'wechat' });
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`, { 'user-agent': PC_UA })))).pathname;
+      const shown = assertHtml(await page(gw, `${walletPath}?lang=zh`));
+      for (const text of ['沙箱微信支付', '商品', '交易号', '确认付款', '拒绝', '沙箱环境']) assert.ok(shown.includes(text), text);
+      assert.ok(!/>(Trade|Product|Sandbox)/.test(shown), 'no English left');
+      assert.equal(textOf(shown, 'wallet-back'), '返回支付页面');
+      const confirmed = assertHtml(await postWallet(gw, `${walletPath}?lang=zh`, 'paid'));
+      assert.equal(textOf(confirmed, 'wallet-result'), '付款成功。');
+      assert.equal(hrefOf(confirmed, 'wallet-back'), `/pay/${nonce}/result?lang=zh`);
+      // Opened again once settled: it says so, in green, still with the way back.
+      const again = assertHtml(await page(gw, `${walletPath}?lang=en`));
+      assert.match(again, /class="outcome outcome-paid"[^>]*>This trade is already paid\.</);
+      assert.ok(again.includes('data-test="wallet-back"'));
+    });
+
+    test('a trade closed by a cancellation is shown neutral, not paid and not as a warning', async () => {
+      const { nonce, reference } = await createOrder(gw);
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)))).pathname;
+      assert.equal(answerOf(await postCancel(gw, cancelFields(gw.merchant, reference))).code, 0);
+      const shown = assertHtml(await page(gw, walletPath));
+      assert.match(shown, /class="outcome outcome-closed"[^>]*data-outcome="closed">This trade is closed/);
+      assert.ok(!shown.includes('data-test="confirm"'));
+    });
+
+    test("a merchant-hosted order's wallet has no way back: its nonce stays with the merchant's server", async () => {
+      const { nonce } = await createOrder(gw, { host_type: '1', return_url: '' });
+      const data = answerOf(await gw.app.inject({ method: 'GET', url: `/v2/merchanthosted/gatewaydata/${nonce}` }));
+      assert.equal(data.code, 0);
+      const walletPath = new URL(String((data.data as { qr_code_url: string }).qr_code_url)).pathname;
+      for (const body of [assertHtml(await page(gw, walletPath)), assertHtml(await postWallet(gw, walletPath, 'paid'))]) {
+        assert.ok(!body.includes('data-test="wallet-back"'));
+        assert.ok(!body.includes(nonce));
+      }
+    });
+
+    test('on a phone: the wallet page fits the screen (viewport meta) and its buttons span it', async () => {
+      const { nonce } = await createOrder(gw);
+      const walletPath = new URL(qrUrlOf(assertHtml(await page(gw, `/pay/${nonce}`)))).pathname;
+      const shown = assertHtml(await page(gw, walletPath, { 'user-agent': IPHONE_UA }));
+      assert.ok(shown.includes('<meta name="viewport" content="width=device-width,initial-scale=1">'));
+      assert.match(shown, /<button class="button alipay"[^>]*data-test="confirm"/);
+    });
+  });
+
+  describe('the failure page', () => {
+    test('a declined order: the reason in words, and a way back to the signed return_url; it stays (no script moves it on)', async () => {
+      const { nonce, orderId, reference } = await createOrder(gw, { backPage_url: 'https://merchant.example/cart' });
+      assert.equal(answerOf(await settleOrder(gw, orderId, 'failed')).code, 0);
+      const body = assertHtml(await page(gw, `/pay/${nonce}/result`));
+      assert.match(body, /<h1 class="fail" data-test="result" data-status="failed" data-outcome="failed">Payment not completed<\/h1>/);
+      assert.equal(textOf(body, 'reason'), 'The payment was declined or did not go through.');
+      assert.equal(textOf(body, 'return'), 'Return to Test Shop');
+      assertSignedReturn(gw, hrefOf(body, 'return'), { reference, status: 'cancel_or_fail' });
+      assert.ok(!body.includes('data-test="back"'), 'one way back: the one that tells the merchant');
+      assert.equal(textOf(body, 'amount-cny'), 'About 557.39 CNY (1 NZD = 4.6449 CNY)');
+      assert.ok(textOf(body, 'reference').includes(reference));
+      assert.ok(!body.includes('<script'), 'the failure page waits for the customer');
+    });
+
+    test('a cancelled order says the merchant cancelled it', async () => {
+      const { nonce, reference } = await createOrder(gw);
+      assertHtml(await page(gw, `/pay/${nonce}`));
+      assert.equal(answerOf(await postCancel(gw, cancelFields(gw.merchant, reference))).code, 0);
+      const body = assertHtml(await page(gw, `/pay/${nonce}/result?lang=zh`));
+      assert.match(body, /data-status="canceled" data-outcome="canceled">订单已取消</);
+      assert.equal(textOf(body, 'reason'), '商户已取消此订单。');
+      assertSignedReturn(gw, hrefOf(body, 'return'), { reference, status: 'cancel_or_fail' });
+      assert.equal(textOf(body, 'return'), '返回Test Shop');
+    });
+
+    test('without return_url the way back is backPage_url; without either, the page says it can be closed', async () => {
+      const withBack = await createOrder(gw, { host_type: '1', return_url: '', backPage_url: 'https://merchant.example/cart' });
+      assert.equal(answerOf(await settleOrder(gw, withBack.orderId, 'failed')).code, 0);
+      const a = assertHtml(await page(gw, `/pay/${withBack.nonce}`));
+      assert.equal(hrefOf(a, 'return'), 'https://merchant.example/cart');
+      assert.ok(!a.includes('data-test="back"'));
+      const without = await createOrder(gw, { host_type: '1', return_url: '' });
+      assert.equal(answerOf(await settleOrder(gw, without.orderId, 'failed')).code, 0);
+      const b = assertHtml(await page(gw, `/pay/${without.nonce}`));
+      assert.ok(!b.includes('data-test="return"'));
+      assert.equal(textOf(b, 'close'), 'You can close this page.');
     });
   });
 
@@ -498,8 +750,17 @@ describe('hosted payment page expiry', () => {
       const order = await orderRow(timed, orderId);
       now = Number(order.expires_at) + 1;
       const body = assertHtml(await page(timed, `/pay/${nonce}`), 410);
-      assert.ok(body.includes('data-test="message-title">Payment expired<'));
+      // The failure page: why, in words, and the way back to the merchant (nothing can be paid here any more).
+      assert.match(body, /data-test="result" data-status="pending" data-outcome="expired">Payment expired</);
+      assert.equal(textOf(body, 'reason'), 'The time to pay for this order ran out before the payment was made.');
+      const back = new URL(hrefOf(body, 'return'));
+      assert.equal(back.searchParams.get('status'), 'cancel_or_fail');
+      assert.equal(back.searchParams.get('signature'), hmac(timed.merchant.api_key, `${fields.merchant_reference}alipaycancel_or_failNZD120.00`));
+      assert.ok(!body.includes('data-test="qr"'));
       assertHtml(await page(timed, `/pay/${nonce}/result`), 410);
+      // Once the sweep has failed it, it is still told as expired.
+      await timed.store.db.updateTable('orders').set({ status: 'failed', updated_at: now }).where('order_id', '=', orderId).execute();
+      assert.match(assertHtml(await page(timed, `/pay/${nonce}?lang=zh`), 410), /data-outcome="expired">订单已过期</);
       // An expired order's reference cannot start a new checkout (spec §4.1: no longer pending).
       const again = await timed.app.inject({ method: 'POST', url: '/v2/transaction', payload: signed(fields, timed.merchant.api_key) });
       assert.equal(answerOf(again).code, 207);

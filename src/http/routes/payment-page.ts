@@ -1,16 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { TooManyRequestsError } from '../../domain/errors.js';
 import { isFinal, type OrderStatus } from '../../domain/order-status.js';
-import { loadPaymentSession } from '../../gateway/payment-session.js';
-import { findOrderByNonce, findOrderStatus } from '../../store/orders.js';
+import { outgoingKey } from '../../gateway/credentials.js';
+import { loadPaymentSession, type PaymentSession } from '../../gateway/payment-session.js';
+import { returnRedirectUrl } from '../../gateway/result-fields.js';
+import { findOrganisationName } from '../../store/merchants.js';
+import { findOrderByNonce, findOrderStatus, type OrderRecord } from '../../store/orders.js';
 import { detectDevice } from '../../pages/device.js';
-import { pickLanguage } from '../../pages/i18n.js';
+import { pickLanguage, type Language } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
-import { renderPaymentPage, renderResultPage } from '../../pages/payment-page.js';
+import { renderPaymentPage } from '../../pages/payment-page.js';
+import { outcomeOf, renderResultPage } from '../../pages/result-page.js';
+import { themeFor } from '../../pages/theme.js';
 import { addressKey } from '../client-address.js';
 import { CountLimit } from '../count-limit.js';
 
 type NonceRoute = { Params: { nonce: string } };
+/** The channel name of the built-in sandbox provider (SandboxChannel.name). */
+const SANDBOX_CHANNEL = 'sandbox';
 const HTML = 'text/html; charset=utf-8';
 const HEARTBEAT_MS = 15_000;
 /** What a refused live-status stream is told (Retry-After); the page polls /status meanwhile. */
@@ -24,27 +31,46 @@ const STREAM_RETRY_AFTER_SECONDS = 30;
  */
 export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.gateway;
+  const theme = themeFor(ctx.config);
+
+  /**
+   * The page of an order that can no longer be paid here: final, or past its expiry (answered
+   * 410). Paid: the result, moving on to `continueHref`. Otherwise the failure page, whose way
+   * back is the signed return_url redirect (status cancel_or_fail), else backPage_url.
+   */
+  const endPage = async (session: Extract<PaymentSession, { kind: 'final' | 'expired' }>, nonce: string, language: Language, scriptNonce: string) => {
+    const { order } = session;
+    const expired = session.kind === 'expired';
+    const redirectUrl = expired ? await signedReturnUrl(order) : session.redirectUrl;
+    const outcome = outcomeOf(order, expired);
+    return renderResultPage({
+      order,
+      organisationName: expired ? await organisationNameOf(order) : session.organisationName,
+      language,
+      theme,
+      outcome,
+      continueHref: outcome === 'paid' && redirectUrl ? (expired ? redirectUrl : `/pay/${nonce}`) : undefined,
+      returnHref: redirectUrl ?? order.backpage_url ?? undefined,
+      scriptNonce,
+    });
+  };
+  const signedReturnUrl = async (order: OrderRecord) => {
+    const user = await ctx.credentials.findUser(order.user_id);
+    return user ? returnRedirectUrl(order, outgoingKey(user, ctx.clock())) : undefined;
+  };
+  const organisationNameOf = async (order: OrderRecord) => (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
 
   app.get<NonceRoute>('/pay/:nonce', { config: { html: true } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const session = await loadPaymentSession(ctx, request.params.nonce);
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
-    if (session.kind === 'expired') return reply.code(410).type(HTML).send(renderMessagePage(request, 'expired', 410));
     const language = pickLanguage(request);
+    if (session.kind === 'expired') {
+      return reply.code(410).type(HTML).send(await endPage(session, request.params.nonce, language, reply.cspNonce.script));
+    }
     if (session.kind === 'final') {
       if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
-      return reply
-        .type(HTML)
-        .send(
-          renderResultPage({
-            order: session.order,
-            organisationName: session.organisationName,
-            nonce: request.params.nonce,
-            language,
-            continueHref: undefined,
-            scriptNonce: reply.cspNonce.script,
-          }),
-        );
+      return reply.type(HTML).send(await endPage(session, request.params.nonce, language, reply.cspNonce.script));
     }
     const body = await renderPaymentPage({
       order: session.order,
@@ -54,7 +80,8 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       language,
       device: detectDevice(request.headers['user-agent']),
       now: ctx.clock(),
-      sandbox: ctx.config.sandbox,
+      sandbox: session.order.channel === SANDBOX_CHANNEL,
+      theme,
       scriptNonce: reply.cspNonce.script,
     });
     return reply.type(HTML).send(body);
@@ -64,19 +91,9 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
     const session = await loadPaymentSession(ctx, request.params.nonce);
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
-    if (session.kind === 'expired') return reply.code(410).type(HTML).send(renderMessagePage(request, 'expired', 410));
     if (session.kind === 'pending') return reply.redirect(`/pay/${request.params.nonce}`, 302);
-    const language = pickLanguage(request);
-    return reply.type(HTML).send(
-      renderResultPage({
-        order: session.order,
-        organisationName: session.organisationName,
-        nonce: request.params.nonce,
-        language,
-        continueHref: session.redirectUrl ? `/pay/${request.params.nonce}` : undefined,
-        scriptNonce: reply.cspNonce.script,
-      }),
-    );
+    const page = await endPage(session, request.params.nonce, pickLanguage(request), reply.cspNonce.script);
+    return reply.code(session.kind === 'expired' ? 410 : 200).type(HTML).send(page);
   });
 
   app.get<NonceRoute>('/pay/:nonce/status', { helmet: false }, async (request, reply) => {

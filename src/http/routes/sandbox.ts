@@ -11,6 +11,8 @@ import { findOrderById, findOrderStatus } from '../../store/orders.js';
 import { pickLanguage } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderSandboxWalletPage } from '../../pages/sandbox-wallet-page.js';
+import { themeFor } from '../../pages/theme.js';
+import type { OrderRecord } from '../../store/orders.js';
 
 const HTML = 'text/html; charset=utf-8';
 const Outcome = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) });
@@ -26,33 +28,49 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
   const { sandbox: channel } = options;
   const ctx = app.gateway;
 
-  /** A trade the sandbox may settle: in production, only a test wallet's. */
+  /** A trade the sandbox may settle (in production, only a test wallet's), with its order. */
   const findSettleableTrade = async (tradeNo: string) => {
     const trade = await channel.findTrade(tradeNo);
     const order = trade ? await findOrderById(ctx.store.db, orderIdOfAttempt(trade.out_trade_no)) : undefined;
-    return order && (await mayUseSandbox(order.wallet_id)) ? trade : undefined;
+    return trade && order && (await mayUseSandbox(order.wallet_id)) ? { trade, order } : undefined;
   };
   const mayUseSandbox = async (walletId: string) => {
     const wallet = await findWallet(ctx.store.db, walletId);
     return wallet !== undefined && sandboxMayServe(ctx, wallet);
   };
+  // The wallet leads back to the payment page's result step, which moves on to the return_url.
+  // Not for a merchant-hosted order (host_type=1): its nonce is the merchant server's credential.
+  const backHref = (order: OrderRecord, language: string) =>
+    order.host_type === '1' ? undefined : `/pay/${order.nonce}/result?lang=${language}`;
+  const theme = themeFor(ctx.config);
 
   app.get<{ Params: { tradeNo: string } }>('/sandbox/wallet/:tradeNo', { config: { html: true } }, async (request, reply) => {
-    const trade = await findSettleableTrade(request.params.tradeNo);
-    if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
-    return reply.type(HTML).send(renderSandboxWalletPage(trade, pickLanguage(request)));
+    const found = await findSettleableTrade(request.params.tradeNo);
+    if (!found) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    const language = pickLanguage(request);
+    return reply.type(HTML).send(renderSandboxWalletPage({ trade: found.trade, language, theme, backHref: backHref(found.order, language) }));
   });
 
   app.post<{ Params: { tradeNo: string }; Body: { outcome: 'paid' | 'failed' } }>(
     '/sandbox/wallet/:tradeNo',
     { config: { html: true }, schema: { body: Outcome } },
     async (request, reply) => {
-      const trade = await findSettleableTrade(request.params.tradeNo);
-      if (!trade) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+      const found = await findSettleableTrade(request.params.tradeNo);
+      if (!found) return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+      const { trade, order } = found;
       const wasOpen = trade.status === 'WAIT_BUYER_PAY';
       await channel.settle(trade.trade_no, request.body.outcome);
       const settled = (await channel.findTrade(trade.trade_no)) ?? trade;
-      return reply.type(HTML).send(renderSandboxWalletPage(settled, pickLanguage(request), wasOpen ? request.body.outcome : 'settled'));
+      const language = pickLanguage(request);
+      return reply.type(HTML).send(
+        renderSandboxWalletPage({
+          trade: settled,
+          language,
+          theme,
+          message: wasOpen ? request.body.outcome : 'settled',
+          backHref: backHref(order, language),
+        }),
+      );
     },
   );
 

@@ -1,0 +1,43 @@
+import { formatAmount } from '../domain/money.js';
+import type { OrderRecord } from '../store/orders.js';
+import type { Strings } from './i18n.js';
+import { html, raw, type RawHtml } from './layout.js';
+import { methodLogo } from './method-logo.js';
+
+/** What the pages show of an order: the payment page, the result and the failure page alike. */
+type Order = Pick<
+  OrderRecord,
+  'order_id' | 'merchant_reference' | 'amount_minor' | 'currency' | 'amount_cny_minor' | 'currency_rate' | 'payment_method' | 'product_name'
+>;
+
+/** The pages draw Alipay or WeChat Pay (the methods the providers behind them serve). */
+export function methodOf(order: Pick<OrderRecord, 'payment_method'>): 'alipay' | 'wechat' {
+  return order.payment_method === 'wechat' ? 'wechat' : 'alipay';
+}
+
+export function methodName(method: 'alipay' | 'wechat', t: Strings): string {
+  return method === 'wechat' ? t.wechat : t.alipay;
+}
+
+/**
+ * The amount in the wallet's currency and, when the order recorded a CNY conversion at
+ * creation, the CNY amount and its rate (what the customer's Alipay or WeChat shows them).
+ */
+export function amountHtml(order: Order, t: Strings): RawHtml {
+  const cny =
+    order.amount_cny_minor !== null && order.currency_rate !== null && order.currency !== 'CNY'
+      ? html`<p class="cny" data-test="amount-cny">${t.cnyAmount.replace('{amount}', formatAmount(Number(order.amount_cny_minor)))} <span class="muted" data-test="rate">(${t.cnyRate.replace('{currency}', order.currency).replace('{rate}', order.currency_rate)})</span></p>`
+      : raw('');
+  return html`<div class="amount" data-test="amount">${formatAmount(Number(order.amount_minor))} <span class="muted">${order.currency}</span></div>${cny}`;
+}
+
+/** Product and payment method (its mark and its name). */
+export function detailsHtml(order: Order, t: Strings, extra: RawHtml = raw('')): RawHtml {
+  const method = methodOf(order);
+  return html`<dl>${extra}<dt>${t.product}</dt><dd data-test="product">${order.product_name}</dd><dt>${t.payWith}</dt><dd class="method" data-test="method">${methodLogo(method)}<span>${methodName(method, t)}</span></dd></dl>`;
+}
+
+/** The merchant's reference and our order number, in small print (what a support request quotes). */
+export function referenceHtml(order: Order, t: Strings): RawHtml {
+  return html`<p class="small" data-test="reference">${t.reference} ${order.merchant_reference} · ${t.orderNo} ${order.order_id}</p>`;
+}
