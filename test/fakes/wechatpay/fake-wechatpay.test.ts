@@ -3,9 +3,11 @@
 // server and timer is stopped in the after hooks; nothing asserts on timing.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { aeadDecrypt, aeadEncrypt, parseAuthorization, PROBE_PREFIX, requestSigningMessage, responseSigningMessage, verifyBase64 } from './crypto.js';
 import { FakeWechatPay, type FakeMerchant } from './fake-wechatpay.js';
 import { createSelfSignedCertificate } from './x509.js';
 
@@ -733,6 +735,82 @@ describe('fake WeChat Pay: clock', () => {
       const body = nativeBody(merchant, nextNo('K'), 'http://127.0.0.1:9/notify');
       assert.equal((await call(fake, merchant, 'POST', '/v3/global/transactions/native', body)).status, 401);
       assert.equal((await call(fake, merchant, 'POST', '/v3/global/transactions/native', body, { timestampOffsetSeconds: 600 })).status, 200);
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe('fake WeChat Pay: its primitives agree with the published SDK vectors', () => {
+  const vectors = (name: string) => JSON.parse(readFileSync(new URL(`../../vectors/wechatpay/${name}`, import.meta.url), 'utf8'));
+
+  it('AEAD_AES_256_GCM (the 32-byte Java vector) encrypts and decrypts like the SDK', () => {
+    const v = vectors('aes-gcm.json').vectors.find((x: { name: string }) => x.name === 'java-aes-256-gcm');
+    assert.equal(aeadEncrypt(v.key, v.nonce, v.associatedData, v.plaintext), v.ciphertextBase64);
+    assert.equal(aeadDecrypt(v.key, v.nonce, v.associatedData, v.ciphertextBase64), v.plaintext);
+    assert.throws(() => aeadDecrypt(v.key, v.nonce, 'bad-associatedData', v.ciphertextBase64));
+  });
+
+  it('signing strings and Authorization parsing match the SDK layout; signatures verify', () => {
+    for (const v of vectors('request-signing.json').vectors) {
+      const message = requestSigningMessage(v.method, v.canonicalUrl, v.timestamp, v.nonce, Buffer.from(v.body));
+      assert.equal(message.toString('utf8'), v.expectedSigningString);
+      const header = `WECHATPAY2-SHA256-RSA2048 ${v.expectedMockHeader.slice('WECHATPAY2-Mock '.length).replace(/signature="[^"]*"/s, 'signature="c2ln"')}`;
+      assert.deepEqual(parseAuthorization(header), { mchid: v.mchid, nonce_str: v.nonce, timestamp: v.timestamp, serial_no: v.serialNo, signature: 'c2ln' });
+      assert.equal(parseAuthorization(header.replace('WECHATPAY2-SHA256-RSA2048', 'WECHATPAY2-Mock')), null);
+    }
+    const rsa = vectors('rsa-signatures.json').vectors.find((x: { name: string }) => x.name === 'go-verify-with-public-key');
+    assert.equal(verifyBase64(Buffer.from(rsa.message), rsa.signatureBase64, crypto.createPublicKey(rsa.publicKeyPem)), true);
+    assert.equal(verifyBase64(Buffer.from('other'), rsa.signatureBase64, crypto.createPublicKey(rsa.publicKeyPem)), false);
+    assert.equal(verifyBase64(Buffer.from(rsa.message), `${PROBE_PREFIX}${rsa.signatureBase64}`, crypto.createPublicKey(rsa.publicKeyPem)), false);
+    const notification = vectors('notifications.json').vectors[0];
+    const cert = new crypto.X509Certificate(notification.platformCertificatePem);
+    const message = responseSigningMessage(notification.headers['Wechatpay-Timestamp'], notification.headers['Wechatpay-Nonce'], notification.body);
+    assert.equal(verifyBase64(message, notification.headers['Wechatpay-Signature'], cert.publicKey), true);
+  });
+});
+
+describe('fake WeChat Pay: merchants are kept apart; states', () => {
+  it('two merchants may use the same numbers without seeing each other\'s orders or refunds', async () => {
+    const a = makeMerchant({ mode: 'common', mchid: '1900000501', appid: 'wx5555555555555551' }, false);
+    const b = makeMerchant({ mode: 'common', mchid: '1900000502', appid: 'wx5555555555555552' }, false);
+    const fake = await FakeWechatPay.start({ merchants: [a.config, b.config] });
+    try {
+      const no = nextNo('M');
+      const notify = 'http://127.0.0.1:9/notify';
+      assert.equal((await call(fake, a, 'POST', '/v3/global/transactions/native', nativeBody(a, no, notify))).status, 200);
+      assert.equal((await call(fake, b, 'POST', '/v3/global/transactions/native', nativeBody(b, no, notify, { amount: { total: 5, currency: 'HKD' } }))).status, 200);
+      assert.throws(() => fake.order(no), /several merchants/);
+      assert.equal(fake.order(no, { mchid: b.config.mchid })?.total, 5);
+      const orderA = fake.order(no, { mchid: a.config.mchid });
+      assert.ok(orderA);
+      orderA.state = 'SUCCESS';
+      orderA.payer = { payerTotal: 1000, payerCurrency: 'HKD', rate: 100_000_000, openid: 'o' };
+      orderA.transactionId = '4200000000000000000000000001';
+      const refundNo = nextNo('MR');
+      const refund = await call(fake, a, 'POST', '/v3/global/refunds', { mchid: a.config.mchid, appid: a.config.appid, out_trade_no: no, out_refund_no: refundNo, amount: { refund: 10, total: 1000, currency: 'HKD' } });
+      assert.equal(refund.status, 200);
+      const seenByB = await call(fake, b, 'GET', `/v3/global/refunds/out-refund-no/${refundNo}?mchid=${b.config.mchid}`);
+      assert.equal(seenByB.status, 404);
+      const byIdB = await call(fake, b, 'GET', `/v3/global/transactions/id/${orderA.transactionId}?mchid=${b.config.mchid}`);
+      assert.equal(byIdB.status, 404);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('USERPAYING can still be paid; a paid order cannot be paid again', async () => {
+    const m = makeMerchant({ mode: 'common', mchid: '1900000600', appid: 'wx6666666666666666' }, false);
+    const fake = await FakeWechatPay.start({ merchants: [m.config] });
+    try {
+      const no = nextNo('U');
+      await call(fake, m, 'POST', '/v3/global/transactions/native', nativeBody(m, no, 'http://127.0.0.1:9/notify'));
+      fake.startPaying(no);
+      const paying = await call(fake, m, 'GET', `/v3/global/transactions/out-trade-no/${no}?mchid=${m.config.mchid}`);
+      assert.equal(paying.json.trade_state, 'USERPAYING');
+      await fake.pay(no, { notify: false });
+      await assert.rejects(fake.pay(no, { notify: false }), /only NOTPAY or USERPAYING/);
+      assert.throws(() => fake.decline(no));
     } finally {
       await fake.stop();
     }
