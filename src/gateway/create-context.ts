@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ProviderRegistry, type ProviderFactory } from '../channels/provider-registry.js';
+import { providerFactories } from '../channels/providers.js';
 import { SandboxProvider } from '../channels/sandbox/sandbox-provider.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
@@ -68,7 +69,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
       db: deps.store.db,
       secrets: deps.secrets,
       publicUrl: config.publicUrl,
-      factories: deps.providerFactories ?? new Map(),
+      factories: deps.providerFactories ?? providerFactories(),
       sandbox,
       sandboxMayServe: (wallet) => sandboxMayServe({ config }, wallet),
       log: deps.logger,

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { MerchantInputError } from '../gateway/create-merchant.js';
 import { OrderLookupError } from '../gateway/find-order.js';
+import { ProviderSettingsError } from '../channels/provider-module.js';
 import { RateInputError } from '../gateway/fx-rates.js';
 import { openStore } from '../store/store.js';
 import { addAuditCommands } from './audit-command.js';
@@ -12,6 +13,7 @@ import { CliError } from './cli-runtime.js';
 import { addMerchantCommands } from './merchant-command.js';
 import { addOrdersCommands } from './orders-command.js';
 import { addWalletCommands } from './wallet-command.js';
+import { addProviderCommands } from './provider-command.js';
 import { addRatesCommands } from './rates-command.js';
 import { addSecretCommands } from './secret-command.js';
 
@@ -67,6 +69,7 @@ export function buildProgram(): Command {
   addCallbacksCommands(program);
   addWalletCommands(program);
 
+  addProviderCommands(program);
   addSecretCommands(program);
   addAuditCommands(program);
   return program;
@@ -103,6 +106,7 @@ function describeError(error: unknown): string {
     error instanceof MerchantInputError ||
     error instanceof RateInputError ||
     error instanceof OrderLookupError ||
+    error instanceof ProviderSettingsError ||
     error instanceof CliError
   ) {
     return error.message;

@@ -1,0 +1,18 @@
+import type { ProviderModule } from './provider-module.js';
+import type { ProviderFactory } from './provider-registry.js';
+
+/**
+ * The real providers this gateway has adapters for. Adding one is adding its module here;
+ * nothing above the provider interface changes.
+ */
+export const PROVIDER_MODULES: readonly ProviderModule[] = [];
+
+/** The adapters by provider name, for the registry. */
+export function providerFactories(modules: readonly ProviderModule[] = PROVIDER_MODULES): ReadonlyMap<string, ProviderFactory> {
+  return new Map(modules.map((m) => [m.name, m.create]));
+}
+
+/** The module an operator names on the command line (`wechat`) or by provider name (`wechatpay`). */
+export function findProviderModule(name: string, modules: readonly ProviderModule[] = PROVIDER_MODULES): ProviderModule | undefined {
+  return modules.find((m) => m.cliName === name || m.name === name);
+}
