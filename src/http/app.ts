@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ChannelRegistry } from '../channels/channel.js';
 import { SandboxChannel } from '../channels/sandbox/sandbox-channel.js';
@@ -14,7 +14,9 @@ import type { Store } from '../store/store.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { GatewayMetrics, registerMetricsRoute } from './metrics.js';
 import { installNulGuard } from './reject-nul.js';
+import { RequestObserver } from './request-observer.js';
 import { registerPageSecurity } from './security-headers.js';
 import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
@@ -51,16 +53,20 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** Server timeouts other than the defaults (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
+  /** The metrics the entry point shares with the delivery worker; with METRICS on and none given, the app makes its own. */
+  metrics?: GatewayMetrics;
 }
 
 /** Builds the gateway's HTTP app from what it is given. It never listens: the entry point does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  const metrics = config.metrics ? (deps.metrics ?? new GatewayMetrics({ store: deps.store, log: deps.logger, clock: deps.clock })) : undefined;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    logController: new LogController({ disableRequestLogging: true }),
+    // Counts each answered request (fastify's own request lines stay off).
+    logController: new RequestObserver({ metrics }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
@@ -118,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   installNulGuard(app);
   await app.register(healthRoute);
+  // With METRICS_PORT the entry point serves /metrics on a listener of its own instead.
+  if (metrics && config.metricsPort === undefined) registerMetricsRoute(app, metrics, config.metricsToken);
   await app.register(createTransactionRoute);
   await app.register(queryTransactionRoute);
   await app.register(channelNotifyRoute);
