@@ -109,6 +109,29 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('the request histogram', () => {
+  test('buckets are cumulative and a duration on a bound counts in that bucket, as Prometheus reads them', async () => {
+    const gw = await createTestGateway();
+    try {
+      const metrics = new GatewayMetrics({ store: gw.store, log: createLogger('silent') });
+      for (const seconds of [0.003, 0.005, 0.3, 500]) metrics.observeRequest('GET', '/v2/detail/:wallet_id', 200, seconds);
+      metrics.observeRequest('GET', '/v2/detail/:wallet_id', 429, 0.001);
+      const samples = samplesOf(await metrics.render());
+      const bucket = (le: string, status = 200) => samples.get(`latipay_http_request_duration_seconds_bucket{le="${le}",method="GET",route="/v2/detail/:wallet_id",status_code="${status}"}`);
+      assert.deepEqual(
+        ['0.001', '0.0025', '0.005', '0.01', '0.25', '0.5', '180', '+Inf'].map((le) => bucket(le)),
+        [0, 0, 2, 2, 2, 3, 3, 4],
+      );
+      assert.equal(bucket('0.001', 429), 1);
+      const labels = '{method="GET",route="/v2/detail/:wallet_id",status_code="200"}';
+      assert.equal(samples.get(`latipay_http_request_duration_seconds_count${labels}`), 4);
+      assert.ok(Math.abs((samples.get(`latipay_http_request_duration_seconds_sum${labels}`) ?? 0) - 500.308) < 1e-9);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('the database figures are read at most once per cache period', () => {
   test('a scrape within the period reuses the figures; one after it reads them again', async () => {
     let now = Date.now();
