@@ -65,8 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    // Counts each answered request (fastify's own request lines stay off).
-    logController: new RequestObserver({ metrics }),
+    // Counts each answered request and, with LOG_REQUESTS, logs it (fastify's own request lines stay off).
+    logController: new RequestObserver({ metrics, logRequests: config.logRequests }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
