@@ -15,6 +15,7 @@ import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { GatewayMetrics, registerMetricsRoute } from './metrics.js';
+import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { installNulGuard } from './reject-nul.js';
 import { RequestObserver } from './request-observer.js';
 import { registerPageSecurity } from './security-headers.js';
@@ -37,6 +38,10 @@ declare module 'fastify' {
     gateway: GatewayContext;
     /** Resolves once no route handler is running (see trackHandlers). */
     handlersSettled(): Promise<void>;
+  }
+  interface FastifyContextConfig {
+    /** The route answers HTML pages, and its errors are pages too (error-handler.ts). Declared since @fastify/swagger's own keys make this type checked. */
+    html?: boolean;
   }
 }
 
@@ -120,6 +125,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   installBodyParsers(app);
+  if (config.apiDocs) {
+    // The collector first, so it sees every route; the docs' routes before trackHandlers, whose
+    // async wrapper would end @fastify/static's streamed answers empty (they touch no database).
+    await registerOpenApi(app, config);
+    await registerApiDocsRoutes(app);
+  }
   trackHandlers(app);
   installErrorHandling(app);
   installNulGuard(app);
