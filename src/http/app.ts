@@ -125,15 +125,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   installBodyParsers(app);
+  installErrorHandling(app);
+  installNulGuard(app);
   if (config.apiDocs) {
-    // The collector first, so it sees every route; the docs' routes before trackHandlers, whose
+    // The collector before the routes, so it sees every one; the docs' routes after the error
+    // handling (a route takes the error handler set before it) and before trackHandlers, whose
     // async wrapper would end @fastify/static's streamed answers empty (they touch no database).
     await registerOpenApi(app, config);
     await registerApiDocsRoutes(app);
   }
   trackHandlers(app);
-  installErrorHandling(app);
-  installNulGuard(app);
   await app.register(healthRoute);
   // With METRICS_PORT the entry point serves /metrics on a listener of its own instead.
   if (metrics && config.metricsPort === undefined) registerMetricsRoute(app, metrics, config.metricsToken);
