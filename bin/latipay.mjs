@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (dist/, `npm run build`) when it is newer than every source file,
 // and otherwise the TypeScript sources directly through tsx, so that `npx latipay …` from
-// a checkout never runs stale code.
-import { readdirSync, statSync } from 'node:fs';
+// a checkout never runs stale code. An install without src/ (the container image) runs dist/.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,7 @@ function newestSource(dir) {
 }
 
 function compiledIsCurrent() {
+  if (!existsSync(join(root, 'src'))) return true;
   try {
     return statSync(join(root, 'dist/.tsbuildinfo')).mtimeMs >= newestSource(join(root, 'src'));
   } catch {

@@ -84,6 +84,20 @@ export interface Config {
   readonly timeZoneOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimitBytes: number;
+  /** LOG_REQUESTS: one log line per request (method, route, status, duration, request id, client address). */
+  readonly logRequests: boolean;
+  /** METRICS: Prometheus metrics at `GET /metrics`. */
+  readonly metrics: boolean;
+  /** METRICS_TOKEN: when set, /metrics asks for `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
+  /**
+   * METRICS_PORT: serve /metrics (and /healthz) on a listener of their own at HOST:METRICS_PORT
+   * instead of on the API's port; it is also how a `worker` process, which has no API, is scraped.
+   * undefined: on the API's port.
+   */
+  readonly metricsPort: number | undefined;
+  /** API_DOCS: the OpenAPI document at /openapi.json and its page at /docs. */
+  readonly apiDocs: boolean;
   /** FX rates to seed (`BASE:QUOTE` → decimal string), from FX_RATES or FX_RATES_FILE; undefined: none given. */
   readonly fxRates: Readonly<Record<string, string>> | undefined;
   /** BRAND_NAME: the operator's name the customer pages show. */
@@ -181,6 +195,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const sandbox = readBool(env, 'SANDBOX', !production);
+  const metricsToken = readMetricsToken(env);
+  const metricsPort = env.METRICS_PORT?.trim() ? readInt(env, 'METRICS_PORT', 0, 1, 65535) : undefined;
+  if (metricsPort !== undefined && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (${port}); leave it unset to serve /metrics on the API's port`);
+  }
   const outboundAllowCidrs = readCidrs(env, 'OUTBOUND_ALLOW_CIDRS');
   const trustProxy = readTrustProxy(env);
 
@@ -222,6 +241,11 @@ export function loadConfig(env: Env = process.env): Config {
     timeZoneOffsetMinutes,
     logLevel,
     bodyLimitBytes: 64 * 1024,
+    logRequests: readBool(env, 'LOG_REQUESTS', false),
+    metrics: readBool(env, 'METRICS', true),
+    metricsToken,
+    metricsPort,
+    apiDocs: readBool(env, 'API_DOCS', true),
     fxRates: readFxRates(env),
     ...readBrand(env),
   });
@@ -244,6 +268,17 @@ function readSecretKey(env: Env): string | undefined {
     throw new ConfigError(file !== undefined ? 'SECRET_KEY_FILE' : 'SECRET_KEY', 'must be 64 hex characters or the base64 of 32 bytes');
   }
   return key;
+}
+
+/** METRICS_TOKEN: a bearer token (RFC 6750 characters), long enough not to be guessed. */
+function readMetricsToken(env: Env): string | undefined {
+  const token = env.METRICS_TOKEN?.trim() || undefined;
+  if (token === undefined) return undefined;
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+    throw new ConfigError('METRICS_TOKEN', 'must be a bearer token: letters, digits and -._~+/ (generate one with `openssl rand -hex 32`)');
+  }
+  if (token.length < 16) throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters, got ${token.length}`);
+  return token;
 }
 
 /** A comma-separated list of IPv4/IPv6 addresses or CIDRs. */

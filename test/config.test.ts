@@ -277,3 +277,40 @@ describe('production mode and the settings that make it safe', () => {
     assertConfigError({ PAY_STREAM_MAX_SECONDS: '5' }, 'PAY_STREAM_MAX_SECONDS');
   });
 });
+
+describe('operations settings', () => {
+  test('defaults: metrics on at the API port without a token, API docs on, request logging off', () => {
+    const config = loadConfig({});
+    assert.equal(config.metrics, true);
+    assert.equal(config.metricsToken, undefined);
+    assert.equal(config.metricsPort, undefined);
+    assert.equal(config.apiDocs, true);
+    assert.equal(config.logRequests, false);
+  });
+
+  test('METRICS, API_DOCS and LOG_REQUESTS are on/off switches', () => {
+    const config = loadConfig({ METRICS: 'off', API_DOCS: 'off', LOG_REQUESTS: 'on' });
+    assert.equal(config.metrics, false);
+    assert.equal(config.apiDocs, false);
+    assert.equal(config.logRequests, true);
+    assertConfigError({ METRICS: 'maybe' }, 'METRICS');
+    assertConfigError({ API_DOCS: 'yes please' }, 'API_DOCS');
+    assertConfigError({ LOG_REQUESTS: 'verbose' }, 'LOG_REQUESTS');
+  });
+
+  test('METRICS_TOKEN is a bearer token of at least 16 characters', () => {
+    const token = 'c2VjcmV0LXRva2VuLWZvci1tZXRyaWNz';
+    assert.equal(loadConfig({ METRICS_TOKEN: ` ${token} ` }).metricsToken, token);
+    assertConfigError({ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN');
+    assertConfigError({ METRICS_TOKEN: 'has a space in the middle!!' }, 'METRICS_TOKEN');
+    assertConfigError({ METRICS_TOKEN: 'quote"in-the-token-here' }, 'METRICS_TOKEN');
+  });
+
+  test('METRICS_PORT is a port other than PORT', () => {
+    assert.equal(loadConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+    assertConfigError({ METRICS_PORT: '0' }, 'METRICS_PORT');
+    assertConfigError({ METRICS_PORT: '70000' }, 'METRICS_PORT');
+    assertConfigError({ METRICS_PORT: 'nine' }, 'METRICS_PORT');
+    assertConfigError({ PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT');
+  });
+});

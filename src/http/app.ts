@@ -1,10 +1,13 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../gateway/context.js';
 import { createGatewayContext, type ContextDeps } from '../gateway/create-context.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError } from './client-error.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { GatewayMetrics, registerMetricsRoute } from './metrics.js';
+import { registerApiDocsRoutes, registerOpenApi } from './openapi.js';
 import { installNulGuard } from './reject-nul.js';
+import { RequestObserver } from './request-observer.js';
 import { registerPageSecurity } from './security-headers.js';
 import { serverTimeouts, timeoutOptions, type ServerTimeouts } from './server-timeouts.js';
 import { channelNotifyRoute } from './routes/channel-notify.js';
@@ -27,21 +30,29 @@ declare module 'fastify' {
     /** Resolves once no route handler is running (see trackHandlers). */
     handlersSettled(): Promise<void>;
   }
+  interface FastifyContextConfig {
+    /** The route answers HTML pages, and its errors are pages too (error-handler.ts). Declared since @fastify/swagger's own keys make this type checked. */
+    html?: boolean;
+  }
 }
 
 export interface AppDeps extends ContextDeps {
   /** Server timeouts other than the defaults (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
+  /** The metrics the entry point shares with the delivery worker; with METRICS on and none given, the app makes its own. */
+  metrics?: GatewayMetrics;
 }
 
 /** Builds the gateway's HTTP app from what it is given. It never listens: the entry point does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  const metrics = config.metrics ? (deps.metrics ?? new GatewayMetrics({ store: deps.store, log: deps.logger, clock: deps.clock })) : undefined;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    logController: new LogController({ disableRequestLogging: true }),
+    // Counts each answered request and, with LOG_REQUESTS, logs it (fastify's own request lines stay off).
+    logController: new RequestObserver({ metrics, logRequests: config.logRequests }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     ...timeoutOptions(serverTimeouts(config, deps.timeouts)),
@@ -55,10 +66,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => ctx.close());
 
   installBodyParsers(app);
-  trackHandlers(app);
   installErrorHandling(app);
   installNulGuard(app);
+  if (config.apiDocs) {
+    // The collector before the routes, so it sees every one; the docs' routes after the error
+    // handling (a route takes the error handler set before it) and before trackHandlers, whose
+    // async wrapper would end @fastify/static's streamed answers empty (they touch no database).
+    await registerOpenApi(app, config);
+    await registerApiDocsRoutes(app);
+  }
+  trackHandlers(app);
   await app.register(healthRoute);
+  // With METRICS_PORT the entry point serves /metrics on a listener of its own instead.
+  if (metrics && config.metricsPort === undefined) registerMetricsRoute(app, metrics, config.metricsToken);
   await app.register(createTransactionRoute);
   await app.register(queryTransactionRoute);
   await app.register(channelNotifyRoute);

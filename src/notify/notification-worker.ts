@@ -34,7 +34,12 @@ export interface NotificationWorkerOptions {
   post?: PostForm;
   /** The retry schedule's jitter draws, in [0, 1) (tests fix it). */
   random?: () => number;
+  /** Told of every attempt once it is recorded (the metrics count them). */
+  onAttempt?: (outcome: DeliveryOutcome) => void;
 }
+
+/** What became of one delivery attempt: delivered, failed (to be retried), or failed and given up. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'abandoned';
 
 const PRUNE_BATCH = 1_000;
 
@@ -58,7 +63,14 @@ export class NotificationWorker {
 
   constructor(options: NotificationWorkerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.#o = { pollIntervalMs: 1000, pruneIntervalMs: 60_000, random: Math.random, ...options, post: options.post ?? createPostForm({ guard: options.guard }) };
+    this.#o = {
+      pollIntervalMs: 1000,
+      pruneIntervalMs: 60_000,
+      random: Math.random,
+      ...options,
+      onAttempt: options.onAttempt ?? (() => {}),
+      post: options.post ?? createPostForm({ guard: options.guard }),
+    };
   }
 
   get inflight(): number {
@@ -173,7 +185,7 @@ export class NotificationWorker {
   }
 
   async #deliver(row: NotificationRecord): Promise<void> {
-    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post, random } = this.#o;
+    const { store, clock, retrySeconds, giveUpSeconds, timeoutSeconds, log, post, random, onAttempt } = this.#o;
     const attemptedAt = clock();
     const signed = await this.#sign(row, attemptedAt);
     const result: DeliveryResult =
@@ -201,6 +213,7 @@ export class NotificationWorker {
       log.error({ err: error, notificationId: row.id }, 'recording a delivery attempt failed');
       return;
     }
+    onAttempt(result.ok ? 'delivered' : abandon ? 'abandoned' : 'failed');
     const logFields = { notificationId: row.id, orderId: row.order_id, attempt: row.attempts + 1, httpStatus: result.httpStatus, ms: result.durationMs };
     if (result.ok) log.debug(logFields, 'callback delivered');
     else if (abandon) log.warn({ ...logFields, error: result.error }, 'callback abandoned past NOTIFY_GIVE_UP_SECONDS');

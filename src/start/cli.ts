@@ -10,6 +10,7 @@ import { openStore } from '../store/store.js';
 import { addAuditCommands } from './audit-command.js';
 import { addCallbacksCommands } from './callbacks-command.js';
 import { CliError } from './cli-runtime.js';
+import { loadEnvFile } from './env-file.js';
 import { addMerchantCommands } from './merchant-command.js';
 import { addOrdersCommands } from './orders-command.js';
 import { addWalletCommands } from './wallet-command.js';
@@ -25,7 +26,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 /** The command-line program; each command's action does its work and may throw (see main). */
 export function buildProgram(): Command {
   const program = new Command('latipay')
-    .description('A self-hostable payment gateway that speaks the Latipay 2.0 API.\nConfiguration comes from the environment: see docs/configuration.md.')
+    .description(
+      'A self-hostable payment gateway that speaks the Latipay 2.0 API.\nConfiguration comes from the environment, completed by ./.env or the file ENV_FILE names: see docs/configuration.md.',
+    )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`latipay: ${text}`) })
@@ -80,6 +83,13 @@ export function buildProgram(): Command {
  * keeps running (serve, worker) and exits on its own.
  */
 export async function main(argv: string[]): Promise<number | undefined> {
+  // The one place the environment is completed: every command's loadConfig sees the file's values.
+  try {
+    loadEnvFile();
+  } catch (error) {
+    process.stderr.write(`latipay: ${describeError(error)}\n`);
+    return EXIT.failed;
+  }
   const program = buildProgram();
   if (argv.length === 0) {
     process.stdout.write(program.helpInformation());

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
+import { GatewayMetrics } from '../http/metrics.js';
+import { buildMetricsApp } from '../http/metrics-app.js';
 import { NotificationWorker } from '../notify/notification-worker.js';
 import { OutboundGuard } from '../notify/outbound-guard.js';
 import { ExpirySweeper } from '../notify/expiry-sweeper.js';
@@ -34,6 +36,8 @@ interface Running {
   log: Logger;
   store: Store;
   app?: FastifyInstance;
+  /** The METRICS_PORT listener. */
+  metricsApp?: FastifyInstance;
   worker?: NotificationWorker;
   shutdown: AbortController;
   closeEvents?: () => Promise<void>;
@@ -87,6 +91,9 @@ export function logStart(config: Config, log: Logger, kind: string): void {
   if (config.mode === 'production' && config.sandbox) {
     log.warn('SANDBOX=on in production: orders of test wallets can be settled through /sandbox/* without money; live wallets never use the sandbox');
   }
+  if (config.mode === 'production' && config.metrics && config.metricsToken === undefined && config.metricsPort === undefined) {
+    log.warn('/metrics is served on the API port without a token: set METRICS_TOKEN, or METRICS_PORT on a private network, or block /metrics at the proxy');
+  }
 }
 
 /**
@@ -118,6 +125,8 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
 
   // The users whose keys sign callbacks, for this process's background work.
   const credentials = new Credentials(store.db, secrets);
+  // One set of metrics for the process: the API counts requests into it, the worker deliveries.
+  const metrics = config.metrics ? new GatewayMetrics({ store, log }) : undefined;
   if (options.worker) {
     running.worker = new NotificationWorker({
       store,
@@ -130,6 +139,7 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
       timeoutSeconds: config.notifyTimeoutSeconds,
       retentionDays: config.notifyRetentionDays,
       guard: config.outboundGuard ? new OutboundGuard({ allowCidrs: config.outboundAllowCidrs }) : undefined,
+      onAttempt: metrics ? (outcome) => metrics.countAttempt(outcome) : undefined,
     });
     running.worker.start();
   }
@@ -147,6 +157,7 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
         wakeNotifier: worker ? () => worker.wake() : undefined,
         shutdown: running.shutdown.signal,
         events,
+        metrics,
       });
       await running.app.listen({ port: config.port, host: config.host });
       log.info({ publicUrl: config.publicUrl, database: store.kind, worker: options.worker }, 'latipay gateway listening');
@@ -161,6 +172,21 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
     }
   } else {
     log.info({ database: store.kind }, 'latipay delivery worker running');
+  }
+
+  if (metrics && config.metricsPort !== undefined) {
+    try {
+      running.metricsApp = await buildMetricsApp({ metrics, store, logger: log, token: config.metricsToken });
+      await running.metricsApp.listen({ port: config.metricsPort, host: config.host });
+      log.info({ port: config.metricsPort }, 'metrics listening (METRICS_PORT)');
+    } catch (error) {
+      await running.metricsApp?.close().catch(() => {});
+      await running.app?.close().catch(() => {});
+      await running.worker?.stop(1_000);
+      await running.closeEvents?.();
+      await store.close();
+      throw error;
+    }
   }
 
   if (running.worker) {
@@ -214,6 +240,7 @@ export async function serve(options: ServeOptions, givenConfig?: Config): Promis
     try {
       await running.app?.close();
       clearInterval(reaper);
+      await running.metricsApp?.close();
       // A handler whose client already left may still be running: let it finish first.
       await running.app?.handlersSettled();
       await running.sweeper?.stop();

@@ -260,3 +260,43 @@ export async function resendNotification(db: Db, notificationId: number, now: nu
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** The callback queue at a glance, for the metrics. */
+export interface CallbackQueue {
+  /** Callbacks not delivered yet (due now or waiting for their next attempt). */
+  pending: number;
+  /** …of which due by `now`. */
+  due: number;
+  /** When the oldest pending callback was queued (epoch ms); undefined when none is pending. */
+  oldestPendingCreatedAt: number | undefined;
+  /** Callbacks given up past NOTIFY_GIVE_UP_SECONDS (kept until re-sent). */
+  abandoned: number;
+}
+
+/**
+ * Reads the pending callbacks (a range of notifications_due_idx, as long as the queue) and
+ * counts the abandoned ones from the same index alone; delivered callbacks, the bulk of
+ * the table, are not visited.
+ */
+export async function measureCallbackQueue(db: Db, now: number): Promise<CallbackQueue> {
+  const pending = await db
+    .selectFrom('notifications')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('pending'),
+      eb.fn.sum<number | string | null>(eb.case().when('next_attempt_at', '<=', now).then(1).else(0).end()).as('due'),
+      eb.fn.min('created_at').as('oldest'),
+    ])
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  const abandoned = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('status', '=', 'abandoned')
+    .executeTakeFirst();
+  return {
+    pending: Number(pending?.pending ?? 0),
+    due: Number(pending?.due ?? 0),
+    oldestPendingCreatedAt: pending?.oldest == null ? undefined : Number(pending.oldest),
+    abandoned: Number(abandoned?.n ?? 0),
+  };
+}

@@ -25,6 +25,8 @@ interface Route {
   path: string;
   /** The merchant API: every answer is `{code, message}` JSON. */
   api: boolean;
+  /** Answers a JSON document of its own (the OpenAPI document) when it succeeds. */
+  document?: true;
 }
 
 const ROUTES: Route[] = [
@@ -49,6 +51,15 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/sandbox/wallet/:tradeNo', api: false },
   { method: 'POST', path: '/sandbox/orders/:orderId', api: true },
   { method: 'GET', path: '/brand/logo', api: false },
+  // The operator's: metrics, the API document and its page (Swagger UI's files under /docs/static/*).
+  { method: 'GET', path: '/metrics', api: false },
+  { method: 'GET', path: '/openapi.json', api: false, document: true },
+  { method: 'GET', path: '/docs', api: false },
+  { method: 'GET', path: '/docs*', api: false },
+  { method: 'GET', path: '/docs/json', api: false, document: true },
+  { method: 'GET', path: '/docs/yaml', api: false },
+  { method: 'GET', path: '/docs/static/index.html', api: false },
+  { method: 'GET', path: '/docs/static/swagger-initializer.js', api: false },
   // Unknown paths and methods.
   { method: 'GET', path: '/no/such/:thing', api: false },
   { method: 'POST', path: '/v2/no_such_endpoint', api: false },
@@ -149,6 +160,8 @@ function assertAnswer(route: Route, status: number, contentType: string | undefi
   assert.ok(status < 500, `${what} → ${status} ${body.slice(0, 200)}`);
   if (route.api) assert.ok(isJson(contentType), `${what} → ${status} ${contentType}: the API answers JSON`);
   if (!isJson(contentType)) return;
+  // The document itself, or (a refused query, e.g. with a NUL) the usual {code, message}, checked below.
+  if (route.document && status === 200 && /^\{"openapi":"3\./.test(body)) return;
   let parsed: { code?: unknown; message?: unknown; status?: unknown };
   try {
     parsed = JSON.parse(body) as typeof parsed;

@@ -97,8 +97,11 @@ describe('the start-up line', () => {
     assert.equal(line.sandbox, 'on');
   });
 
+  // A production start with /metrics open on the API port warns too (tested below); these starts protect it.
+  const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+
   test('in production without the sandbox: no provider yet, sandbox off', () => {
-    const [line, ...rest] = logged(PRODUCTION);
+    const [line, ...rest] = logged({ ...PRODUCTION, METRICS_TOKEN });
     assert.equal(rest.length, 0);
     assert.equal(line.mode, 'production');
     assert.deepEqual(line.providers, []);
@@ -106,10 +109,19 @@ describe('the start-up line', () => {
   });
 
   test('in production with SANDBOX=on a warning follows, on every start', () => {
-    const lines = logged({ ...PRODUCTION, SANDBOX: 'on' });
+    const lines = logged({ ...PRODUCTION, SANDBOX: 'on', METRICS_TOKEN });
     assert.equal(lines.length, 2);
     assert.equal(lines[0].sandbox, 'on (test wallets only)');
     assert.equal(lines[1].level, 40);
     assert.match(String(lines[1].msg), /SANDBOX=on in production/);
+  });
+
+  test('in production, /metrics on the API port without METRICS_TOKEN is a warning; a token, METRICS_PORT or METRICS=off is not', () => {
+    const lines = logged(PRODUCTION);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[1].level, 40);
+    assert.match(String(lines[1].msg), /\/metrics .*METRICS_TOKEN.*METRICS_PORT/);
+    for (const env of [{ METRICS_TOKEN }, { METRICS_PORT: '9464' }, { METRICS: 'off' }] as Array<Record<string, string>>) assert.equal(logged({ ...PRODUCTION, ...env }).length, 1, JSON.stringify(env));
+    assert.equal(logged({}).length, 1, 'not outside production');
   });
 });
