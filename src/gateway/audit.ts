@@ -18,6 +18,7 @@ export type AuditAction =
   | 'secret.rotate'
   | 'refund.create'
   | 'order.cancel'
+  | 'order.settle'
   | 'provider.set'
   | 'provider.remove';
 

@@ -4,6 +4,7 @@ import { listLedgerEntriesOfOrder } from '../store/ledger.js';
 import { listAttempts, listNotificationsForOrder } from '../store/notifications.js';
 import type { OrderRecord } from '../store/orders.js';
 import { listRefundsForOrder } from '../store/refunds.js';
+import { listAttemptsOfOrder } from '../store/payment-attempts.js';
 import type { Db } from '../store/store.js';
 
 /** Wire time, or null. */
@@ -17,10 +18,11 @@ const signedAmount = (minor: number) => (minor < 0 ? `-${formatAmount(-minor)}` 
  * are wire times (TIMEZONE_OFFSET); amounts are the wire's 2-decimal strings.
  */
 export async function describeOrder(db: Db, order: OrderRecord, offsetMinutes: number) {
-  const [refunds, notifications, ledger] = await Promise.all([
+  const [refunds, notifications, ledger, attempts] = await Promise.all([
     listRefundsForOrder(db, order.order_id),
     listNotificationsForOrder(db, order.order_id),
     listLedgerEntriesOfOrder(db, order.order_id),
+    listAttemptsOfOrder(db, order.order_id),
   ]);
   const callbacks = await Promise.all(
     notifications.map(async (n) => {
@@ -41,6 +43,8 @@ export async function describeOrder(db: Db, order: OrderRecord, offsetMinutes: n
     user_id: order.user_id,
     wallet_id: order.wallet_id,
     status: order.status,
+    /** Why the order waits for an operator (a payment that did not match it), or null. */
+    review_reason: order.review_reason,
     payment_method: order.payment_method,
     amount: formatAmount(Number(order.amount_minor)),
     currency: order.currency,
@@ -48,12 +52,23 @@ export async function describeOrder(db: Db, order: OrderRecord, offsetMinutes: n
     currency_rate: order.currency_rate,
     product_name: order.product_name,
     provider: order.channel,
-    provider_trade_id: order.channel_trade_id,
     created_at: timeOf(Number(order.created_at), offsetMinutes),
     expires_at: timeOf(Number(order.expires_at), offsetMinutes),
     paid_at: timeOf(order.paid_at === null ? null : Number(order.paid_at), offsetMinutes),
     callback_url: order.callback_url,
     return_url: order.return_url,
+    attempts: attempts.map((a) => ({
+      attempt_id: a.attempt_id,
+      provider: a.provider,
+      account_id: a.account_id,
+      flow: a.flow,
+      status: a.status,
+      provider_payment_id: a.provider_payment_id,
+      payer_amount: a.payer_amount_minor === null ? null : formatAmount(Number(a.payer_amount_minor)),
+      payer_currency: a.payer_currency,
+      payer_rate: a.payer_rate,
+      created_at: timeOf(Number(a.created_at), offsetMinutes),
+    })),
     refunds: refunds.map((r) => ({
       refund_id: r.refund_id,
       kind: r.kind,

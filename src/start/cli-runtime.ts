@@ -3,6 +3,10 @@ import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { Actor } from '../gateway/audit.js';
 import { openStore, type Store } from '../store/store.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { createGatewayContext } from '../gateway/create-context.js';
+import { createOrderEvents } from '../notify/order-events.js';
+import { createLogger } from './logger.js';
 import { openSecretBox, verifySecretKey } from './secret-key.js';
 
 /** A command's refusal that is the operator's to fix: printed as one line, exit code 1. */
@@ -22,6 +26,24 @@ export async function withCliStore<T>(config: Config, run: (store: Store, secret
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A command that acts like the gateway (settles an order): the whole gateway context, its
+ * changes announced to running gateways (on PostgreSQL, their long-polls wake).
+ */
+export async function withCliContext<T>(config: Config, run: (ctx: GatewayContext) => Promise<T>): Promise<T> {
+  return withCliStore(config, async (store, secrets) => {
+    const logger = createLogger('warn');
+    const events = await createOrderEvents(store, config.databaseUrl, logger);
+    const ctx = createGatewayContext({ config, store, secrets, logger, events });
+    try {
+      return await run(ctx);
+    } finally {
+      await ctx.close();
+      await events.close();
+    }
+  });
 }
 
 /** The operator running a command, for the audit log: `cli:<os user>@<host>`. */

@@ -255,6 +255,8 @@ export interface OrderFilter {
   readonly status?: string;
   readonly userId?: string;
   readonly walletId?: string;
+  /** Only pending orders flagged for review (a payment that did not match). */
+  readonly flagged?: boolean;
   readonly limit: number;
 }
 
@@ -265,6 +267,7 @@ export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderReco
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);
+  if (filter.flagged) query = query.where('status', '=', 'pending').where('review_reason', 'is not', null);
   return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
 }
 

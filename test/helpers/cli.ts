@@ -22,7 +22,8 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, cwd = RO
 
 /** The environment a CLI needs to work on a test gateway's database, with its key. */
 export function cliEnvFor(gw: TestGateway, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent', ...extra };
+  // ENV_FILE: a developer's .env in the repository must not change what the tests run.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent', ENV_FILE: '/dev/null', ...extra };
   delete env.NODE_ENV;
   return env;
 }

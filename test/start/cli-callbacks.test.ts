@@ -12,7 +12,7 @@ describe('latipay callbacks (CLI)', () => {
   let cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
   before(async () => {
     gw = await createTestGateway();
-    const env = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent' };
+    const env = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent', ENV_FILE: '/dev/null' };
     cli = (...args) =>
       new Promise((resolve) => {
         execFile(process.execPath, ['bin/latipay.mjs', 'callbacks', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {

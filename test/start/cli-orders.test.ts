@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cliEnvFor, runCli } from '../helpers/cli.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { paidOrder, refund } from '../helpers/money.js';
+import { openAttemptOf, paidOrder, refund } from '../helpers/money.js';
+import { settleReport } from '../../src/gateway/settle-payment.js';
 import { createOrder } from '../http/support.js';
 
 /** `latipay orders show|list`, `wallet balance` and `callbacks show` by reference, on a running gateway's database. */
@@ -102,5 +103,42 @@ describe('latipay orders and wallet (CLI)', () => {
     const unknown = await cli('wallet', 'balance', 'W000000000');
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no wallet W000000000/);
+  });
+
+  test('a payment that does not match its order is flagged, listed, shown, and settled by an operator', async () => {
+    const m = await gw.addMerchant({ name: 'Flagged Shop' });
+    const order = await createOrder(gw, { amount: '30.00' }, m);
+    const attempt = await openAttemptOf(gw, order.orderId);
+    // The provider reports 0.30 paid for an order of 30.00.
+    const result = await settleReport(gw.app.gateway, 'sandbox', 'mismatch-1', {
+      attemptId: attempt.attempt_id,
+      state: 'paid',
+      amountMinor: 30,
+      currency: 'NZD',
+      occurredAt: Date.now(),
+    });
+    assert.equal(result, 'flagged');
+
+    const flagged = JSON.parse((await cli('orders', 'list', '--flagged', '--user', m.user_id, '--json')).stdout) as Array<{ order_id: string; review_reason: string }>;
+    assert.deepEqual(flagged.map((o) => o.order_id), [order.orderId]);
+    assert.match(flagged[0]?.review_reason ?? '', /0\.30 NZD paid for an order of 30\.00 NZD/);
+    const shown = await cli('orders', 'show', order.orderId);
+    assert.match(shown.stdout, /FLAGGED for review: /);
+    assert.match(shown.stdout, new RegExp(`attempt ${attempt.attempt_id} sandbox qr: paid`));
+
+    const refused = await cli('orders', 'settle', order.orderId, '--paid');
+    assert.equal(refused.code, 2, 'the reason is required');
+    const settled = await cli('orders', 'settle', order.orderId, '--paid', '--reason', 'the provider portal shows 30.00 NZD received');
+    assert.equal(settled.code, 0, settled.stderr);
+    const after = JSON.parse((await cli('orders', 'show', order.orderId, '--json')).stdout) as { status: string; callbacks: unknown[]; ledger: Array<{ kind: string; amount: string }> };
+    assert.equal(after.status, 'paid');
+    assert.equal(after.callbacks.length, 1, 'the merchant is told now');
+    assert.deepEqual(after.ledger.map((e) => [e.kind, e.amount]), [['payment', '30.00']]);
+    const audit = JSON.parse((await cli('audit', 'list', '--target', order.orderId, '--json')).stdout) as Array<{ action: string; details: { reason: string } }>;
+    assert.deepEqual(audit.map((e) => e.action), ['order.settle']);
+    // Settling it again, or an order never flagged, is refused.
+    assert.equal((await cli('orders', 'settle', order.orderId, '--failed', '--reason', 'x')).code, 1);
+    const plain = await createOrder(gw, {}, m);
+    assert.match((await cli('orders', 'settle', plain.orderId, '--failed', '--reason', 'x')).stderr, /not flagged for review/);
   });
 });

@@ -19,7 +19,7 @@ describe('latipay rates (CLI) while a gateway runs on the same database', () => 
   let cli: (...args: string[]) => Promise<CliResult>;
   before(async () => {
     gw = await createTestGateway();
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: gw.config.databaseUrl, SECRET_KEY: gw.config.secretKey, LOG_LEVEL: 'silent', ENV_FILE: '/dev/null' };
     delete env.FX_RATES;
     delete env.FX_RATES_FILE;
     cli = (...args) =>
