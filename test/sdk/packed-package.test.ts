@@ -302,7 +302,7 @@ describe('latipay-sdk installed from its tarball into a fresh project', () => {
     }
     assert.ok(entries.includes('package/dist/cjs/package.json'));
     const others = entries.filter((entry) => !/^package\/dist\/(esm|cjs)\/[a-z-]+\.(js|d\.ts)$/.test(entry));
-    assert.deepEqual(others, ['package/README.md', 'package/dist/cjs/package.json', 'package/package.json']);
+    assert.deepEqual(others, ['package/LICENSE', 'package/README.md', 'package/dist/cjs/package.json', 'package/package.json']);
 
     const installed = join(project, 'node_modules', 'latipay-sdk');
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
