@@ -19,7 +19,7 @@ const MERCHANT_ENDPOINTS = [
 ];
 
 /** Routes that are not the merchant API: the customer's pages, the sandbox, providers' notifications, the operator's. */
-const NOT_MERCHANT_API = [/^\/pay\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/];
+const NOT_MERCHANT_API = [/^\/pay\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/, /^\/brand\//];
 
 /** Every route the app registered (`METHOD /path/{param}`, HEAD left out), read from fastify's route tree. */
 function registeredRoutes(app: FastifyInstance): string[] {
