@@ -8,6 +8,14 @@ import type { AuthThrottle } from './auth-throttle.js';
 import type { Credentials } from './credentials.js';
 import type { SignatureUsage } from './signature-usage.js';
 
+/** Counts what an operator watches for (the metrics implement it; by default nothing counts). */
+export interface GatewayObserver {
+  /** A refund its provider had accepted (processing) failed after all: the merchant was told code 0. */
+  refundFailedAfterAcceptance(): void;
+  /** A provider reported a payment that does not match its order: the order is flagged for review. */
+  paymentFlagged(): void;
+}
+
 /** What the use cases need, handed down from the entry point (tests build their own). */
 export interface GatewayContext {
   readonly config: Config;
@@ -27,4 +35,5 @@ export interface GatewayContext {
   /** Aborts when the process shuts down: long-polls and live-status streams end early. */
   readonly shutdown: AbortSignal;
   readonly log: Logger;
+  readonly observer: GatewayObserver;
 }

@@ -7,7 +7,7 @@ import type { SecretBox } from '../domain/secret-box.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
 import { AuthThrottle } from './auth-throttle.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext, GatewayObserver } from './context.js';
 import { Credentials } from './credentials.js';
 import { takeProviderEvents } from './settle-payment.js';
 import { SignatureUsage } from './signature-usage.js';
@@ -24,6 +24,8 @@ export interface ContextDeps {
   wakeNotifier?: () => void;
   /** Aborted by the entry point on shutdown; ends long-polls and status streams. */
   shutdown?: AbortSignal;
+  /** Counts events an operator watches for (the metrics). */
+  observer?: GatewayObserver;
   /** The adapters of real providers, by name (see src/channels/providers.ts). */
   providerFactories?: ReadonlyMap<string, ProviderFactory>;
 }
@@ -79,6 +81,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
     clock,
     shutdown: deps.shutdown ?? new AbortController().signal,
     log: deps.logger,
+    observer: deps.observer ?? { refundFailedAfterAcceptance() {}, paymentFlagged() {} },
   };
   context = ctx;
   return Object.assign(ctx, {

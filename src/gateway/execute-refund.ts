@@ -101,6 +101,7 @@ export async function recordRefundReport(ctx: GatewayContext, report: RefundRepo
   });
   if (changed && report.state === 'failed' && before.status === 'processing') {
     ctx.log.error({ refundId: report.refundId, orderId: before.order_id, reason: report.reason }, 'a refund the provider had accepted failed; its money is back in the wallet');
+    ctx.observer.refundFailedAfterAcceptance();
   }
   return changed;
 }

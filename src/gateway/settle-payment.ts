@@ -152,6 +152,7 @@ async function settleOne(ctx: GatewayContext, providerName: string, eventId: str
     user = await ctx.credentials.findUser(result.needsUser);
     if (!user) throw new Error(`order ${orderId} has no user`);
   }
+  if (result === 'flagged') ctx.observer.paymentFlagged();
   if (result === 'unknown-attempt') ctx.log.warn({ provider: providerName, attemptId: report.attemptId }, 'a provider reported an attempt this gateway does not know');
   if (reversal) await settleReversal(ctx, reversal);
   if (result === 'applied') {

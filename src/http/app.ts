@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
-  const ctx = createGatewayContext(deps);
+  const ctx = createGatewayContext({ ...deps, observer: deps.observer ?? metrics });
   app.decorate('gateway', ctx);
   app.addHook('onClose', async () => ctx.close());
 

@@ -1,3 +1,4 @@
+import type { GatewayObserver } from '../gateway/context.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -31,7 +32,7 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Requests no route matched share one label value, so a scan of random URLs adds no series. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-export class GatewayMetrics {
+export class GatewayMetrics implements GatewayObserver {
   readonly registry = new Registry();
   readonly #store: Store;
   readonly #log: Logger;
@@ -39,6 +40,7 @@ export class GatewayMetrics {
   readonly #databaseCacheMs: number;
   readonly #requests: RequestHistogram;
   readonly #attempts: Counter<'outcome'>;
+  readonly #events: Counter<'event'>;
   readonly #orders: Gauge<'status'>;
   readonly #callbacksPending: Gauge;
   readonly #callbacksDue: Gauge;
@@ -71,6 +73,13 @@ export class GatewayMetrics {
       registers,
     });
     for (const outcome of ['delivered', 'failed', 'abandoned'] satisfies DeliveryOutcome[]) this.#attempts.inc({ outcome }, 0);
+    this.#events = new Counter({
+      name: 'latipay_attention_events_total',
+      help: 'What an operator should look at, counted by this process: refund_failed_after_acceptance (a refund the provider accepted, then failed; its money is back in the wallet), payment_flagged (a payment that did not match its order, flagged for review)',
+      labelNames: ['event'],
+      registers,
+    });
+    for (const event of ['refund_failed_after_acceptance', 'payment_flagged']) this.#events.inc({ event }, 0);
 
     this.#orders = new Gauge({ name: 'latipay_orders', help: 'Orders in the database by status (the same from every instance)', labelNames: ['status'], registers });
     this.#callbacksPending = new Gauge({ name: 'latipay_callbacks_pending', help: 'Callbacks not delivered yet: due now or waiting for their next attempt', registers });
@@ -104,6 +113,14 @@ export class GatewayMetrics {
   /** One answered request; `route` is the route's pattern (UNMATCHED_ROUTE when none matched). */
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.#requests.observe(method, route, statusCode, seconds);
+  }
+
+  refundFailedAfterAcceptance(): void {
+    this.#events.inc({ event: 'refund_failed_after_acceptance' });
+  }
+
+  paymentFlagged(): void {
+    this.#events.inc({ event: 'payment_flagged' });
   }
 
   /** One recorded delivery attempt (NotificationWorker's onAttempt). */

@@ -9,6 +9,9 @@ import { enqueueNotification } from '../../src/store/notifications.js';
 import { waitFor } from '../e2e/helpers.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
 import { answerOf, createOrder, settleOrder } from './support.js';
+import { openAttemptOf, paidOrder, refund, refundsOf } from '../helpers/money.js';
+import { settleReport } from '../../src/gateway/settle-payment.js';
+import { recordRefundReport } from '../../src/gateway/execute-refund.js';
 
 /** The samples of a Prometheus text exposition: `name{labels}` (labels as written) → value. */
 function samplesOf(text: string): Map<string, number> {
@@ -92,6 +95,24 @@ describe('GET /metrics', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('a flagged payment and a refund that fails after its provider accepted it are counted for the operator', async () => {
+    const before = (await scrape(gw)).samples;
+    assert.equal(before.get('latipay_attention_events_total{event="payment_flagged"}'), 0);
+    // A payment for 0.01 of an order of 120.00.
+    const { orderId } = await createOrder(gw);
+    const attempt = await openAttemptOf(gw, orderId);
+    await settleReport(gw.app.gateway, 'sandbox', 'metrics-mismatch', { attemptId: attempt.attempt_id, state: 'paid', amountMinor: 1, currency: 'NZD', occurredAt: Date.now() });
+    // A refund accepted as processing, which the sandbox then fails when asked again.
+    const paid = await paidOrder(gw, gw.merchant, '10.00');
+    assert.equal((await refund(gw, gw.merchant, paid.orderId, '1.00', 'sandbox:refund-processing-fails')).code, 0);
+    const [processing] = await refundsOf(gw, paid.orderId);
+    assert.equal(processing?.status, 'processing');
+    await recordRefundReport(gw.app.gateway, { refundId: String(processing?.refund_id), state: 'failed', reason: 'refused after acceptance' });
+    const after = (await scrape(gw)).samples;
+    assert.equal(after.get('latipay_attention_events_total{event="payment_flagged"}'), 1);
+    assert.equal(after.get('latipay_attention_events_total{event="refund_failed_after_acceptance"}'), 1);
   });
 
   test('the database pool: pg Pool figures on PostgreSQL, none on SQLite (no pool there)', async () => {
