@@ -867,3 +867,20 @@ describe('fake Antom: quotes, settlement, refunds at once, key rotation', () => 
     assert.equal(reply.json.result.resultCode, 'PAYMENT_IN_PROCESS');
   });
 });
+
+describe("fake Antom: its primitives agree with Antom's real signature", () => {
+  it('the sandbox answer in test/vectors/antom verifies with the fake\'s signingContent + verifyUrlEncoded, and a tampered one does not', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { signingContent, verifyUrlEncoded, parseSignatureHeader } = await import('./crypto.js');
+    const file = JSON.parse(readFileSync(new URL('../../vectors/antom/sandbox-response.json', import.meta.url), 'utf8')) as {
+      antomPublicKeyBase64: string;
+      vectors: Array<{ expect: string; requestUri: string; clientId: string; responseTime: string; body: string; signature: string }>;
+    };
+    const key = crypto.createPublicKey({ key: Buffer.from(file.antomPublicKeyBase64, 'base64'), format: 'der', type: 'spki' });
+    for (const v of file.vectors) {
+      const header = parseSignatureHeader(`algorithm=RSA256,keyVersion=1,signature=${v.signature}`);
+      assert.ok(header);
+      assert.equal(verifyUrlEncoded(signingContent('POST', v.requestUri, v.clientId, v.responseTime, v.body), header.signature, key), v.expect === 'valid');
+    }
+  });
+});
