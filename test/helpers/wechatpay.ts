@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OpenedAccount } from '../../src/channels/provider-registry.js';
+import type { OpenedAccount, ProviderFactory } from '../../src/channels/provider-registry.js';
 import type { PaymentProvider } from '../../src/channels/provider.js';
 import { NotificationRejectedError } from '../../src/channels/provider.js';
 import { WECHATPAY_MODULE } from '../../src/channels/wechatpay/wechatpay-module.js';
 import { createWechatpayProvider, type WechatpayProvider, type WechatpayProviderOptions } from '../../src/channels/wechatpay/wechatpay-provider.js';
 import type { FakeMerchant, FakeWechatPay } from '../fakes/wechatpay/fake-wechatpay.js';
 import { createSelfSignedCertificate } from '../fakes/wechatpay/x509.js';
+import { configureProvider, type TestGateway } from './gateway.js';
 
 /**
  * A WeChat Pay merchant for tests: its API key pair and certificate, its APIv3 key, and the
@@ -139,4 +140,16 @@ export class NotificationInbox {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** The gateway's adapters with the WeChat Pay one pointed at the fake (its OAuth too), with a short timeout. */
+export function wechatFactories(fake: FakeWechatPay, options: WechatpayProviderOptions = {}): ReadonlyMap<string, ProviderFactory> {
+  const oauth = { authorizeUrl: `${fake.baseUrl}/connect/oauth2/authorize`, apiBaseUrl: fake.baseUrl };
+  return new Map([['wechatpay', (account: OpenedAccount) => createWechatpayProvider(account, { timeoutMs: 2_000, oauth, ...options })]]);
+}
+
+/** Gives the gateway's merchant wallet a WeChat Pay account on the fake, as `latipay provider set … wechat` does. Answers the account id. */
+export function configureWechat(gw: TestGateway, fake: FakeWechatPay, merchant: WechatMerchant, extra: Record<string, string | undefined> = {}, walletId = gw.merchant.wallet_id): Promise<string> {
+  const { config, secrets } = WECHATPAY_MODULE.parseSettings(wechatSettings(fake, merchant, extra));
+  return configureProvider(gw, walletId, 'wechatpay', ['wechat'], config, secrets);
 }
