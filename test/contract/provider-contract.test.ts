@@ -30,7 +30,7 @@ const TTL_MS = 7_200_000;
 const TIMEOUT_MS = 400;
 const PAST_TIMEOUT_MS = 1_200;
 
-type Call = 'create' | 'query' | 'refund';
+type Call = 'create' | 'query' | 'refund' | 'charge';
 type Tampering = 'a bad signature' | 'a stale timestamp' | 'a probe signature' | 'an unknown serial';
 
 /** What the scenarios need from a provider; optional parts are what only some providers can do. */
@@ -66,7 +66,7 @@ interface Driver {
   /** A spoilt notification: answers what the gateway answered it. */
   tamper?(gw: TestGateway, attempt: AttemptRecord, tampering: Tampering): Promise<{ status: number; body: string }>;
   /** The next call of this kind for the attempt fails: an error status, or no answer in time. */
-  failNext?(call: Call, failure: '5xx' | 'timeout', attemptId: string): void;
+  failNext?(call: Call, failure: '5xx' | 'timeout' | 'lost connection', attemptId: string): void;
   /** How many payments and refunds the provider holds for the attempt. */
   paymentsAt?(attemptId: string): number;
   refundsAt?(attemptId: string): number;
@@ -139,7 +139,9 @@ const wechatDriver = (): Driver => {
       ? /^POST \/v3\/global\/transactions\/(native|jsapi)$/
       : call === 'query'
         ? new RegExp(`^GET /v3/global/transactions/out-trade-no/${attemptId}\\?`)
-        : /^POST \/v3\/global\/refunds$/;
+        : call === 'refund'
+          ? /^POST \/v3\/global\/refunds$/
+          : /^POST \/v3\/global\/micropay\/transactions\/pay$/;
   return {
     name: 'wechatpay',
     async start() {
@@ -198,6 +200,7 @@ const wechatDriver = (): Driver => {
     failNext(call, failure, attemptId) {
       const matcher = callPattern(call, attemptId);
       if (failure === '5xx') fake.failNext(matcher, { status: 500, afterProcessing: call !== 'query' });
+      else if (failure === 'lost connection') fake.failNext(matcher, { dropConnection: true, afterProcessing: true });
       else fake.failNext(matcher, { delayMs: PAST_TIMEOUT_MS });
     },
     paymentsAt: (attemptId) => (fake.order(attemptId) ? 1 : 0),
@@ -512,6 +515,26 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
           assert.equal((await findRefund(gw.store.db, refundId))?.status, 'succeeded');
           assert.equal(refundsAt(attempt.attempt_id), 1, 'refunded once');
           assert.deepEqual(await ledger(orderId), [['payment', 12_000], ['refund', -2_000]]);
+        });
+      }
+
+      for (const failure of ['5xx', 'lost connection'] as const) {
+        test(`${failure} when charging a pay code: the order waits, and is reversed at expiry while the customer has not confirmed`, async () => {
+          const payCode = driver.payCode('pending');
+          failNext('charge', failure, '');
+          const fields = { user_id: gw.merchant.user_id, wallet_id: gw.merchant.wallet_id, amount: '4.80', pay_code: payCode, merchant_reference: `bc-${randomInt(1e9)}` };
+          const answer = answerOf(await gw.app.inject({ method: 'POST', url: '/barcode', payload: signed(fields, gw.merchant.api_key) }));
+          assert.equal(answer.code, 0, 'the outcome is unknown: the order waits');
+          const orderId = String(answer.order_id);
+          assert.equal(await statusOf(orderId), 'pending');
+          await reconcile();
+          assert.equal(await statusOf(orderId), 'pending', 'the customer has not confirmed yet');
+          pastExpiry();
+          await expireDueOrders(gw.app.gateway);
+          assert.equal(await statusOf(orderId), 'failed');
+          const attempt = (await findLatestAttempt(gw.store.db, orderId)) as AttemptRecord;
+          assert.equal(await driver.tradeClosed(gw, attempt), true, 'reversed: it can no longer be paid');
+          assert.equal(paymentsAt(attempt.attempt_id), 1);
         });
       }
     }
