@@ -32,6 +32,20 @@ export interface PaymentProvider {
   receiveNotification(input: RawNotification): Promise<ReceivedNotification>;
   /** Charges a customer's pay code (barcode payment). Absent when the provider has no such API. */
   chargeCode?(request: ChargeCodeRequest): Promise<PaymentReport>;
+  /**
+   * How the payer is identified inside the wallet's own browser before an in-app payment
+   * (WeChat's OAuth `snsapi_base`, for JSAPI's openid). Absent when the provider, or this
+   * account, cannot: the payer then gets the QR.
+   */
+  readonly payerIdentity?: PayerIdentity;
+}
+
+/** Identifies the payer through the wallet (an OAuth redirect and back), for `PaymentContext.payerOpenId`. */
+export interface PayerIdentity {
+  /** Where to send the customer's browser; it comes back to `returnUrl` with `code` and `state` added to its query. */
+  authorizeUrl(returnUrl: string, state: string): string;
+  /** The payer's openid for the `code` the customer came back with (single use). Throws ProviderError. */
+  openIdFor(code: string): Promise<string>;
 }
 
 /** How the customer pays: decides which next action a provider gives. */

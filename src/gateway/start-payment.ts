@@ -18,6 +18,16 @@ function wantedFlow(provider: PaymentProvider, context: PaymentContext): Payment
   return undefined;
 }
 
+/**
+ * Whether an open attempt serves this visit: its flow is the one wanted; with none wanted,
+ * any flow but an in-app payment when the visit is not inside a wallet's browser (a page
+ * opened in WeChat, then on a PC, needs a QR there: WeixinJSBridge exists only in WeChat).
+ */
+function fits(attemptFlow: string, wanted: PaymentFlow | undefined, context: PaymentContext): boolean {
+  if (wanted !== undefined) return attemptFlow === wanted;
+  return attemptFlow !== 'in_app' || context.device === 'wechat' || context.device === 'alipay';
+}
+
 /** The next action recorded on an attempt. */
 export function nextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): NextAction | undefined {
   return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as NextAction);
@@ -49,7 +59,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
   if (!provider) throw new Error(`order ${order.order_id} names provider account ${accountId}, which this gateway does not have`);
   const latest = await findLatestAttempt(ctx.store.db, order.order_id);
   const flow = wantedFlow(provider, context);
-  if (latest && latest.status === 'pending' && latest.account_id === accountId && (flow === undefined || latest.flow === flow)) return latest;
+  if (latest && latest.status === 'pending' && latest.account_id === accountId && fits(latest.flow, flow, context)) return latest;
   const seq = latest ? attemptSeq(latest.attempt_id) + 1 : 1;
   if (seq > MAX_ATTEMPTS) throw new Error(`order ${order.order_id} has had ${MAX_ATTEMPTS} payment attempts`);
   const attemptId = attemptIdOf(order.order_id, seq);

@@ -1,4 +1,5 @@
 import QRCode from 'qrcode';
+import type { NextAction } from '../channels/provider.js';
 import type { OrderRecord } from '../store/orders.js';
 import type { Device } from './device.js';
 import type { Language, Strings } from './i18n.js';
@@ -11,6 +12,8 @@ export interface PaymentPageInput {
   order: OrderRecord;
   organisationName: string;
   qrUrl: string;
+  /** What the provider said the customer does next (an in-app payment's parameters). */
+  nextAction?: NextAction;
   nonce: string;
   language: Language;
   device: Device;
@@ -70,9 +73,18 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
     action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
   } else if (device === 'wechat-app' || device === 'alipay-app') {
     const inOwnApp = (device === 'wechat-app') === (method === 'wechat');
-    action = inOwnApp
-      ? html`<a class="button ${method}" data-test="pay-in-app" href="${input.qrUrl}">${t.payNow}</a>`
-      : html`<p class="notice" data-test="wrong-app">${t.wrongApp.replaceAll('{method}', name)}</p>${testWallet}`;
+    const next = input.nextAction;
+    if (inOwnApp && next?.type === 'open_wallet' && next.wallet === 'wechat_jsapi') {
+      // WeixinJSBridge opens WeChat Pay's own sheet with these parameters (the page's script, on a tap).
+      action = html`<button class="button wechat" type="button" id="wxpay" data-test="wechat-jsapi" data-params="${JSON.stringify(next.params)}">${t.payNow}</button>`;
+    } else if (inOwnApp && input.qrUrl.startsWith('weixin://')) {
+      // WeChat Pay's own QR cannot be followed as a link inside WeChat, but can be long-pressed.
+      action = html`${qr}<p class="status muted" data-test="long-press">${t.longPressWechat}</p>`;
+    } else {
+      action = inOwnApp
+        ? html`<a class="button ${method}" data-test="pay-in-app" href="${input.qrUrl}">${t.payNow}</a>`
+        : html`<p class="notice" data-test="wrong-app">${t.wrongApp.replaceAll('{method}', name)}</p>${testWallet}`;
+    }
   } else if (method === 'alipay') {
     // The hand-off button already opens the wallet.
     action = html`<a class="button alipay" data-test="open-app" href="${input.qrUrl}">${t.openAlipay}</a>${qr}`;
@@ -121,11 +133,15 @@ function liveScript(nonce: string, t: Strings): string {
 var base=${JSON.stringify(base)},done=false;
 function finish(){if(done)return;done=true;location.href=base+'/result'+location.search;}
 function seen(s){var el=document.getElementById('status');if(s&&s!=='pending'){el.setAttribute('data-status',s);finish();}}
+function check(){return fetch(base+'/status',{cache:'no-store'}).then(function(r){return r.json()}).then(function(j){seen(j.status)}).catch(function(){});}
 var cd=document.getElementById('countdown'),skew=Date.now()-Number(cd.getAttribute('data-now')),exp=Number(cd.getAttribute('data-expires'));
 function tick(){var left=Math.max(0,exp-(Date.now()-skew));var s=Math.floor(left/1000),h=Math.floor(s/3600),m=Math.floor(s%3600/60),x=s%60;
 cd.textContent=(h?h+':':'')+(m<10&&h?'0':'')+m+':'+(x<10?'0':'')+x;if(left<=0){document.getElementById('status').textContent=${JSON.stringify(t.expired)};location.reload();return;}setTimeout(tick,1000);}tick();
-function poll(){if(done)return;fetch(base+'/status',{cache:'no-store'}).then(function(r){return r.json()}).then(function(j){seen(j.status)}).catch(function(){}).then(function(){setTimeout(poll,2000)});}
+function poll(){if(done)return;check().then(function(){setTimeout(poll,2000)});}
 if(window.EventSource){var es=new EventSource(base+'/events');es.onmessage=function(e){try{seen(JSON.parse(e.data).status)}catch(_){}};es.onerror=function(){es.close();setTimeout(poll,1000);};}else{poll();}
+var wx=document.getElementById('wxpay');if(wx){wx.onclick=function(){var p;try{p=JSON.parse(wx.getAttribute('data-params'))}catch(_){return}
+function go(){window.WeixinJSBridge.invoke('getBrandWCPayRequest',p,function(r){if(r&&r.err_msg==='get_brand_wcpay_request:ok')check();});}
+if(window.WeixinJSBridge){go();}else{document.addEventListener('WeixinJSBridgeReady',go,false);}};}
 var copy=document.getElementById('copy');if(copy){copy.onclick=function(){navigator.clipboard&&navigator.clipboard.writeText(location.href).then(function(){copy.textContent=copy.getAttribute('data-copied')})}}
 })();`;
 }

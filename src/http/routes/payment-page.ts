@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { TooManyRequestsError } from '../../domain/errors.js';
 import { isFinal, type OrderStatus } from '../../domain/order-status.js';
 import { outgoingKey } from '../../gateway/credentials.js';
-import { loadPaymentSession, type PaymentSession } from '../../gateway/payment-session.js';
+import { loadPaymentSession, OAUTH_COOKIE, type PaymentSession } from '../../gateway/payment-session.js';
+import type { PaymentContext } from '../../channels/provider.js';
 import { returnRedirectUrl } from '../../gateway/result-fields.js';
 import { findOrganisationName } from '../../store/merchants.js';
 import { findOrderByNonce, findOrderStatus, type OrderRecord } from '../../store/orders.js';
-import { detectDevice } from '../../pages/device.js';
+import { detectDevice, type Device } from '../../pages/device.js';
 import { pickLanguage, type Language } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderPaymentPage } from '../../pages/payment-page.js';
@@ -16,6 +17,7 @@ import { addressKey } from '../client-address.js';
 import { CountLimit } from '../count-limit.js';
 
 type NonceRoute = { Params: { nonce: string } };
+type PayRoute = NonceRoute & { Querystring: Record<string, unknown> };
 /** The channel name of the built-in sandbox provider (SandboxChannel.name). */
 const SANDBOX_CHANNEL = 'sandbox';
 const HTML = 'text/html; charset=utf-8';
@@ -60,10 +62,28 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   };
   const organisationNameOf = async (order: OrderRecord) => (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
 
-  app.get<NonceRoute>('/pay/:nonce', { config: { html: true } }, async (request, reply) => {
+  app.get<PayRoute>('/pay/:nonce', { config: { html: true } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const session = await loadPaymentSession(ctx, request.params.nonce);
+    const { nonce } = request.params;
+    const device = detectDevice(request.headers['user-agent']);
+    const query = request.query ?? {};
+    const session = await loadPaymentSession(ctx, nonce, { device: contextDevice(device) }, {
+      code: typeof query.code === 'string' ? query.code : undefined,
+      state: typeof query.state === 'string' ? query.state : undefined,
+      cookie: cookieOf(request.headers.cookie, OAUTH_COOKIE),
+    });
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    // Inside WeChat: through the official account's OAuth first, and back here with the payer's code.
+    const cookieAttributes = `Path=/pay/${nonce}; HttpOnly; SameSite=Lax${ctx.config.publicUrl.startsWith('https:') ? '; Secure' : ''}`;
+    if (session.kind === 'identify') {
+      reply.header('set-cookie', `${OAUTH_COOKIE}=${session.cookie}; Max-Age=600; ${cookieAttributes}`);
+      return reply.redirect(session.redirectUrl, 302);
+    }
+    if (session.kind === 'pending' && session.identified) {
+      // The code is used: the page goes on at its own address, where its reloads find the in-app attempt.
+      reply.header('set-cookie', `${OAUTH_COOKIE}=; Max-Age=0; ${cookieAttributes}`);
+      return reply.redirect(`/pay/${nonce}${typeof query.lang === 'string' ? `?lang=${encodeURIComponent(query.lang)}` : ''}`, 302);
+    }
     const language = pickLanguage(request);
     if (session.kind === 'expired') {
       return reply.code(410).type(HTML).send(await endPage(session, request.params.nonce, language, reply.cspNonce.script));
@@ -76,9 +96,10 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       order: session.order,
       organisationName: session.organisationName,
       qrUrl: session.qrUrl,
+      nextAction: session.nextAction,
       nonce: request.params.nonce,
       language,
-      device: detectDevice(request.headers['user-agent']),
+      device,
       now: ctx.clock(),
       sandbox: session.order.channel === SANDBOX_CHANNEL,
       theme,
@@ -91,7 +112,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
     const session = await loadPaymentSession(ctx, request.params.nonce);
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
-    if (session.kind === 'pending') return reply.redirect(`/pay/${request.params.nonce}`, 302);
+    if (session.kind === 'pending' || session.kind === 'identify') return reply.redirect(`/pay/${request.params.nonce}`, 302);
     const page = await endPage(session, request.params.nonce, pickLanguage(request), reply.cspNonce.script);
     return reply.code(session.kind === 'expired' ? 410 : 200).type(HTML).send(page);
   });
@@ -177,4 +198,18 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     }
     await check();
   });
+}
+
+/** The page's device as the providers' context names it. */
+function contextDevice(device: Device): PaymentContext['device'] {
+  return device === 'wechat-app' ? 'wechat' : device === 'alipay-app' ? 'alipay' : device;
+}
+
+/** One cookie's value from a Cookie header. */
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }

@@ -816,3 +816,181 @@ describe('fake WeChat Pay: merchants are kept apart; states', () => {
     }
   });
 });
+
+describe('fake WeChat Pay: Quick Pay (micropay) and its reversal', () => {
+  let fake: FakeWechatPay;
+  let merchant: Merchant;
+  let receiver: Receiver;
+
+  before(async () => {
+    merchant = makeMerchant({ mode: 'common', mchid: '1900000109', appid: 'wx8888888888888888' }, true);
+    fake = await FakeWechatPay.start({ merchants: [merchant.config] });
+    receiver = new Receiver();
+    await receiver.start();
+  });
+
+  after(async () => {
+    await fake.stop();
+    await receiver.stop();
+  });
+
+  function micropayBody(outTradeNo: string, authCode: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      appid: merchant.config.appid,
+      mchid: merchant.config.mchid,
+      description: 'Coffee',
+      out_trade_no: outTradeNo,
+      trade_type: 'MICROPAY',
+      merchant_category_code: '5812',
+      payer: { auth_code: authCode },
+      amount: { total: 480, currency: 'HKD' },
+      ...extra,
+    };
+  }
+
+  const pay = (body: Record<string, unknown>) => call(fake, merchant, 'POST', '/v3/global/micropay/transactions/pay', body);
+  const reverse = (no: string) => call(fake, merchant, 'POST', `/v3/global/micropay/transactions/out-trade-no/${no}/reverse`, { mchid: merchant.config.mchid });
+  const query = (no: string) => call(fake, merchant, 'GET', `/v3/global/transactions/out-trade-no/${no}?mchid=${merchant.config.mchid}`);
+
+  it('pays at once by default: the answer is the order, SUCCESS, signed; no notification is sent', async () => {
+    const no = nextNo('M');
+    const reply = await pay(micropayBody(no, '134567890123456789'));
+    assert.equal(reply.status, 200);
+    assert.equal(verifyWechatpay(reply.headers, reply.text, fake.wechatpayPublicKeyPem), true);
+    assert.equal(reply.json.trade_state, 'SUCCESS');
+    assert.equal(reply.json.trade_type, 'MICROPAY');
+    assert.equal(reply.json.out_trade_no, no);
+    assert.equal(reply.json.amount.total, 480);
+    assert.match(reply.json.id, /^4200\d{24}$/);
+    await fake.idle();
+    assert.equal(fake.notifications.filter((n) => n.outTradeNo === no).length, 0);
+    assert.equal(fake.order(no)?.authCode, '134567890123456789');
+  });
+
+  it('USERPAYING until the customer confirms (pay) or not (decline); the query follows', async () => {
+    const confirmed = nextNo('M');
+    fake.onPayCode('134567890123450001', 'USERPAYING');
+    const first = await pay(micropayBody(confirmed, '134567890123450001'));
+    assert.equal(first.status, 200);
+    assert.equal(first.json.trade_state, 'USERPAYING');
+    assert.equal((await query(confirmed)).json.trade_state, 'USERPAYING');
+    assert.equal(await fake.pay(confirmed), undefined, 'no notification for Quick Pay');
+    assert.equal((await query(confirmed)).json.trade_state, 'SUCCESS');
+
+    const refused = nextNo('M');
+    await pay(micropayBody(refused, '134567890123450001'));
+    fake.decline(refused);
+    assert.equal((await query(refused)).json.trade_state, 'PAYERROR');
+  });
+
+  it('a declined pay code answers its error, signed, and the order is PAYERROR', async () => {
+    const no = nextNo('M');
+    fake.onPayCode('134567890123450002', { declined: { status: 403, code: 'NOT_ENOUGH', message: '余额不足' } });
+    const reply = await pay(micropayBody(no, '134567890123450002'));
+    assert.equal(reply.status, 403);
+    assert.equal(reply.json.code, 'NOT_ENOUGH');
+    assert.equal(verifyWechatpay(reply.headers, reply.text, fake.wechatpayPublicKeyPem), true);
+    assert.equal(fake.order(no)?.state, 'PAYERROR');
+  });
+
+  it('an unknown outcome: the answer is lost after the charge, and the same request again answers ORDERPAID (the query says SUCCESS)', async () => {
+    const no = nextNo('M');
+    fake.failNext('/v3/global/micropay/', { status: 500, afterProcessing: true });
+    const lost = await pay(micropayBody(no, '134567890123456780'));
+    assert.equal(lost.status, 500);
+    assert.equal(fake.order(no)?.state, 'SUCCESS');
+    const again = await pay(micropayBody(no, '134567890123456780'));
+    assert.equal(again.status, 403);
+    assert.equal(again.json.code, 'ORDERPAID');
+    assert.equal((await query(no)).json.trade_state, 'SUCCESS');
+    const changed = await pay(micropayBody(no, '134567890123456781'));
+    assert.equal(changed.json.code, 'INVALID_REQUEST', 'another pay code needs another out_trade_no');
+  });
+
+  it('checks the body: MICROPAY, an 18-digit pay code, no notify_url', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ trade_type: 'NATIVE' }, '/trade_type'],
+      [{ payer: { auth_code: '99' } }, '/payer/auth_code'],
+      [{ payer: undefined }, '/payer'],
+      [{ notify_url: receiver.url }, '/notify_url'],
+      [{ amount: { total: 480 } }, '/amount/currency'],
+    ];
+    for (const [change, field] of cases) {
+      const reply = await pay(JSON.parse(JSON.stringify({ ...micropayBody(nextNo('M'), '134567890123456789'), ...change })));
+      assert.equal(reply.status, 400, field);
+      assert.equal(reply.json.code, 'PARAM_ERROR', field);
+      assert.equal(reply.json.detail.field, field);
+    }
+  });
+
+  it('reverse: an unpaid order is REVOKED (re-entrant); a paid one is REVOKED with its money back; close refuses Quick Pay orders', async () => {
+    const waiting = nextNo('M');
+    fake.onPayCode('134567890123450003', 'USERPAYING');
+    await pay(micropayBody(waiting, '134567890123450003'));
+    const closed = await call(fake, merchant, 'POST', `/v3/global/transactions/out-trade-no/${waiting}/close`, { mchid: merchant.config.mchid });
+    assert.equal(closed.status, 400);
+    assert.equal(closed.json.code, 'INVALID_REQUEST');
+    const reversed = await reverse(waiting);
+    assert.equal(reversed.status, 204);
+    assert.equal(verifyWechatpay(reversed.headers, reversed.text, fake.wechatpayPublicKeyPem), true);
+    assert.equal((await query(waiting)).json.trade_state, 'REVOKED');
+    assert.equal((await reverse(waiting)).status, 204, 'again');
+    assert.equal(fake.order(waiting)?.reversedAfterPayment, undefined);
+
+    const paid = nextNo('M');
+    await pay(micropayBody(paid, '134567890123456789'));
+    assert.equal((await reverse(paid)).status, 204);
+    assert.equal(fake.order(paid)?.state, 'REVOKED');
+    assert.equal(fake.order(paid)?.reversedAfterPayment, true);
+
+    const native = nextNo('N');
+    await call(fake, merchant, 'POST', '/v3/global/transactions/native', nativeBody(merchant, native, receiver.url));
+    assert.equal((await reverse(native)).json.code, 'INVALID_REQUEST');
+    assert.equal((await reverse(nextNo('X'))).json.code, 'ORDER_NOT_EXIST');
+  });
+});
+
+describe('fake WeChat Pay: the official account\'s OAuth (snsapi_base)', () => {
+  let fake: FakeWechatPay;
+  const appid = 'wx1111111111111111';
+  const secret = 'a'.repeat(32);
+
+  before(async () => {
+    const merchant = makeMerchant({ mode: 'common', mchid: '1900000109', appid }, false);
+    fake = await FakeWechatPay.start({ merchants: [merchant.config], officialAccounts: [{ appid, secret }] });
+  });
+
+  after(() => fake.stop());
+
+  async function authorize(query: string): Promise<Response> {
+    return fetch(`${fake.baseUrl}/connect/oauth2/authorize?${query}`, { redirect: 'manual' });
+  }
+
+  async function token(code: string, withSecret = secret): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res = await fetch(`${fake.baseUrl}/sns/oauth2/access_token?appid=${appid}&secret=${withSecret}&code=${code}&grant_type=authorization_code`);
+    return res.json();
+  }
+
+  it('authorize redirects back with a code and the state; the code gives the signed-in user\'s openid, once', async () => {
+    fake.signInAs(appid, 'oUser000000000000000000000001');
+    const back = 'http://127.0.0.1:1/pay/abc?lang=zh';
+    const res = await authorize(`appid=${appid}&redirect_uri=${encodeURIComponent(back)}&response_type=code&scope=snsapi_base&state=s123`);
+    assert.equal(res.status, 302);
+    const location = new URL(String(res.headers.get('location')));
+    assert.equal(`${location.origin}${location.pathname}`, 'http://127.0.0.1:1/pay/abc');
+    assert.equal(location.searchParams.get('lang'), 'zh');
+    assert.equal(location.searchParams.get('state'), 's123');
+    const code = String(location.searchParams.get('code'));
+    assert.equal((await token(code, 'wrong')).errcode, 40125);
+    const answer = await token(code);
+    assert.equal(answer.openid, 'oUser000000000000000000000001');
+    assert.equal(answer.scope, 'snsapi_base');
+    assert.equal((await token(code)).errcode, 40163, 'a code is used once');
+    assert.equal((await token('nonsense')).errcode, 40029);
+  });
+
+  it('refuses an unknown appid or a scope other than snsapi_base/snsapi_userinfo', async () => {
+    assert.equal((await authorize(`appid=wx0000000000000000&redirect_uri=http%3A%2F%2F127.0.0.1%2F&response_type=code&scope=snsapi_base`)).status, 400);
+    assert.equal((await authorize(`appid=${appid}&redirect_uri=http%3A%2F%2F127.0.0.1%2F&response_type=code&scope=snsapi_login`)).status, 400);
+  });
+});

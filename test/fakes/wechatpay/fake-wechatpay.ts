@@ -68,7 +68,19 @@ export interface FakeWechatPayOptions {
   timestampToleranceSeconds?: number;
   /** Whether GET /v3/global/certificates has certificates to give. Default true. */
   platformCertificates?: boolean;
+  /**
+   * Official accounts whose web authorisation (OAuth snsapi_base) the fake plays:
+   * GET /connect/oauth2/authorize and GET /sns/oauth2/access_token. Default none.
+   */
+  officialAccounts?: Array<{ appid: string; secret: string }>;
 }
+
+/**
+ * What Quick Pay does with a pay code (see `onPayCode`): `SUCCESS` pays at once,
+ * `USERPAYING` waits for the customer to confirm in WeChat (then `pay` or `decline`), and
+ * `declined` refuses it with an error answer (the order becomes PAYERROR).
+ */
+export type PayCodeBehaviour = 'SUCCESS' | 'USERPAYING' | { declined: { status?: number; code: string; message?: string } };
 
 export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
@@ -79,13 +91,14 @@ export interface FakeOrder {
   mchid: string;
   subMchid?: string;
   outTradeNo: string;
-  tradeType: 'NATIVE' | 'JSAPI';
+  tradeType: 'NATIVE' | 'JSAPI' | 'MICROPAY';
   request: Record<string, unknown>;
   codeUrl?: string;
   prepayId?: string;
   transactionId?: string;
   total: number;
   currency: string;
+  /** '' for Quick Pay orders, which have none (no notification is sent for them). */
   notifyUrl: string;
   state: TradeState;
   stateDesc: string;
@@ -93,6 +106,10 @@ export interface FakeOrder {
   successTime?: number;
   payer?: { payerTotal: number; payerCurrency: string; rate: number; openid: string };
   refunds: FakeRefund[];
+  /** Quick Pay: the pay code charged. */
+  authCode?: string;
+  /** Quick Pay: reversed after it was paid (WeChat Pay gave the money back to the payer). */
+  reversedAfterPayment?: boolean;
 }
 
 export interface FakeRefund {
@@ -229,6 +246,7 @@ class ApiError extends Error {
 interface Answer {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
@@ -240,6 +258,13 @@ const ORDER_FIELDS = new Set([
   'out_trade_no', 'goods_tag', 'trade_type', 'limit_pay', 'time_start', 'time_expire', 'merchant_category_code',
   'payer', 'amount', 'scene_info', 'detail',
 ]);
+const MICROPAY_FIELDS = new Set([
+  'mchid', 'appid', 'sp_mchid', 'sp_appid', 'sub_mchid', 'sub_appid', 'description', 'attach', 'out_trade_no',
+  'goods_tag', 'trade_type', 'limit_pay', 'merchant_category_code', 'payer', 'amount', 'scene_info', 'detail',
+]);
+/** WeChat Pay pay codes: 18 digits starting with 10 to 15. */
+const AUTH_CODE = /^1[0-5]\d{16}$/;
+const OAUTH_CODE_TTL_MS = 5 * 60 * 1000;
 const REFUND_FIELDS = new Set([
   'mchid', 'appid', 'sp_mchid', 'sp_appid', 'sub_mchid', 'sub_appid', 'transaction_id', 'out_trade_no',
   'out_refund_no', 'reason', 'amount', 'notify_url',
@@ -325,6 +350,10 @@ export class FakeWechatPay {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #aborts = new Set<AbortController>();
   readonly #wakers = new Set<() => void>();
+  readonly #payCodes = new Map<string, PayCodeBehaviour>();
+  readonly #officialAccounts: Map<string, string>;
+  readonly #oauthCodes = new Map<string, { appid: string; openid: string; issuedAt: number; used: boolean }>();
+  readonly #oauthUsers = new Map<string, string>();
   #seq = 0;
   #stopped = false;
 
@@ -338,7 +367,9 @@ export class FakeWechatPay {
       clockOffsetSeconds: options.clockOffsetSeconds ?? 0,
       timestampToleranceSeconds: options.timestampToleranceSeconds ?? 300,
       platformCertificates: options.platformCertificates ?? true,
+      officialAccounts: options.officialAccounts ?? [],
     };
+    this.#officialAccounts = new Map(this.#options.officialAccounts.map((a) => [a.appid, a.secret]));
     for (const merchant of options.merchants) {
       const { key, certificateSerial } = publicKeyFromPem(merchant.publicKeyPem);
       const serial = (merchant.certificateSerial ?? certificateSerial)?.toUpperCase();
@@ -444,7 +475,8 @@ export class FakeWechatPay {
       rate,
       openid: options.openid ?? this.#payerOpenid(order),
     };
-    if (options.notify === false) return undefined;
+    // Quick Pay orders have no notify_url: WeChat Pay sends them nothing.
+    if (options.notify === false || order.notifyUrl === '') return undefined;
     const record = this.#createNotification(order, 'TRANSACTION.SUCCESS', this.#transactionResource(order));
     await this.#deliver(record);
     return record;
@@ -475,6 +507,22 @@ export class FakeWechatPay {
     order.state = 'USERPAYING';
     order.stateDesc = '需要用户输入支付密码';
     return order;
+  }
+
+  /**
+   * What Quick Pay does with this pay code from now on (default: SUCCESS, paid at once).
+   * USERPAYING orders are then settled with `pay` (the customer confirmed) or `decline`.
+   */
+  onPayCode(authCode: string, behaviour: PayCodeBehaviour): void {
+    this.#payCodes.set(authCode, behaviour);
+  }
+
+  /**
+   * The WeChat user whose browser goes through the official account's OAuth next: the
+   * openid its codes are exchanged for (per appid; a random one otherwise).
+   */
+  signInAs(appid: string, openid: string): void {
+    this.#oauthUsers.set(appid, openid);
   }
 
   /** A PROCESSING refund ends: SUCCESS, ABNORMAL or CLOSED, then a REFUND.* notification if it had a notify_url. */
@@ -631,7 +679,7 @@ export class FakeWechatPay {
 
   #send(res: http.ServerResponse, entry: RequestLogEntry, answer: Answer, failure?: FailureSpec): void {
     const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
-    const headers: Record<string, string> = { 'Request-ID': `08${randomString(30).toUpperCase()}` };
+    const headers: Record<string, string> = { 'Request-ID': `08${randomString(30).toUpperCase()}`, ...answer.headers };
     if (text) headers['Content-Type'] = 'application/json; charset=utf-8';
     if (!(failure && 'unsignedResponse' in failure)) {
       const timestamp = String(Math.floor(this.#now() / 1000));
@@ -756,6 +804,9 @@ export class FakeWechatPay {
         throw param(url.pathname, segment, 'is not a valid URL path segment', 'path');
       }
     });
+    // The official account's web authorisation: no WeChat Pay signature (it is another WeChat service).
+    if (method === 'GET' && url.pathname === '/connect/oauth2/authorize') return this.#oauthAuthorize(url.searchParams);
+    if (method === 'GET' && url.pathname === '/sns/oauth2/access_token') return this.#oauthAccessToken(url.searchParams);
     const known = url.pathname.startsWith('/v3/global/');
     if (!known) throw new ApiError(404, 'RESOURCE_NOT_EXISTS', `no API at ${url.pathname}`);
     const merchant = this.#authenticate(method, path, headers, body);
@@ -771,6 +822,11 @@ export class FakeWechatPay {
       if ((a === 'out-trade-no' || a === 'id') && b && c === 'close' && segments.length === 6 && method === 'POST') {
         return this.#closeOrder(merchant, a, b, this.#jsonBody(headers, body));
       }
+    }
+    if (resource === 'micropay' && a === 'transactions' && method === 'POST') {
+      const d = segments[6];
+      if (b === 'pay' && segments.length === 5) return this.#micropay(merchant, this.#jsonBody(headers, body));
+      if ((b === 'out-trade-no' || b === 'id') && c && d === 'reverse' && segments.length === 7) return this.#reverse(merchant, b, c, this.#jsonBody(headers, body));
     }
     if (resource === 'refunds') {
       if (method === 'POST' && segments.length === 3) return this.#createRefund(merchant, this.#jsonBody(headers, body));
@@ -854,12 +910,139 @@ export class FakeWechatPay {
     }
     const subMchid = this.#identity(merchant, body, 'body', false);
     const order = this.#findOrder(merchant, subMchid, by, id);
+    if (order.tradeType === 'MICROPAY') throw new ApiError(400, 'INVALID_REQUEST', 'a Quick Pay order is not closed but reversed (…/micropay/transactions/…/reverse)');
     if (order.state === 'SUCCESS' || order.state === 'REFUND') throw new ApiError(403, 'ORDERPAID', 'the order has been paid and cannot be closed; refund it instead');
     if (order.state === 'NOTPAY' || order.state === 'USERPAYING' || order.state === 'PAYERROR') {
       order.state = 'CLOSED';
       order.stateDesc = '订单已关闭';
     }
     return { status: 204 };
+  }
+
+  #micropay(merchant: MerchantState, body: Record<string, unknown>): Answer {
+    for (const key of Object.keys(body)) if (!MICROPAY_FIELDS.has(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
+    const subMchid = this.#identity(merchant, body, 'body', true);
+    if (merchant.mode === 'institutional') optionalString(body, 'sub_appid', 32);
+    requireString(body, 'description', 127);
+    const outTradeNo = requireString(body, 'out_trade_no', 32);
+    if (!OUT_TRADE_NO.test(outTradeNo)) throw param('/out_trade_no', outTradeNo, 'only digits, letters and _-|* are allowed');
+    const type = requireString(body, 'trade_type', 16);
+    if (type !== 'MICROPAY') throw param('/trade_type', type, 'must be MICROPAY for this API');
+    const mcc = requireString(body, 'merchant_category_code', 32);
+    if (!/^\d{4}$/.test(mcc)) throw param('/merchant_category_code', mcc, 'must be a 4-digit MCC');
+    const payer = body.payer;
+    if (!isRecord(payer)) throw param('/payer', payer, 'is required (an object with auth_code)');
+    const authCode = requireString(payer, 'auth_code', 128, '/payer/auth_code');
+    if (!AUTH_CODE.test(authCode)) throw param('/payer/auth_code', authCode, 'must be a WeChat Pay pay code: 18 digits starting with 10 to 15');
+    const amount = body.amount;
+    if (!isRecord(amount)) throw param('/amount', amount, 'is required (an object)');
+    const total = requireInteger(amount, 'total', '/amount/total', 1);
+    const currency = amount.currency;
+    if (typeof currency !== 'string' || !CURRENCY.test(currency)) throw param('/amount/currency', currency, 'is required: an ISO 4217 code such as HKD');
+
+    const key = this.#orderKey(merchant, subMchid, outTradeNo);
+    const existing = this.#orders.get(key);
+    if (existing) {
+      if (existing.tradeType !== 'MICROPAY' || this.#comparable(existing.request) !== this.#comparable(body)) {
+        throw new ApiError(400, 'INVALID_REQUEST', 'out_trade_no is already used with different parameters (a repeated order must repeat the first one exactly)');
+      }
+      if (existing.state === 'SUCCESS' || existing.state === 'REFUND') throw new ApiError(403, 'ORDERPAID', 'the order has been paid');
+      if (existing.state === 'CLOSED' || existing.state === 'REVOKED') throw new ApiError(400, 'ORDER_CLOSED', 'the order has been closed');
+      return { status: 200, body: this.#transactionResource(existing) };
+    }
+    const order: FakeOrder = {
+      merchantKey: subMchid ? `${merchant.config.mchid}/${subMchid}` : merchant.config.mchid,
+      mode: merchant.mode,
+      mchid: merchant.config.mchid,
+      subMchid,
+      outTradeNo,
+      tradeType: 'MICROPAY',
+      request: body,
+      total,
+      currency,
+      notifyUrl: '',
+      state: 'NOTPAY',
+      stateDesc: '订单未支付',
+      createdAt: this.#now(),
+      refunds: [],
+      authCode,
+    };
+    this.#orders.set(key, order);
+    const behaviour = this.#payCodes.get(authCode) ?? 'SUCCESS';
+    if (behaviour === 'SUCCESS') {
+      this.#settleMicropay(order);
+    } else if (behaviour === 'USERPAYING') {
+      order.state = 'USERPAYING';
+      order.stateDesc = '需要用户输入支付密码';
+    } else {
+      order.state = 'PAYERROR';
+      order.stateDesc = behaviour.declined.message ?? '支付失败';
+      throw new ApiError(behaviour.declined.status ?? 403, behaviour.declined.code, behaviour.declined.message ?? 'the payment was declined');
+    }
+    return { status: 200, body: this.#transactionResource(order) };
+  }
+
+  #settleMicropay(order: FakeOrder): void {
+    order.state = 'SUCCESS';
+    order.stateDesc = '支付成功';
+    order.transactionId = `4200${randomDigits(24)}`;
+    order.successTime = this.#now();
+    order.payer = { payerTotal: order.total, payerCurrency: order.currency, rate: 100_000_000, openid: `oUpF8u${randomString(22)}` };
+  }
+
+  #reverse(merchant: MerchantState, by: string, id: string, body: Record<string, unknown>): Answer {
+    for (const key of Object.keys(body)) {
+      if (!['mchid', 'sp_mchid', 'sub_mchid'].includes(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
+    }
+    const subMchid = this.#identity(merchant, body, 'body', false);
+    const order = this.#findOrder(merchant, subMchid, by, id);
+    if (order.tradeType !== 'MICROPAY') throw new ApiError(400, 'INVALID_REQUEST', 'only Quick Pay orders are reversed; close this one');
+    if (order.state === 'REFUND') throw new ApiError(400, 'INVALID_REQUEST', 'a refunded order cannot be reversed');
+    // Reversing is re-entrant; a paid order's money goes back to the payer.
+    if (order.state === 'SUCCESS') order.reversedAfterPayment = true;
+    if (order.state !== 'REVOKED' && order.state !== 'CLOSED') {
+      order.state = 'REVOKED';
+      order.stateDesc = '已撤销';
+    }
+    return { status: 204 };
+  }
+
+  #oauthAuthorize(query: URLSearchParams): Answer {
+    const appid = query.get('appid') ?? '';
+    const redirect = query.get('redirect_uri') ?? '';
+    if (!this.#officialAccounts.has(appid)) throw new ApiError(400, 'INVALID_REQUEST', `appid ${appid} is not an official account of this fake`);
+    if (query.get('response_type') !== 'code' || !['snsapi_base', 'snsapi_userinfo'].includes(query.get('scope') ?? '')) {
+      throw new ApiError(400, 'PARAM_ERROR', 'response_type=code and scope=snsapi_base (or snsapi_userinfo) are required');
+    }
+    let target: URL;
+    try {
+      target = new URL(redirect);
+    } catch {
+      throw new ApiError(400, 'PARAM_ERROR', 'redirect_uri must be an absolute URL');
+    }
+    const code = randomString(32);
+    const openid = this.#oauthUsers.get(appid) ?? `oUpF8u${randomString(22)}`;
+    this.#oauthCodes.set(code, { appid, openid, issuedAt: this.#now(), used: false });
+    target.searchParams.set('code', code);
+    const state = query.get('state');
+    if (state !== null) target.searchParams.set('state', state);
+    return { status: 302, headers: { Location: target.toString() } };
+  }
+
+  #oauthAccessToken(query: URLSearchParams): Answer {
+    const appid = query.get('appid') ?? '';
+    const secret = this.#officialAccounts.get(appid);
+    if (secret === undefined) return { status: 200, body: { errcode: 40013, errmsg: 'invalid appid' } };
+    if (query.get('secret') !== secret) return { status: 200, body: { errcode: 40125, errmsg: 'invalid appsecret' } };
+    if (query.get('grant_type') !== 'authorization_code') return { status: 200, body: { errcode: 40002, errmsg: 'invalid grant_type' } };
+    const grant = this.#oauthCodes.get(query.get('code') ?? '');
+    if (!grant || grant.appid !== appid || this.#now() - grant.issuedAt > OAUTH_CODE_TTL_MS) return { status: 200, body: { errcode: 40029, errmsg: 'invalid code' } };
+    if (grant.used) return { status: 200, body: { errcode: 40163, errmsg: 'code been used' } };
+    grant.used = true;
+    return {
+      status: 200,
+      body: { access_token: randomString(64), expires_in: 7200, refresh_token: randomString(64), openid: grant.openid, scope: 'snsapi_base' },
+    };
   }
 
   #createRefund(merchant: MerchantState, body: Record<string, unknown>): Answer {
