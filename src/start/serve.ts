@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { PROVIDER_MODULES } from '../channels/providers.js';
 import { loadConfig, type Config } from '../config.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { buildApp } from '../http/app.js';
@@ -81,12 +82,14 @@ export async function createSandboxMerchantOnce(config: Config, log: Logger, sto
 }
 
 /**
- * The one line every start logs: the mode, the database, the providers and the sandbox.
+ * The one line every start logs: the mode, the database, the providers it has adapters for
+ * and the sandbox.
  * In production a sandbox is a warning: test wallets can then be "paid" without money.
  */
 export function logStart(config: Config, log: Logger, kind: string): void {
   const sandbox = !config.sandbox ? 'off' : config.mode === 'production' ? 'on (test wallets only)' : 'on';
-  const providers = config.sandbox ? ['sandbox'] : [];
+  // The adapters this build has (each serves the wallets an operator configured it for), and the sandbox.
+  const providers = [...PROVIDER_MODULES.map((m) => m.name), ...(config.sandbox ? ['sandbox'] : [])];
   log.info({ mode: config.mode, database: kind, providers, sandbox }, `latipay gateway starting in ${config.mode} mode`);
   if (config.mode === 'production' && config.sandbox) {
     log.warn('SANDBOX=on in production: orders of test wallets can be settled through /sandbox/* without money; live wallets never use the sandbox');

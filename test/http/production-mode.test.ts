@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { logStart } from '../../src/start/serve.js';
+import { PROVIDER_MODULES } from '../../src/channels/providers.js';
 import { createTestGateway, signed, transactionFields, type TestGateway } from '../helpers/gateway.js';
 import { answerOf, createOrder, postTransaction, settleOrder } from './support.js';
 
@@ -93,18 +94,19 @@ describe('the start-up line', () => {
     assert.equal(rest.length, 0);
     assert.equal(line.mode, 'development');
     assert.equal(line.database, 'sqlite');
-    assert.deepEqual(line.providers, ['sandbox']);
+    assert.deepEqual(line.providers, [...PROVIDER_MODULES.map((m) => m.name), 'sandbox']);
+    assert.ok((line.providers as string[]).includes('wechatpay'));
     assert.equal(line.sandbox, 'on');
   });
 
   // A production start with /metrics open on the API port warns too (tested below); these starts protect it.
   const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
-  test('in production without the sandbox: no provider yet, sandbox off', () => {
+  test('in production without the sandbox: the real providers only, sandbox off', () => {
     const [line, ...rest] = logged({ ...PRODUCTION, METRICS_TOKEN });
     assert.equal(rest.length, 0);
     assert.equal(line.mode, 'production');
-    assert.deepEqual(line.providers, []);
+    assert.deepEqual(line.providers, PROVIDER_MODULES.map((m) => m.name));
     assert.equal(line.sandbox, 'off');
   });
 
