@@ -1,3 +1,4 @@
+import { ANTOM_MODULE } from './antom/antom-module.js';
 import type { ProviderModule } from './provider-module.js';
 import type { ProviderFactory } from './provider-registry.js';
 
@@ -5,7 +6,7 @@ import type { ProviderFactory } from './provider-registry.js';
  * The real providers this gateway has adapters for. Adding one is adding its module here;
  * nothing above the provider interface changes.
  */
-export const PROVIDER_MODULES: readonly ProviderModule[] = [];
+export const PROVIDER_MODULES: readonly ProviderModule[] = [ANTOM_MODULE];
 
 /** The adapters by provider name, for the registry. */
 export function providerFactories(modules: readonly ProviderModule[] = PROVIDER_MODULES): ReadonlyMap<string, ProviderFactory> {
