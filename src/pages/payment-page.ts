@@ -1,4 +1,5 @@
 import QRCode from 'qrcode';
+import type { NextAction } from '../channels/provider.js';
 import type { OrderRecord } from '../store/orders.js';
 import type { Device } from './device.js';
 import type { Language, Strings } from './i18n.js';
@@ -11,6 +12,8 @@ export interface PaymentPageInput {
   order: OrderRecord;
   organisationName: string;
   qrUrl: string;
+  /** What the provider said the customer does next (an in-app payment's parameters). */
+  nextAction?: NextAction;
   nonce: string;
   language: Language;
   device: Device;
@@ -65,8 +68,12 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
     ? html`<a class="button outline" data-test="test-wallet" href="${`${walletPath(input.qrUrl)}?lang=${language}`}">${t.openTestWallet}</a><p class="hint">${t.testWalletHint}</p>`
     : raw('');
 
+  // A provider's own page (Antom's cashier): left to, except from the other wallet's app, which cannot open it.
+  const redirect = input.nextAction?.type === 'redirect' && navigable(input.nextAction.url) ? input.nextAction.url : undefined;
   let action: RawHtml;
-  if (device === 'pc') {
+  if (redirect !== undefined && !(device === 'wechat-app' && method !== 'wechat')) {
+    action = redirectHtml(redirect, device, method, t);
+  } else if (device === 'pc') {
     action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
   } else if (device === 'wechat-app' || device === 'alipay-app') {
     const inOwnApp = (device === 'wechat-app') === (method === 'wechat');
@@ -105,6 +112,24 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
   });
 }
 
+/**
+ * The way to the provider's page. On a PC it opens in a new tab, so this page stays and follows
+ * the payment; on a phone and in the wallet's app the page goes there by itself, once per link
+ * (the customer who comes back is not sent away again), and the button stays for a second try.
+ */
+function redirectHtml(url: string, device: Device, method: string, t: Strings): RawHtml {
+  if (device === 'pc') {
+    return html`<a class="button ${method}" data-test="redirect" href="${url}" target="_blank" rel="noopener noreferrer">${t.payNow}</a>`;
+  }
+  const label = device === 'mobile' && method === 'alipay' ? t.openAlipay : t.payNow;
+  return html`<a class="button ${method}" data-test="redirect" data-auto-redirect="1" href="${url}">${label}</a>`;
+}
+
+/** Links a page may send a customer to: the web, and Alipay's own app schemes; never script. */
+function navigable(url: string): boolean {
+  return /^(https?|alipays?):/i.test(url);
+}
+
 /** The path of the wallet URL (absolute under PUBLIC_URL). */
 function walletPath(url: string): string {
   try {
@@ -126,6 +151,7 @@ function tick(){var left=Math.max(0,exp-(Date.now()-skew));var s=Math.floor(left
 cd.textContent=(h?h+':':'')+(m<10&&h?'0':'')+m+':'+(x<10?'0':'')+x;if(left<=0){document.getElementById('status').textContent=${JSON.stringify(t.expired)};location.reload();return;}setTimeout(tick,1000);}tick();
 function poll(){if(done)return;fetch(base+'/status',{cache:'no-store'}).then(function(r){return r.json()}).then(function(j){seen(j.status)}).catch(function(){}).then(function(){setTimeout(poll,2000)});}
 if(window.EventSource){var es=new EventSource(base+'/events');es.onmessage=function(e){try{seen(JSON.parse(e.data).status)}catch(_){}};es.onerror=function(){es.close();setTimeout(poll,1000);};}else{poll();}
+var go=document.querySelector('[data-auto-redirect]');if(go){try{var k='latipay-redirect:'+go.getAttribute('href');if(!sessionStorage.getItem(k)){sessionStorage.setItem(k,'1');location.href=go.getAttribute('href');}}catch(_){}}
 var copy=document.getElementById('copy');if(copy){copy.onclick=function(){navigator.clipboard&&navigator.clipboard.writeText(location.href).then(function(){copy.textContent=copy.getAttribute('data-copied')})}}
 })();`;
 }

@@ -3,10 +3,11 @@ import { TooManyRequestsError } from '../../domain/errors.js';
 import { isFinal, type OrderStatus } from '../../domain/order-status.js';
 import { outgoingKey } from '../../gateway/credentials.js';
 import { loadPaymentSession, type PaymentSession } from '../../gateway/payment-session.js';
+import type { PaymentContext } from '../../channels/provider.js';
 import { returnRedirectUrl } from '../../gateway/result-fields.js';
 import { findOrganisationName } from '../../store/merchants.js';
 import { findOrderByNonce, findOrderStatus, type OrderRecord } from '../../store/orders.js';
-import { detectDevice } from '../../pages/device.js';
+import { detectDevice, type Device } from '../../pages/device.js';
 import { pickLanguage, type Language } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderPaymentPage } from '../../pages/payment-page.js';
@@ -62,7 +63,9 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<NonceRoute>('/pay/:nonce', { config: { html: true } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const session = await loadPaymentSession(ctx, request.params.nonce);
+    const userAgent = request.headers['user-agent'];
+    const device = detectDevice(userAgent);
+    const session = await loadPaymentSession(ctx, request.params.nonce, paymentContextOf(device, userAgent));
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
     const language = pickLanguage(request);
     if (session.kind === 'expired') {
@@ -76,9 +79,10 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       order: session.order,
       organisationName: session.organisationName,
       qrUrl: session.qrUrl,
+      nextAction: session.nextAction,
       nonce: request.params.nonce,
       language,
-      device: detectDevice(request.headers['user-agent']),
+      device,
       now: ctx.clock(),
       sandbox: session.order.channel === SANDBOX_CHANNEL,
       theme,
@@ -177,4 +181,11 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     }
     await check();
   });
+}
+
+/** Where the customer is, as the providers' payment context names it (a phone's OS too, for Antom's cashier). */
+function paymentContextOf(device: Device, userAgent: string | undefined): Pick<PaymentContext, 'device' | 'os'> {
+  const ua = userAgent ?? '';
+  const os = /iPhone|iPad|iPod/i.test(ua) ? 'ios' : /Android|HarmonyOS/i.test(ua) ? 'android' : undefined;
+  return { device: device === 'wechat-app' ? 'wechat' : device === 'alipay-app' ? 'alipay' : device, ...(os ? { os } : {}) };
 }
