@@ -70,6 +70,8 @@ export interface PaymentContext {
   /** The payer's WeChat openid, when known (JSAPI inside WeChat). */
   readonly payerOpenId?: string;
   readonly clientIp?: string;
+  /** The phone's operating system, when the page could tell (Antom's cashier asks for it on a phone). */
+  readonly os?: 'ios' | 'android';
   /** Where a provider's page sends the customer back to (our payment page, which then goes to the merchant). */
   readonly returnUrl: string;
 }

@@ -1,3 +1,4 @@
+import { ANTOM_MODULE } from './antom/antom-module.js';
 import type { ProviderModule } from './provider-module.js';
 import type { ProviderFactory } from './provider-registry.js';
 import { WECHATPAY_MODULE } from './wechatpay/wechatpay-module.js';
@@ -6,7 +7,7 @@ import { WECHATPAY_MODULE } from './wechatpay/wechatpay-module.js';
  * The real providers this gateway has adapters for. Adding one is adding its module here;
  * nothing above the provider interface changes.
  */
-export const PROVIDER_MODULES: readonly ProviderModule[] = [WECHATPAY_MODULE];
+export const PROVIDER_MODULES: readonly ProviderModule[] = [WECHATPAY_MODULE, ANTOM_MODULE];
 
 /** The adapters by provider name, for the registry. */
 export function providerFactories(modules: readonly ProviderModule[] = PROVIDER_MODULES): ReadonlyMap<string, ProviderFactory> {

@@ -4,6 +4,7 @@ import { formatAmount } from '../domain/money.js';
 import { signObject } from '../domain/signature.js';
 import { findOrganisationName, findWallet } from '../store/merchants.js';
 import { findOrderByNonce } from '../store/orders.js';
+import { attemptSeq, listAttemptsOfOrder } from '../store/payment-attempts.js';
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
 import { nextActionOf, openAttempt } from './start-payment.js';
@@ -40,7 +41,8 @@ export interface GatewayData {
  * hosted-page order (207: its nonce was handed to a browser), a paid order (900), and a
  * failed, cancelled, rejected or expired one (901): the cash register then starts a new order.
  * `amount_cny` and `currency_rate` are the ones recorded when the order was created, so a
- * later rate change never alters them.
+ * later rate change never alters them, until a provider reports what the payer was charged
+ * in CNY (Antom's customsDeclarationAmount and quote): then they are the provider's.
  */
 export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promise<GatewayData> {
   const order = /^[0-9a-f]{64}$/.test(nonce) ? await findOrderByNonce(ctx.store.db, nonce) : undefined;
@@ -61,13 +63,16 @@ export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promi
   const attempt = await openAttempt(ctx, order, { device: 'pc', purpose: 'merchant_qr', returnUrl: order.return_url });
   const action = nextActionOf(attempt);
   const qrCodeUrl = action?.type === 'show_qr' ? action.qrContent : '';
+  // A pending order's first attempt has reported nothing yet: only a later one's predecessors can have.
+  const earlier = attemptSeq(attempt.attempt_id) > 1 ? await listAttemptsOfOrder(ctx.store.db, order.order_id) : [];
+  const reported = earlier.filter((a) => a.payer_currency === 'CNY' && a.payer_amount_minor !== null).at(-1);
   const fields: Omit<GatewayData, 'signature'> = {
     order_id: order.order_id,
     nonce: order.nonce,
     payment_method: order.payment_method,
     amount: formatAmount(Number(order.amount_minor)),
     // Empty when the wallet's currency had no CNY rate at creation (left out of the signature, §2.1).
-    amount_cny: order.amount_cny_minor === null ? '' : formatAmount(Number(order.amount_cny_minor)),
+    amount_cny: reported ? formatAmount(Number(reported.payer_amount_minor)) : order.amount_cny_minor === null ? '' : formatAmount(Number(order.amount_cny_minor)),
     currency: order.currency,
     product_name: order.product_name,
     organisation_id: Number(order.organisation_id),
@@ -78,7 +83,7 @@ export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promi
     wallet_name: wallet?.name ?? '',
     qr_code: await QRCode.toDataURL(qrCodeUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
     qr_code_url: qrCodeUrl,
-    currency_rate: order.currency_rate ?? '',
+    currency_rate: (reported ? reported.payer_rate : null) ?? order.currency_rate ?? '',
     merchant_reference: order.merchant_reference,
   };
   return { ...fields, signature: signObject(fields, outgoingKey(user, ctx.clock())) };

@@ -68,8 +68,12 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
     ? html`<a class="button outline" data-test="test-wallet" href="${`${walletPath(input.qrUrl)}?lang=${language}`}">${t.openTestWallet}</a><p class="hint">${t.testWalletHint}</p>`
     : raw('');
 
+  // A provider's own page (Antom's cashier): left to, except from the other wallet's app, which cannot open it.
+  const redirect = input.nextAction?.type === 'redirect' && navigable(input.nextAction.url) ? input.nextAction.url : undefined;
   let action: RawHtml;
-  if (device === 'pc') {
+  if (redirect !== undefined && !(device === 'wechat-app' && method !== 'wechat')) {
+    action = redirectHtml(redirect, device, method, t);
+  } else if (device === 'pc') {
     action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
   } else if (device === 'wechat-app' || device === 'alipay-app') {
     const inOwnApp = (device === 'wechat-app') === (method === 'wechat');
@@ -117,6 +121,24 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
   });
 }
 
+/**
+ * The way to the provider's page. On a PC it opens in a new tab, so this page stays and follows
+ * the payment; on a phone and in the wallet's app the page goes there by itself, once per link
+ * (the customer who comes back is not sent away again), and the button stays for a second try.
+ */
+function redirectHtml(url: string, device: Device, method: string, t: Strings): RawHtml {
+  if (device === 'pc') {
+    return html`<a class="button ${method}" data-test="redirect" href="${url}" target="_blank" rel="noopener noreferrer">${t.payNow}</a>`;
+  }
+  const label = device === 'mobile' && method === 'alipay' ? t.openAlipay : t.payNow;
+  return html`<a class="button ${method}" data-test="redirect" data-auto-redirect="1" href="${url}">${label}</a>`;
+}
+
+/** Links a page may send a customer to: the web, and Alipay's own app schemes; never script. */
+function navigable(url: string): boolean {
+  return /^(https?|alipays?):/i.test(url);
+}
+
 /** The path of the wallet URL (absolute under PUBLIC_URL). */
 function walletPath(url: string): string {
   try {
@@ -142,6 +164,7 @@ if(window.EventSource){var es=new EventSource(base+'/events');es.onmessage=funct
 var wx=document.getElementById('wxpay');if(wx){wx.onclick=function(){var p;try{p=JSON.parse(wx.getAttribute('data-params'))}catch(_){return}
 function go(){window.WeixinJSBridge.invoke('getBrandWCPayRequest',p,function(r){if(r&&r.err_msg==='get_brand_wcpay_request:ok')check();});}
 if(window.WeixinJSBridge){go();}else{document.addEventListener('WeixinJSBridgeReady',go,false);}};}
+var go=document.querySelector('[data-auto-redirect]');if(go){try{var k='latipay-redirect:'+go.getAttribute('href');if(!sessionStorage.getItem(k)){sessionStorage.setItem(k,'1');location.href=go.getAttribute('href');}}catch(_){}}
 var copy=document.getElementById('copy');if(copy){copy.onclick=function(){navigator.clipboard&&navigator.clipboard.writeText(location.href).then(function(){copy.textContent=copy.getAttribute('data-copied')})}}
 })();`;
 }

@@ -67,7 +67,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     const { nonce } = request.params;
     const device = detectDevice(request.headers['user-agent']);
     const query = request.query ?? {};
-    const session = await loadPaymentSession(ctx, nonce, { device: contextDevice(device) }, {
+    const session = await loadPaymentSession(ctx, nonce, paymentContextOf(device, request.headers['user-agent']), {
       code: typeof query.code === 'string' ? query.code : undefined,
       state: typeof query.state === 'string' ? query.state : undefined,
       cookie: cookieOf(request.headers.cookie, OAUTH_COOKIE),
@@ -200,9 +200,11 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-/** The page's device as the providers' context names it. */
-function contextDevice(device: Device): PaymentContext['device'] {
-  return device === 'wechat-app' ? 'wechat' : device === 'alipay-app' ? 'alipay' : device;
+/** Where the customer is, as the providers' payment context names it (a phone's OS too, for Antom's cashier). */
+function paymentContextOf(device: Device, userAgent: string | undefined): Pick<PaymentContext, 'device' | 'os'> {
+  const ua = userAgent ?? '';
+  const os = /iPhone|iPad|iPod/i.test(ua) ? 'ios' : /Android|HarmonyOS/i.test(ua) ? 'android' : undefined;
+  return { device: device === 'wechat-app' ? 'wechat' : device === 'alipay-app' ? 'alipay' : device, ...(os ? { os } : {}) };
 }
 
 /** One cookie's value from a Cookie header. */

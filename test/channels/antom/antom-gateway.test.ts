@@ -1,0 +1,383 @@
+// Alipay through Antom, end to end: the gateway on a loopback port with a wallet configured for
+// Antom, the fake Antom playing the customer and Antom (its notifications reach the gateway over
+// real sockets, signed), and a merchant server receiving the signed callbacks. Run on SQLite and
+// on PostgreSQL by scripts/test.mjs.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { reconcileStalePayments } from '../../../src/gateway/reconcile.js';
+import { expireDueOrders } from '../../../src/gateway/expire-orders.js';
+import { resumeOpenRefunds } from '../../../src/gateway/execute-refund.js';
+import { listLedgerEntries } from '../../../src/store/ledger.js';
+import { resultSignature, sleep } from '../../e2e/helpers.js';
+import { ALIPAY_UA, ANDROID_UA, hrefOf, IPHONE_UA, PC_UA, startAntomWorld, type AntomWorld } from './antom-world.js';
+
+const EXACT_ACK = '{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}';
+
+async function assertPaidCallback(world: AntomWorld, reference: string): Promise<void> {
+  const [callback] = await world.shop.waitForCallbacks(reference, 1);
+  assert.equal(callback.fields.status, 'paid');
+  assert.equal(callback.fields.payment_method, 'alipay');
+  assert.equal(callback.fields.signature, resultSignature(callback.fields, world.gw.merchant.api_key));
+}
+
+async function channelEvents(world: AntomWorld, orderId: string): Promise<number> {
+  const rows = await world.gw.store.db.selectFrom('channel_events').selectAll().where('order_id', '=', orderId).execute();
+  return rows.length;
+}
+
+/** An Alipay pay code (25–30, 16–24 digits) that no other test uses. */
+let codeSeq = 0;
+function alipayCode(): string {
+  return `28${String(Date.now()).slice(-9)}${String(++codeSeq).padStart(7, '0')}`;
+}
+
+describe('Alipay through Antom, end to end', () => {
+  let world: AntomWorld;
+
+  before(async () => {
+    world = await startAntomWorld();
+  });
+
+  after(() => world.close());
+
+  describe('the hosted page: Cashier Payment', () => {
+    test('on a PC: a button to Alipay’s cashier (normalUrl, a new tab); paid → notification → order paid → signed callback', async () => {
+      const order = await world.createOrder();
+      const page = await world.page(order.nonce, PC_UA);
+      assert.equal(page.statusCode, 200);
+      const attempt = await world.attempt(order.orderId);
+      assert.equal(attempt.provider, 'antom');
+      assert.equal(attempt.flow, 'redirect');
+      const payment = world.fake.payment(attempt.attempt_id);
+      assert.ok(payment);
+      assert.equal(payment.terminalType, 'WEB');
+      assert.equal(hrefOf(page.body, 'redirect'), `${world.fake.baseUrl}/cashier/checkout?paymentId=${payment.paymentId}`);
+      assert.match(page.body, /data-test="redirect"[^>]*target="_blank"/);
+      assert.ok(!page.body.includes('data-auto-redirect="1"'), 'a PC is not sent away by itself');
+      assert.doesNotMatch(String(page.headers['content-security-policy']), /unsafe-inline/);
+      assert.equal(payment.request.paymentRedirectUrl, `${world.publicUrl}/pay/${order.nonce}`);
+      assert.equal(payment.notifyUrl, world.notifyUrl);
+      assert.equal(attempt.provider_payment_id, payment.paymentId);
+      // The same page again shows the same payment: nothing new at Antom.
+      await world.page(order.nonce, PC_UA);
+      assert.equal(world.fake.requestsTo('pay').filter((r) => r.body.includes(attempt.attempt_id)).length, 1);
+
+      const notification = await world.fake.pay(attempt.attempt_id);
+      assert.equal(notification?.acknowledged, true);
+      assert.equal(notification?.attempts[0].responseBody, EXACT_ACK);
+      assert.equal(notification?.attempts[0].exactAcknowledgement, true);
+      const paid = await world.order(order.orderId);
+      assert.equal(paid.status, 'paid');
+      const settled = await world.attempt(order.orderId);
+      assert.equal(settled.status, 'paid');
+      assert.equal(settled.payer_currency, 'CNY');
+      assert.equal(Number(settled.payer_amount_minor), 50400);
+      assert.equal(settled.payer_rate, '4.2');
+      await assertPaidCallback(world, order.reference);
+      const ledger = await listLedgerEntries(world.gw.store.db, world.gw.merchant.wallet_id);
+      assert.deepEqual(ledger.filter((e) => e.order_id === order.orderId).map((e) => [e.kind, Number(e.amount_minor)]), [['payment', 12000]]);
+    });
+
+    test('on a phone: WAP with its OS, the app link, and the page goes there by itself; inside Alipay: the alipays:// link', async () => {
+      const iphone = await world.createOrder();
+      const onIphone = await world.page(iphone.nonce, IPHONE_UA);
+      const iphonePayment = world.fake.payment((await world.attempt(iphone.orderId)).attempt_id);
+      assert.equal(iphonePayment?.terminalType, 'WAP');
+      assert.equal((iphonePayment?.request.env as Record<string, string>).osType, 'IOS');
+      assert.equal(hrefOf(onIphone.body, 'redirect'), `${world.fake.baseUrl}/cashier/applink?paymentId=${iphonePayment?.paymentId}`);
+      assert.match(onIphone.body, /data-test="redirect" data-auto-redirect="1"/);
+
+      const android = await world.createOrder();
+      await world.page(android.nonce, ANDROID_UA);
+      assert.equal((world.fake.payment((await world.attempt(android.orderId)).attempt_id)?.request.env as Record<string, string>).osType, 'ANDROID');
+
+      const inApp = await world.createOrder();
+      const inAlipay = await world.page(inApp.nonce, ALIPAY_UA);
+      assert.match(hrefOf(inAlipay.body, 'redirect') ?? '', /^alipays:\/\/platformapi\/startapp\?appId=20000067&url=/);
+    });
+
+    test('declined at Alipay: the order fails, with its callback', async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      await world.fake.decline((await world.attempt(order.orderId)).attempt_id);
+      assert.equal((await world.order(order.orderId)).status, 'failed');
+      const [callback] = await world.shop.waitForCallbacks(order.reference, 1);
+      assert.equal(callback.fields.status, 'failed');
+    });
+
+    test('Antom fails or hangs while the page asks: the page fails, the next visit gets the same payment, never a second', async () => {
+      const order = await world.createOrder();
+      world.fake.failNext('pay', { status: 502 });
+      assert.equal((await world.page(order.nonce)).statusCode, 200, 'one 5xx is asked again at once');
+      const attemptId = (await world.attempt(order.orderId)).attempt_id;
+      assert.equal(world.fake.requestsTo('pay').filter((r) => r.body.includes(attemptId)).length, 2);
+
+      const slow = await world.createOrder();
+      world.fake.failNext('pay', { delayMs: 2_500 }, { times: 2 });
+      assert.equal((await world.page(slow.nonce)).statusCode, 500);
+      await world.fake.idle();
+      assert.equal((await world.page(slow.nonce)).statusCode, 200);
+      const slowAttempt = await world.attempt(slow.orderId);
+      assert.equal(slowAttempt.attempt_id, `${slow.orderId}01`, 'the same attempt id, so the same payment at Antom');
+      const payment = world.fake.payment(slowAttempt.attempt_id);
+      assert.equal(slowAttempt.provider_payment_id, payment?.paymentId);
+      assert.equal(world.fake.requestsTo('pay').filter((r) => r.body.includes(slowAttempt.attempt_id)).length, 3);
+    });
+
+    test("the merchant's cancel closes the payment at Antom", async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      const attempt = await world.attempt(order.orderId);
+      const answer = await world.cancel(order.reference);
+      assert.equal(answer.code, 0, JSON.stringify(answer));
+      assert.equal(world.fake.payment(attempt.attempt_id)?.status, 'CANCELLED');
+      assert.equal((await world.order(order.orderId)).status, 'canceled');
+    });
+  });
+
+  describe("the merchant's own QR (host_type=1, gatewaydata)", () => {
+    test('an in-store order code; before payment the recorded rate; paid through its notification', async () => {
+      const order = await world.createOrder({ host_type: '1', return_url: '' });
+      const answer = await world.gatewayData(order.nonce);
+      assert.equal(answer.code, 0, JSON.stringify(answer));
+      const data = answer.data as Record<string, string>;
+      const attempt = await world.attempt(order.orderId);
+      assert.equal(attempt.flow, 'qr');
+      const payment = world.fake.payment(attempt.attempt_id);
+      assert.equal(payment?.scenario, 'ORDER_CODE');
+      assert.equal(data.qr_code_url, `${world.fake.baseUrl}/qr/${payment?.paymentId}`);
+      assert.equal(data.currency_rate, '4.6449', "the order's recorded rate");
+      assert.equal(data.amount_cny, '557.39');
+      await world.fake.pay(attempt.attempt_id);
+      assert.equal((await world.order(order.orderId)).status, 'paid');
+      await assertPaidCallback(world, order.reference);
+    });
+
+    test("once Antom reported what the payer was charged in CNY, gatewaydata shows Antom's amount and rate", async () => {
+      const order = await world.createOrder({ host_type: '1', return_url: '' });
+      await world.gatewayData(order.nonce);
+      const first = (await world.attempt(order.orderId)).attempt_id;
+      await world.fake.pay(first, { notify: false, rate: '4.5' });
+      // A report in another currency: flagged, the order stays pending with the payer's CNY on the attempt.
+      await world.fake.notifyRaw(first, { currency: 'AUD' });
+      const flagged = await world.order(order.orderId);
+      assert.equal(flagged.status, 'pending');
+      const data = (await world.gatewayData(order.nonce)).data as Record<string, string>;
+      assert.equal(data.amount_cny, '540.00');
+      assert.equal(data.currency_rate, '4.5');
+    });
+  });
+
+  describe('notifications', () => {
+    test('bad signature, stale time, unknown key version: rejected, nothing changes, Antom is told to retry', async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      const attemptId = (await world.attempt(order.orderId)).attempt_id;
+      for (const tampering of [{ badSignature: true }, { staleTimeSeconds: 3_600 }, { unknownKeyVersion: true }]) {
+        const record = await world.fake.notifyRaw(attemptId, tampering);
+        assert.equal(record.acknowledged, false, JSON.stringify(tampering));
+        assert.equal(record.attempts[0].status, 401);
+      }
+      assert.equal((await world.order(order.orderId)).status, 'pending');
+      assert.equal((await world.attempt(order.orderId)).status, 'pending');
+      assert.equal(await channelEvents(world, order.orderId), 0);
+      assert.equal(await world.queuedCallbacks(order.orderId), 0);
+    });
+
+    test('a forged notification (a made-up signature) posted to the account’s URL changes nothing', async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      const response = await world.gw.app.inject({
+        method: 'POST',
+        url: `/channels/antom/notify/${world.accountId}`,
+        headers: { 'content-type': 'application/json', 'client-id': world.antomMerchant.clientId, 'request-time': new Date().toISOString(), signature: 'algorithm=RSA256,keyVersion=1,signature=AAAA' },
+        payload: JSON.stringify({ notifyType: 'PAYMENT_RESULT', paymentRequestId: `${order.orderId}01`, result: { resultStatus: 'S', resultCode: 'SUCCESS' } }),
+      });
+      assert.equal(response.statusCode, 401);
+      assert.equal((await world.order(order.orderId)).status, 'pending');
+    });
+
+    test('the same notification twice (a redelivery, a duplicate): acknowledged each time, paid once, one callback', async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      const attemptId = (await world.attempt(order.orderId)).attempt_id;
+      const record = await world.fake.pay(attemptId);
+      const again = await world.fake.redeliver(record?.id as string);
+      assert.equal(again.exactAcknowledgement, true);
+      const duplicate = await world.fake.notifyRaw(attemptId, { duplicate: true });
+      assert.deepEqual(duplicate.attempts.map((a) => a.acknowledged), [true, true]);
+      assert.equal((await world.order(order.orderId)).status, 'paid');
+      await assertPaidCallback(world, order.reference);
+      await sleep(300);
+      assert.equal(world.shop.callbacksFor(order.reference).length, 1);
+      const ledger = await listLedgerEntries(world.gw.store.db, world.gw.merchant.wallet_id);
+      assert.equal(ledger.filter((e) => e.order_id === order.orderId).length, 1);
+      assert.equal(await world.queuedCallbacks(order.orderId), 1);
+    });
+
+    test('another amount or another currency: flagged for review, the order stays pending, no callback', async () => {
+      for (const tampering of [{ amount: '100' }, { currency: 'AUD' }]) {
+        const order = await world.createOrder();
+        await world.page(order.nonce);
+        const record = await world.fake.notifyRaw((await world.attempt(order.orderId)).attempt_id, tampering);
+        assert.equal(record.acknowledged, true, 'taken in: flagged, not refused');
+        const flagged = await world.order(order.orderId);
+        assert.equal(flagged.status, 'pending');
+        assert.match(String(flagged.review_reason), /the provider reported/);
+        assert.equal(await world.queuedCallbacks(order.orderId), 0);
+      }
+    });
+  });
+
+  describe('refunds', () => {
+    async function paidOrder(): Promise<{ orderId: string; attemptId: string }> {
+      const order = await world.createOrder();
+      await world.page(order.nonce);
+      const attemptId = (await world.attempt(order.orderId)).attempt_id;
+      await world.fake.pay(attemptId);
+      assert.equal((await world.order(order.orderId)).status, 'paid');
+      return { orderId: order.orderId, attemptId };
+    }
+
+    test("accepted as processing with Antom's paymentId, then succeeded by notifyRefund", async () => {
+      const { orderId, attemptId } = await paidOrder();
+      const answer = await world.refund(orderId, '20.00', 'broken cork');
+      assert.equal(answer.code, 0, JSON.stringify(answer));
+      const [refund] = await world.refunds(orderId);
+      assert.equal(refund.status, 'processing');
+      const atAntom = world.fake.refund(refund.refund_id);
+      assert.equal(atAntom?.payment.paymentRequestId, attemptId);
+      assert.deepEqual(atAntom?.amount, { currency: 'NZD', value: '2000' });
+      const record = await world.fake.completeRefund(refund.refund_id, 'SUCCESS');
+      assert.equal(record?.attempts[0].exactAcknowledgement, true);
+      const [done] = await world.refunds(orderId);
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.channel_refund_id, atAntom?.refundId);
+    });
+
+    test('a refund Antom accepted and then failed: failed, its money back in the wallet', async () => {
+      const { orderId } = await paidOrder();
+      assert.equal((await world.refund(orderId, '120.00')).code, 0);
+      const [refund] = await world.refunds(orderId);
+      await world.fake.completeRefund(refund.refund_id, 'FAIL');
+      const [failed] = await world.refunds(orderId);
+      assert.equal(failed.status, 'failed');
+      const ledger = await listLedgerEntries(world.gw.store.db, world.gw.merchant.wallet_id);
+      assert.deepEqual(ledger.filter((e) => e.order_id === orderId).map((e) => e.kind), ['payment', 'refund', 'refund_failed']);
+    });
+
+    test('a refund whose answer is lost stays pending and is asked again with the same id: one refund at Antom', async () => {
+      const { orderId, attemptId } = await paidOrder();
+      world.fake.failNext('refund', { status: 500, afterProcessing: true });
+      const answer = await world.refund(orderId, '10.00');
+      assert.notEqual(answer.code, 0, 'the merchant is told it is not done yet');
+      const [pending] = await world.refunds(orderId);
+      assert.equal(pending.status, 'pending');
+      world.advanceClock(60_000);
+      await resumeOpenRefunds(world.gw.app.gateway, 30_000);
+      const [processing] = await world.refunds(orderId);
+      assert.equal(processing.status, 'processing');
+      assert.equal(world.fake.refundsOf(attemptId).length, 1);
+      assert.equal(world.fake.requestsTo('refund').filter((r) => r.body.includes(pending.refund_id)).length, 2);
+    });
+  });
+
+  describe('barcode (the customer shows their Alipay code)', () => {
+    test('paid at once: the order is paid when the answer comes', async () => {
+      const code = alipayCode();
+      world.fake.presentCode(code, 'paid');
+      const { answer, reference } = await world.barcode(code);
+      assert.equal(answer.code, 0, JSON.stringify(answer));
+      const order = await world.orderByReference(reference);
+      assert.equal(order.status, 'paid');
+      assert.equal((await world.attempt(order.order_id)).flow, 'barcode');
+      await assertPaidCallback(world, reference);
+    });
+
+    test('the customer must confirm (U/PAYMENT_IN_PROCESS): pending, then paid by the notification', async () => {
+      const code = alipayCode();
+      world.fake.presentCode(code, 'confirm');
+      const { answer, reference } = await world.barcode(code);
+      assert.equal(answer.code, 0);
+      const order = await world.orderByReference(reference);
+      assert.equal(order.status, 'pending');
+      const attempt = await world.attempt(order.order_id);
+      assert.equal(attempt.provider_payment_id, world.fake.payment(attempt.attempt_id)?.paymentId);
+      await world.fake.pay(attempt.attempt_id);
+      assert.equal((await world.order(order.order_id)).status, 'paid');
+    });
+
+    test('declined: the order fails at once', async () => {
+      const code = alipayCode();
+      world.fake.presentCode(code, 'declined');
+      const { answer, reference } = await world.barcode(code);
+      assert.equal(answer.code, 0);
+      assert.equal((await world.orderByReference(reference)).status, 'failed');
+    });
+
+    test('an unknown answer and an unreachable inquiry: pending, never charged twice; reconciliation finds it paid', async () => {
+      const code = alipayCode();
+      world.fake.presentCode(code, 'paid');
+      world.fake.failNext('pay', { dropConnection: true, afterProcessing: true });
+      world.fake.failNext('inquiryPayment', { status: 503 });
+      const { answer, reference } = await world.barcode(code);
+      assert.equal(answer.code, 0, JSON.stringify(answer));
+      const order = await world.orderByReference(reference);
+      assert.equal(order.status, 'pending');
+      const attempt = await world.attempt(order.order_id);
+      assert.equal(world.fake.requestsTo('pay').filter((r) => r.body.includes(attempt.attempt_id)).length, 1);
+      world.advanceClock(10 * 60_000);
+      await reconcileStalePayments(world.gw.app.gateway, 60_000, undefined);
+      assert.equal((await world.order(order.order_id)).status, 'paid');
+    });
+
+    test('an unknown exception answered by Antom is inquired about at once: in process, pending', async () => {
+      const code = alipayCode();
+      world.fake.presentCode(code, 'unknown');
+      const { reference } = await world.barcode(code);
+      const order = await world.orderByReference(reference);
+      assert.equal(order.status, 'pending');
+      await world.fake.pay((await world.attempt(order.order_id)).attempt_id);
+      assert.equal((await world.order(order.order_id)).status, 'paid');
+    });
+  });
+});
+
+describe('Alipay through Antom: lost notifications, reconciliation and expiry', () => {
+  let world: AntomWorld;
+
+  before(async () => {
+    world = await startAntomWorld();
+  });
+
+  after(() => world.close());
+
+  test('paid with the notification lost: reconciliation inquires and the order is paid, with its callback', async () => {
+    const order = await world.createOrder();
+    await world.page(order.nonce);
+    await world.fake.pay((await world.attempt(order.orderId)).attempt_id, { notify: false });
+    assert.equal((await world.order(order.orderId)).status, 'pending');
+    world.advanceClock(5 * 60_000);
+    const { asked } = await reconcileStalePayments(world.gw.app.gateway, 60_000, undefined);
+    assert.ok(asked >= 1);
+    assert.equal((await world.order(order.orderId)).status, 'paid');
+    await assertPaidCallback(world, order.reference);
+  });
+
+  test('at expiry Antom is asked first: a paid one becomes paid; an unpaid one is cancelled at Antom, then fails', async () => {
+    const paid = await world.createOrder();
+    await world.page(paid.nonce);
+    const paidAttempt = (await world.attempt(paid.orderId)).attempt_id;
+    await world.fake.pay(paidAttempt, { notify: false });
+    const unpaid = await world.createOrder();
+    await world.page(unpaid.nonce);
+    const unpaidAttempt = (await world.attempt(unpaid.orderId)).attempt_id;
+    world.advanceClock(3 * 3_600_000);
+    await expireDueOrders(world.gw.app.gateway);
+    assert.equal((await world.order(paid.orderId)).status, 'paid');
+    assert.equal(world.fake.payment(paidAttempt)?.status, 'SUCCESS', 'a paid payment is never cancelled');
+    assert.equal((await world.order(unpaid.orderId)).status, 'failed');
+    assert.equal(world.fake.payment(unpaidAttempt)?.status, 'CANCELLED');
+    assert.equal((await world.attempt(unpaid.orderId)).status, 'failed');
+  });
+});
