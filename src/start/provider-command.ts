@@ -18,6 +18,7 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 export function addProviderCommands(program: Command, modules: readonly ProviderModule[] = PROVIDER_MODULES): void {
   const provider = program.command('provider').description("a wallet's accounts with payment providers (WeChat Pay, Alipay through Antom)");
   const names = modules.map((m) => m.cliName).join('|') || '(none)';
+  const known = modules.map((m) => m.cliName).join(', ') || '(none)';
 
   const set = provider
     .command('set')
@@ -37,7 +38,7 @@ export function addProviderCommands(program: Command, modules: readonly Provider
   }
   set.action(async (walletId: string, name: string, options: Record<string, string | boolean | undefined>) => {
     const module = findProviderModule(name, modules);
-    if (!module) throw new CliError(`unknown provider ${JSON.stringify(name)}; this gateway has: ${names}`);
+    if (!module) throw new CliError(`unknown provider ${JSON.stringify(name)}; this gateway has: ${known}`);
     const settings: Record<string, string | undefined> = {};
     for (const [key, value] of Object.entries(options)) {
       if (key === 'json' || value === undefined) continue;
@@ -71,7 +72,7 @@ export function addProviderCommands(program: Command, modules: readonly Provider
     .argument('<provider>', names)
     .action(async (walletId: string, name: string) => {
       const module = findProviderModule(name, modules);
-      if (!module) throw new CliError(`unknown provider ${JSON.stringify(name)}; this gateway has: ${names}`);
+      if (!module) throw new CliError(`unknown provider ${JSON.stringify(name)}; this gateway has: ${known}`);
       await withCliStore(loadConfig(), (store) => removeProvider(store.db, module, walletId, Date.now(), cliActor()));
       process.stdout.write(`${walletId}: ${module.name} removed\n`);
     });

@@ -118,7 +118,7 @@ describe('latipay provider (CLI) with WeChat Pay', () => {
     }
     const unknown = await cli('set', gw.merchant.wallet_id, 'paypal', ...args());
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^latipay: unknown provider "paypal"; this gateway has: wechat\n$/);
+    assert.match(unknown.stderr, /^latipay: unknown provider "paypal"; this gateway has: wechat, alipay\n$/);
     assert.equal((await cli('show', gw.merchant.wallet_id, '--json')).stdout, before, 'nothing changed');
   });
 
