@@ -106,31 +106,64 @@ export async function findAttempt(db: Db, attemptId: string): Promise<AttemptRec
   return byId.first(db, [attemptId]);
 }
 
-// An order's attempts are a range of the primary key.
+// An order's attempts are a range of the primary key. The range alone could also hold a
+// longer order id's attempts that start with the same digits (order ids have had more than
+// one length), so the order id is checked too, on the few rows of the range.
 const latestOfOrder = new PreparedQuery((db, slot) =>
   db
     .selectFrom('payment_attempts')
     .selectAll()
     .where('attempt_id', '>=', slot(0))
     .where('attempt_id', '<=', slot(1))
+    .where('order_id', '=', slot(2))
     .orderBy('attempt_id', 'desc')
     .limit(1),
 );
 
-/** The order's newest attempt, if it has one. */
+/** The order's newest attempt, if it has one. On PostgreSQL the reads of one turn share one query. */
 export async function findLatestAttempt(db: Db, orderId: string): Promise<AttemptRecord | undefined> {
-  return latestOfOrder.first(db, [attemptIdOf(orderId, 0), attemptIdOf(orderId, MAX_ATTEMPTS)]);
+  if (sharesRoundTrips(db)) return latestBatcher(db).add(orderId);
+  return latestOfOrder.first(db, [attemptIdOf(orderId, 0), attemptIdOf(orderId, MAX_ATTEMPTS), orderId]);
 }
+
+// PostgreSQL: the newest attempt of each of a turn's orders, each found by its own range of the
+// key (the order id and 00 to 99: MAX_ATTEMPTS).
+const latestOfOrders = new PreparedQuery((db, slot) =>
+  db
+    .selectFrom(sql<{ order_id: string }>`unnest(${slot(0)}::text[])`.as('o'))
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('payment_attempts as p')
+          .selectAll('p')
+          .whereRef('p.attempt_id', '>=', sql<string>`o.o || '00'`)
+          .whereRef('p.attempt_id', '<=', sql<string>`o.o || '99'`)
+          .whereRef('p.order_id', '=', sql<string>`o.o`)
+          .orderBy('p.attempt_id', 'desc')
+          .limit(1)
+          .as('a'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('a'),
+);
+const latestBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
+  const found = new Map((await latestOfOrders.rows(db, [[...new Set(orderIds)]])).map((a) => [a.order_id, a as AttemptRecord]));
+  return orderIds.map((id) => found.get(id));
+}, 128);
+
+const attemptsOfOrder = new PreparedQuery((db, slot) =>
+  db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('attempt_id', '>=', slot(0))
+    .where('attempt_id', '<=', slot(1))
+    .where('order_id', '=', slot(2))
+    .orderBy('attempt_id'),
+);
 
 /** Every attempt of the order, oldest first. */
 export async function listAttemptsOfOrder(db: Db, orderId: string): Promise<AttemptRecord[]> {
-  return db
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('attempt_id', '>=', attemptIdOf(orderId, 0))
-    .where('attempt_id', '<=', attemptIdOf(orderId, MAX_ATTEMPTS))
-    .orderBy('attempt_id')
-    .execute();
+  return attemptsOfOrder.rows(db, [attemptIdOf(orderId, 0), attemptIdOf(orderId, MAX_ATTEMPTS), orderId]);
 }
 
 /** What a provider's report says about the attempt: its status, its id there, what the payer paid. */
@@ -142,17 +175,47 @@ export interface AttemptUpdate {
   payer_rate?: string | null;
 }
 
-export async function updateAttempt(db: Db, attemptId: string, update: AttemptUpdate, now: number): Promise<void> {
-  await db
+// A value not given (null) keeps the column's: one statement for every update.
+const updateStatement = new PreparedQuery((db, slot) =>
+  db
     .updateTable('payment_attempts')
     .set({
-      status: update.status,
-      ...(update.provider_payment_id ? { provider_payment_id: update.provider_payment_id } : {}),
-      ...(update.payer_amount_minor != null ? { payer_amount_minor: update.payer_amount_minor } : {}),
-      ...(update.payer_currency ? { payer_currency: update.payer_currency } : {}),
-      ...(update.payer_rate ? { payer_rate: update.payer_rate } : {}),
-      updated_at: now,
+      status: slot(0),
+      provider_payment_id: sql`coalesce(${slot(1)}, provider_payment_id)`,
+      payer_amount_minor: sql`coalesce(${slot(2)}, payer_amount_minor)`,
+      payer_currency: sql`coalesce(${slot(3)}, payer_currency)`,
+      payer_rate: sql`coalesce(${slot(4)}, payer_rate)`,
+      updated_at: slot(5),
     })
-    .where('attempt_id', '=', attemptId)
-    .execute();
+    .where('attempt_id', '=', slot(6)),
+);
+
+const updateReturning = new PreparedQuery((db, slot) =>
+  db
+    .updateTable('payment_attempts')
+    .set({
+      status: slot(0),
+      provider_payment_id: sql`coalesce(${slot(1)}, provider_payment_id)`,
+      payer_amount_minor: sql`coalesce(${slot(2)}, payer_amount_minor)`,
+      payer_currency: sql`coalesce(${slot(3)}, payer_currency)`,
+      payer_rate: sql`coalesce(${slot(4)}, payer_rate)`,
+      updated_at: slot(5),
+    })
+    .where('attempt_id', '=', slot(6))
+    .where('provider', '=', slot(7))
+    .returningAll(),
+);
+
+/** updateAttempt of an attempt of `provider`'s, answering it after the update (undefined: no such attempt of that provider). */
+export async function updateProvidersAttempt(db: Db, attemptId: string, provider: string, update: AttemptUpdate, now: number): Promise<AttemptRecord | undefined> {
+  return updateReturning.first(db, [...updateArgs(update, now), attemptId, provider]);
+}
+
+function updateArgs(update: AttemptUpdate, now: number): unknown[] {
+  return [update.status, update.provider_payment_id || null, update.payer_amount_minor ?? null, update.payer_currency || null, update.payer_rate || null, now];
+}
+
+/** Sets the attempt's status; the provider's id and the payer's amount, currency and rate when given (else kept). */
+export async function updateAttempt(db: Db, attemptId: string, update: AttemptUpdate, now: number): Promise<void> {
+  await updateStatement.execute(db, [...updateArgs(update, now), attemptId]);
 }
