@@ -4,7 +4,18 @@ import { decideSettlement, type Settlement, type SettlementOrder } from '../doma
 import { recordChannelEvent } from '../store/channel-events.js';
 import { appendLedgerEntry } from '../store/ledger.js';
 import { findOrderById, findOrderForUpdate, flagOrderForReview, type OrderRecord } from '../store/orders.js';
-import { attemptSeq, findAttempt, findLatestAttempt, listAttemptsOfOrder, orderIdOfAttempt, updateAttempt, type AttemptRecord } from '../store/payment-attempts.js';
+import {
+  attemptIdOf,
+  attemptSeq,
+  findAttempt,
+  insertAttempt,
+  listAttemptsOfOrder,
+  MAX_ATTEMPTS,
+  orderIdOfAttempt,
+  updateAttempt,
+  updateProvidersAttempt,
+  type AttemptRecord,
+} from '../store/payment-attempts.js';
 import { findRefund, type RefundRecord } from '../store/refunds.js';
 import { recordProviderMessage } from '../store/provider-messages.js';
 import { settleInOneStatement, type OneStatementSettlement } from '../store/settlements.js';
@@ -15,6 +26,7 @@ import { outgoingKey, type MerchantUser } from './credentials.js';
 import { callbackOf, finishOrderWithCallback } from './finish-pending-order.js';
 import { recordRefundReport } from './execute-refund.js';
 import { recordLatePaymentReversal, settleReversal } from './reverse-late-payment.js';
+import { accountOfOrder } from './start-payment.js';
 
 export type SettleResult = 'applied' | 'duplicate' | 'unchanged' | 'reversed' | 'flagged' | 'unknown-attempt';
 
@@ -64,11 +76,10 @@ export async function settleReport(ctx: GatewayContext, providerName: string, ev
   return settled.result;
 }
 
-/** The order as decideSettlement sees it. */
-async function settlementView(db: Db, order: OrderRecord, attempt: AttemptRecord): Promise<SettlementOrder & { latest: boolean }> {
-  const latest = await findLatestAttempt(db, order.order_id);
-  let paidAttemptId: string | null = null;
-  if (order.status === 'paid') paidAttemptId = (await listAttemptsOfOrder(db, order.order_id)).find((a) => a.status === 'paid')?.attempt_id ?? null;
+/** The order as decideSettlement sees it, from its attempts (read once, oldest first). */
+function settlementView(order: OrderRecord, attempts: readonly AttemptRecord[], attempt: AttemptRecord): SettlementOrder & { latest: boolean } {
+  const latest = attempts.at(-1);
+  const paidAttemptId = order.status === 'paid' ? (attempts.find((a) => a.status === 'paid')?.attempt_id ?? null) : null;
   return {
     status: order.status as OrderStatus,
     amountMinor: Number(order.amount_minor),
@@ -112,13 +123,15 @@ async function settleOne(ctx: GatewayContext, providerName: string, eventId: str
   for (;;) {
     result = await ctx.store.db.transaction().execute(async (trx): Promise<SettleResult | { needsUser: string }> => {
       const order = await findOrderForUpdate(trx, orderId);
-      const attempt = await findAttempt(trx, report.attemptId);
-      if (!order || !attempt || attempt.provider !== providerName) return 'unknown-attempt';
+      if (!order) return 'unknown-attempt';
       const signer = user ?? ctx.credentials.cachedUser(order.user_id);
       if (!signer) return { needsUser: order.user_id };
-      if (!(await recordChannelEvent(trx, { channel: providerName, event_id: eventId, order_id: order.order_id, outcome: report.state }, now))) return 'duplicate';
-      const decision = decide(await settlementView(trx, order, attempt), report);
-      await updateAttempt(trx, attempt.attempt_id, attemptUpdateOf(report), now);
+      const found = await takeAttemptReport(trx, ctx, order, providerName, report, now);
+      if (!found) return 'unknown-attempt';
+      if (!(await recordChannelEvent(trx, { channel: providerName, event_id: eventId, order_id: order.order_id, outcome: report.state }, now))) {
+        return 'duplicate';
+      }
+      const decision = decide(found.view, report);
       switch (decision.action) {
         case 'finish': {
           const change = { status: decision.status, paidAt: decision.paidAt };
@@ -138,10 +151,10 @@ async function settleOne(ctx: GatewayContext, providerName: string, eventId: str
         }
         case 'flag':
           await flagOrderForReview(trx, order.order_id, decision.reason, now);
-          ctx.log.warn({ orderId: order.order_id, attemptId: attempt.attempt_id, reason: decision.reason }, 'payment does not match its order; flagged for review');
+          ctx.log.warn({ orderId: order.order_id, attemptId: report.attemptId, reason: decision.reason }, 'payment does not match its order; flagged for review');
           return 'flagged';
         case 'reverse':
-          reversal = await recordLatePaymentReversal(trx, ctx, order, attempt.attempt_id, decision.amountMinor, now);
+          reversal = await recordLatePaymentReversal(trx, ctx, order, report.attemptId, decision.amountMinor, now);
           return 'reversed';
         case 'none':
           return 'unchanged';
@@ -160,6 +173,82 @@ async function settleOne(ctx: GatewayContext, providerName: string, eventId: str
     ctx.wakeNotifier();
   }
   return result;
+}
+
+/**
+ * Writes the provider's report onto its attempt and answers the order as decideSettlement
+ * needs to see it, or undefined when the attempt is not this provider's. The common case,
+ * a payment of a pending order, needs only the attempt: one statement updates it and
+ * answers it. Every other case weighs the order's other attempts (is this the latest? which
+ * one paid?), read before the update.
+ */
+async function takeAttemptReport(
+  trx: Db,
+  ctx: GatewayContext,
+  order: OrderRecord,
+  providerName: string,
+  report: PaymentReport,
+  now: number,
+): Promise<{ view: SettlementOrder & { latest: boolean } } | undefined> {
+  const update = attemptUpdateOf(report);
+  if (report.state === 'paid' && order.status === 'pending') {
+    let attempt = await updateProvidersAttempt(trx, report.attemptId, providerName, update, now);
+    if (!attempt && !(await findAttempt(trx, report.attemptId))) {
+      attempt = await recoverAttempt(trx, ctx, order, providerName, report, now);
+      if (attempt) await updateAttempt(trx, attempt.attempt_id, update, now);
+    }
+    return attempt && { view: settlementView(order, [attempt], attempt) };
+  }
+  const attempts = await listAttemptsOfOrder(trx, order.order_id);
+  let attempt = attempts.find((a) => a.attempt_id === report.attemptId);
+  if (!attempt) {
+    attempt = await recoverAttempt(trx, ctx, order, providerName, report, now);
+    if (attempt) attempts.push(attempt);
+    attempts.sort(byAttemptId);
+  }
+  if (!attempt || attempt.provider !== providerName) return undefined;
+  const view = settlementView(order, attempts, attempt);
+  await updateAttempt(trx, attempt.attempt_id, update, now);
+  return { view };
+}
+
+const byAttemptId = (a: AttemptRecord, b: AttemptRecord) => (a.attempt_id < b.attempt_id ? -1 : a.attempt_id > b.attempt_id ? 1 : 0);
+
+/**
+ * A verified report of an attempt this gateway has no row for: its order's provider opened
+ * it, and the gateway stopped before writing it down (the row is written after the provider
+ * answers). The attempt's id names its order, so when that order is served by the reporting
+ * provider the row is written now, from the report, and the payment is taken like any other
+ * instead of being lost.
+ */
+async function recoverAttempt(
+  trx: Db,
+  ctx: GatewayContext,
+  order: OrderRecord,
+  providerName: string,
+  report: PaymentReport,
+  now: number,
+): Promise<AttemptRecord | undefined> {
+  const accountId = accountOfOrder(order);
+  if ((await ctx.providers.byAccount(accountId))?.name !== providerName) return undefined;
+  const seq = attemptSeq(report.attemptId);
+  if (!Number.isInteger(seq) || seq < 1 || seq > MAX_ATTEMPTS || attemptIdOf(order.order_id, seq) !== report.attemptId) return undefined;
+  const recovered = await insertAttempt(trx, {
+    attempt_id: report.attemptId,
+    order_id: order.order_id,
+    provider: providerName,
+    account_id: accountId,
+    method: order.payment_method,
+    flow: 'unknown',
+    status: 'pending',
+    provider_payment_id: report.providerPaymentId ?? null,
+    next_action: null,
+    amount_minor: Number(order.amount_minor),
+    currency: order.currency,
+    created_at: now,
+  });
+  if (recovered) ctx.log.warn({ orderId: order.order_id, attemptId: report.attemptId, provider: providerName }, 'a provider reported an attempt whose row was never written; recorded it from the report');
+  return recovered;
 }
 
 interface TurnItem {

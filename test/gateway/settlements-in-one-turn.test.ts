@@ -138,4 +138,34 @@ describe('provider reports settled in one turn', () => {
     assert.equal((await listNotificationsForOrder(gw.store.db, orders[1].orderId)).length, 0);
     assert.deepEqual(await ledgerOf(gw, untouched!.wallet_id, orders[1].orderId), []);
   });
+
+  test("a report of an attempt whose row was never written is recorded from the report and taken; one naming another provider's or no order is not", async () => {
+    // The gateway writes an attempt after its provider answers; a crash in between leaves the
+    // provider with a payment the gateway has no row for. Its report still names the order.
+    const lost = await createOrder(gw);
+    const outcome = await outcomeFor(lost.orderId, 'paid');
+    await gw.store.db.deleteFrom('payment_attempts').where('attempt_id', '=', outcome.report.attemptId).execute();
+    const notOurs = await createOrder(gw);
+    const notOursOutcome = await outcomeFor(notOurs.orderId, 'paid');
+    await gw.store.db.deleteFrom('payment_attempts').where('attempt_id', '=', notOursOutcome.report.attemptId).execute();
+    const answers = await Promise.allSettled([
+      settleReport(gw.app.gateway, 'sandbox', outcome.eventId, outcome.report),
+      // The order is the sandbox's: a report from another provider about it is not believed.
+      settleReport(gw.app.gateway, 'wechatpay', notOursOutcome.eventId, notOursOutcome.report),
+      // An id that is no attempt of its order's (three digits after the order id).
+      settleReport(gw.app.gateway, 'sandbox', `${notOursOutcome.eventId}-b`, { ...notOursOutcome.report, attemptId: `${notOurs.orderId}001` }),
+    ]);
+    assert.deepEqual(
+      answers.map((a) => (a.status === 'fulfilled' ? a.value : String(a.reason))),
+      ['applied', 'unknown-attempt', 'unknown-attempt'],
+    );
+    await assertFinished(lost.orderId, 'paid', outcome.report.occurredAt);
+    const recovered = await gw.store.db.selectFrom('payment_attempts').selectAll().where('order_id', '=', lost.orderId).execute();
+    assert.deepEqual(
+      recovered.map((a) => [a.attempt_id, a.provider, a.status, a.flow]),
+      [[outcome.report.attemptId, 'sandbox', 'paid', 'unknown']],
+    );
+    assert.equal((await findOrderById(gw.store.db, notOurs.orderId))?.status, 'pending');
+    assert.equal((await gw.store.db.selectFrom('payment_attempts').select('attempt_id').where('order_id', '=', notOurs.orderId).execute()).length, 0);
+  });
 });
