@@ -5,8 +5,7 @@ import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js
 import { latipayError } from '../../domain/errors.js';
 import { openAttempt } from '../../gateway/start-payment.js';
 import { orderIdOfAttempt } from '../../store/payment-attempts.js';
-import { sandboxMayServe } from '../../gateway/wallets.js';
-import { findWallet } from '../../store/merchants.js';
+import { findWalletCached, sandboxMayServe } from '../../gateway/wallets.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
 import { pickLanguage } from '../../pages/i18n.js';
 import { renderMessagePage } from '../../pages/message-page.js';
@@ -35,7 +34,7 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
     return trade && order && (await mayUseSandbox(order.wallet_id)) ? { trade, order } : undefined;
   };
   const mayUseSandbox = async (walletId: string) => {
-    const wallet = await findWallet(ctx.store.db, walletId);
+    const wallet = await findWalletCached(ctx, walletId);
     return wallet !== undefined && sandboxMayServe(ctx, wallet);
   };
   // The wallet leads back to the payment page's result step, which moves on to the return_url.
