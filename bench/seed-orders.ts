@@ -2,6 +2,12 @@
  * Fills the orders table directly (not through the API) so that the query and payment-page
  * scenarios run against a large table: INSERT … SELECT FROM generate_series on
  * PostgreSQL, one prepared statement in one transaction on SQLite.
+ *
+ * The orders the settle scenario pays have their payment started already, as when the
+ * customer's page was opened: a sandbox trade, and the gateway's record of it (a payment
+ * attempt; before attempts existed, the trade's id on the order). The scenario then
+ * measures what it names, the provider's report taken in and its callback, whichever
+ * schema the gateway under test has (the before/after comparison runs this on both).
  */
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -48,6 +54,7 @@ export async function seedOrders(
       const insert = db.prepare(`insert into orders (${COLUMNS.join(',')}) values (${COLUMNS.map(() => '?').join(',')})`);
       db.transaction(() => {
         for (const row of source) insert.run(...row);
+        startSettlePayments(db, settleCount);
       })();
     } finally {
       db.close();
@@ -69,9 +76,75 @@ export async function seedOrders(
     const params = [merchant.user_id, merchant.wallet_id, merchant.organisation_id, callbackUrl];
     await client.query(insert('98', 'bq-', 'i'), [...params, queryCount]);
     await client.query(insert('99', 'bs-', '-1 - i'), [...params, settleCount]);
+    await startSettlePaymentsOnPostgres(client, settleCount, now);
     await client.query('analyze orders');
+    await client.query('analyze sandbox_trades');
   } finally {
     await client.end();
+  }
+}
+
+/** The sandbox trade of settle order i. */
+const tradeNo = (i: number) => `SBXBENCH${String(i).padStart(20, '0')}`;
+
+function startSettlePayments(db: SqliteDatabase.Database, settleCount: number): void {
+  const now = Date.now();
+  const has = (table: string, column?: string) =>
+    column === undefined
+      ? db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(table) !== undefined
+      : (db.prepare(`select name from pragma_table_info(?)`).all(table) as Array<{ name: string }>).some((c) => c.name === column);
+  const attempts = has('payment_attempts');
+  const tradeOrderColumn = has('sandbox_trades', 'out_trade_no') ? 'out_trade_no' : 'order_id';
+  const trade = db.prepare(
+    `insert into sandbox_trades (trade_no, ${tradeOrderColumn}, method, amount_minor, currency, subject, status, created_at, updated_at) values (?, ?, 'alipay', 12000, 'NZD', 'Pinot Noir, Otago', 'WAIT_BUYER_PAY', ?, ?)`,
+  );
+  const attempt = attempts
+    ? db.prepare(
+        `insert into payment_attempts (attempt_id, order_id, provider, account_id, method, flow, status, provider_payment_id, next_action, amount_minor, currency, created_at, updated_at)
+         values (?, ?, 'sandbox', 'sandbox', 'alipay', 'qr', 'pending', ?, ?, 12000, 'NZD', ?, ?)`,
+      )
+    : db.prepare(`update orders set channel_trade_id = ?, channel_qr_url = ? where order_id = ?`);
+  for (let i = 0; i < settleCount; i++) {
+    const orderId = settleOrderId(i);
+    const qr = `http://bench.invalid/sandbox/wallet/${tradeNo(i)}`;
+    if (attempts) {
+      trade.run(tradeNo(i), `${orderId}01`, now, now);
+      attempt.run(`${orderId}01`, orderId, tradeNo(i), JSON.stringify({ type: 'show_qr', qrContent: qr }), now, now);
+    } else {
+      trade.run(tradeNo(i), orderId, now, now);
+      attempt.run(tradeNo(i), qr, orderId);
+    }
+  }
+}
+
+async function startSettlePaymentsOnPostgres(client: pg.Client, settleCount: number, now: number): Promise<void> {
+  const has = async (table: string, column: string) =>
+    (await client.query(`select 1 from information_schema.columns where table_schema = current_schema() and table_name = $1 and column_name = $2`, [table, column])).rowCount === 1;
+  const attempts = await has('payment_attempts', 'attempt_id');
+  const tradeOrderColumn = (await has('sandbox_trades', 'out_trade_no')) ? 'out_trade_no' : 'order_id';
+  const orderId = `'99' || lpad(i::text, 20, '0')`;
+  const trade = `'SBXBENCH' || lpad(i::text, 20, '0')`;
+  const qr = `'http://bench.invalid/sandbox/wallet/' || ${trade}`;
+  await client.query(
+    `insert into sandbox_trades (trade_no, ${tradeOrderColumn}, method, amount_minor, currency, subject, status, created_at, updated_at)
+     select ${trade}, ${orderId}${attempts ? ` || '01'` : ''}, 'alipay', 12000, 'NZD', 'Pinot Noir, Otago', 'WAIT_BUYER_PAY', ${now}, ${now}
+     from generate_series(0, $1::int - 1) as i`,
+    [settleCount],
+  );
+  if (attempts) {
+    await client.query(
+      `insert into payment_attempts (attempt_id, order_id, provider, account_id, method, flow, status, provider_payment_id, next_action, amount_minor, currency, created_at, updated_at)
+       select ${orderId} || '01', ${orderId}, 'sandbox', 'sandbox', 'alipay', 'qr', 'pending', ${trade},
+              json_build_object('type', 'show_qr', 'qrContent', ${qr})::text, 12000, 'NZD', ${now}, ${now}
+       from generate_series(0, $1::int - 1) as i`,
+      [settleCount],
+    );
+  } else {
+    await client.query(
+      `update orders set channel_trade_id = ${trade}, channel_qr_url = ${qr}
+       from generate_series(0, $1::int - 1) as i where order_id = ${orderId}`,
+      [settleCount],
+    );
   }
 }
 
