@@ -21,6 +21,7 @@ export interface Database {
   provider_accounts: ProviderAccountTable;
   payment_attempts: PaymentAttemptTable;
   provider_messages: ProviderMessageTable;
+  invoices: InvoiceTable;
 }
 
 export interface OrganisationTable {
@@ -266,4 +267,40 @@ export interface ProviderMessageTable {
   /** JSON, secrets masked. */
   body: string;
   at: number;
+}
+
+export interface InvoiceTable {
+  invoice_id: string;
+  user_id: string;
+  wallet_id: string;
+  organisation_id: number;
+  amount_minor: number;
+  currency: string;
+  /** '' when the merchant gave none. */
+  product_name: string;
+  /** Minutes the page stays valid, counted from created_at. */
+  period_time: number;
+  /** How many times the page may be opened; null: no limit. */
+  max_open_count: number | null;
+  open_count: number;
+  /** 1: created on a phone, 0: elsewhere; null: not said. */
+  app: number | null;
+  customer_order_id: string | null;
+  customer_reference: string | null;
+  /** '' when none. */
+  return_url: string;
+  /** '' when none. */
+  notify_url: string;
+  /** 1: the QR of invoice_url is shown. */
+  qrcode: number;
+  /** The last segment of invoice_url. */
+  token: string;
+  /** `pending`, or `canceled` once deleted (paid and failed are the backing order's). */
+  status: string;
+  /** The backing order, once a payer picked a method. */
+  order_id: string | null;
+  request_hash: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
 }
