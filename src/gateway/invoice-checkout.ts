@@ -104,7 +104,8 @@ export async function pickInvoiceMethod(ctx: GatewayContext, token: string, meth
   if (refused) return refused;
 
   const wallet = await findWalletCached(ctx, view.wallet_id);
-  const route = wallet && (await ctx.providers.servableMethods(wallet, [method])).length === 1 ? await ctx.providers.route(wallet, method) : undefined;
+  const offered = wallet !== undefined && (await methodsOf(ctx, wallet.id)).some((m) => m === method);
+  const route = offered ? await ctx.providers.route(wallet, method) : undefined;
   if (!wallet || !route) return { kind: 'unavailable' };
 
   if (view.order_id === null) {
@@ -146,7 +147,8 @@ export async function pickInvoiceMethod(ctx: GatewayContext, token: string, meth
       if (!(error instanceof PickedMeanwhile) && !isUniqueViolation(error)) throw error;
     }
     // Another page of this invoice wrote its order first (its merchant_reference is taken): that one is switched.
-    const again = await findInvoiceViewByToken(ctx.store.db, token);
+    // Read in a transaction, on the writer, which sees that commit even before a reader connection does.
+    const again = await ctx.store.db.transaction().execute((trx) => findInvoiceViewByToken(trx, token));
     if (!again || again.order_id === null) {
       ctx.log.warn({ invoiceId: view.invoice_id }, "an invoice's backing order could not be written: its invoice_id is used as another order's merchant_reference");
       return { kind: 'busy' };
