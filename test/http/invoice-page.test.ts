@@ -181,6 +181,8 @@ describe('the invoice page (invoice_url)', () => {
     const payPage = await gw.app.inject({ method: 'GET', url: `/pay/${nonce}` });
     assert.equal(payPage.statusCode, 200);
     assert.match(payPage.body, /data-test="qr"/);
+    // Its way back leads to the invoice's page, to pick another method.
+    assert.ok(payPage.body.includes(`<a href="${created.invoiceUrl}" data-test="back">Choose another way to pay</a>`));
   });
 
   test('without product_name the order is named after the invoice', async () => {
