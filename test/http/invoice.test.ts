@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { balanceOf, ledgerOf, refundsOf, sortedSignature } from '../helpers/money.js';
+import { balanceOf, ledgerOf, refundsOf, sandboxOf, sortedSignature } from '../helpers/money.js';
 import { SANDBOX_FAIL_REFUND } from '../../src/channels/sandbox/sandbox-provider.js';
 import { appendLedgerEntry } from '../../src/store/ledger.js';
 import { assignWallet, insertUser, insertWallet } from '../../src/store/merchants.js';
@@ -439,6 +439,32 @@ describe('the invoice API (spec §4.12)', () => {
       assert.equal((await getInvoice(gw, m, { invoice_id: created.invoiceId })).status, 'paid');
       // Another wallet is refused once a payer started paying (here: paid, 900 first).
       assert.equal((await putInvoice(gw, m, { invoice_id: created.invoiceId, amount: '1.00' })).code, 900);
+    });
+
+    test('a payment for the old amount that still arrives after an edit is flagged for review, never credited', async () => {
+      const m = await gw.addMerchant();
+      const created = await createInvoice(gw, m, { amount: '20.00' });
+      await pick(gw, created.path, 'alipay');
+      const orderId = (await backingOrderId(gw, created.invoiceId)) as string;
+      await gw.app.inject({ method: 'GET', url: `/pay/${(await findOrderById(gw.store.db, orderId))?.nonce}` });
+      const [old] = await listAttemptsOfOrder(gw.store.db, orderId);
+      assert.equal((await putInvoice(gw, m, { invoice_id: created.invoiceId, amount: '22.00' })).code, 0);
+      // The payer had paid the old payment at the provider all the same: its notification arrives now.
+      const notification = sandboxOf(gw).signNotification({
+        event_id: `${old.provider_payment_id}:late`,
+        trade_no: String(old.provider_payment_id),
+        out_trade_no: old.attempt_id,
+        trade_status: 'TRADE_SUCCESS',
+        total_amount: 2000,
+        currency: 'NZD',
+        gmt_payment: Date.now(),
+      });
+      assert.equal((await gw.app.inject({ method: 'POST', url: '/channels/sandbox/notify', payload: notification })).statusCode, 200);
+      const order = await findOrderById(gw.store.db, orderId);
+      assert.equal(order?.status, 'pending');
+      assert.match(String(order?.review_reason), /20\.00 NZD paid for an order of 22\.00 NZD/);
+      assert.deepEqual(await ledgerOf(gw, m.wallet_id), []);
+      assert.equal((await getInvoice(gw, m, { invoice_id: created.invoiceId })).status, 'pending');
     });
 
     test('207 another wallet once a payer picked a method', async () => {
