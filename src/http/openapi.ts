@@ -238,7 +238,7 @@ const MERCHANT_API: Record<string, RouteDoc> = {
   },
   'POST /v2/invoice/refund': {
     summary: 'Refund a paid invoice',
-    tags: ['invoices', 'refunds'],
+    tags: ['invoices'],
     description:
       'Refunds the invoice\'s payment (its backing order) by `POST /refund`\'s rules: the whole amount still refundable, or `refund_amount` [ours] of it. Answers `refund_id`, signed. Codes: 551 unknown, 556 not paid or refused by the provider, 550 bad amount, 559 balance, 562 already refunded in full (or the same amount and reference just now). An optional `Idempotency-Key` header makes a retry answer the first outcome.',
     body: body(

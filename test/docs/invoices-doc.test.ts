@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createTestDatabase } from '../helpers/database.js';
-import { cleanupStack, newSecretKey, startGatewayProcess } from '../e2e/helpers.js';
+import { cleanupStack, newSecretKey, startGatewayProcess, waitFor } from '../e2e/helpers.js';
 
 /** docs/invoices.md's curl example, run as written (its four variables set) against a live gateway. */
 
@@ -31,8 +31,8 @@ test('docs/invoices.md: the curl example creates an invoice, pays it in the sand
   cleanup(() => database.cleanup());
   const gateway = await startGatewayProcess({ databaseUrl: database.url, dataDir: database.dataDir, secretKey: newSecretKey(), env: { LOG_LEVEL: 'warn' } });
   cleanup(() => gateway.kill());
-  const printed = /user_id:\s+(U\d+)\n\s+wallet_id:\s+(W\d+)\n\s+api_key:\s+([0-9a-f]{32})/.exec(gateway.output());
-  assert.ok(printed, gateway.output());
+  // The first start prints its sandbox merchant just after it starts listening.
+  const printed = await waitFor('the sandbox merchant printed', () => /user_id:\s+(U\d+)\n\s+wallet_id:\s+(W\d+)\n\s+api_key:\s+([0-9a-f]{32})/.exec(gateway.output()) ?? undefined);
   const [, userId, walletId, apiKey] = printed as unknown as [string, string, string, string];
   const filled = example
     .replace(/^GATEWAY=.*$/m, `GATEWAY=${gateway.baseUrl}`)
