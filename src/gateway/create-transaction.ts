@@ -105,6 +105,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   // Insert first (the common case: a new reference); a unique-key conflict means the
   // reference exists, and only then is the existing order read.
   for (let attempt = 0; attempt < 3; attempt++) {
+    const orderNumber = await ctx.orderNumbers.next();
     const now = ctx.clock();
     const order = newPendingOrder(
       ctx,
@@ -129,6 +130,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
         currency_rate: currencyRate,
       },
       now,
+      orderNumber,
     );
     try {
       await insertOrder(ctx.store.db, order);

@@ -250,8 +250,10 @@ export async function findOrdersByReference(db: Db, reference: string, limit = 1
 }
 
 export interface OrderFilter {
-  /** Order ids at or above this (orders created since a time: see orderIdLowerBound). */
+  /** Order ids at or above this (the day of `createdSince`: see orderIdLowerBound), which narrows the scan. */
   readonly fromOrderId?: string;
+  /** Created at or after this (epoch ms). */
+  readonly createdSince?: number;
   readonly status?: string;
   readonly userId?: string;
   readonly walletId?: string;
@@ -264,6 +266,7 @@ export interface OrderFilter {
 export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderRecord[]> {
   let query = db.selectFrom('orders').selectAll();
   if (filter.fromOrderId !== undefined) query = query.where('order_id', '>=', filter.fromOrderId);
+  if (filter.createdSince !== undefined) query = query.where('created_at', '>=', filter.createdSince);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);

@@ -21,6 +21,7 @@ export interface Database {
   provider_accounts: ProviderAccountTable;
   payment_attempts: PaymentAttemptTable;
   provider_messages: ProviderMessageTable;
+  id_blocks: IdBlockTable;
 }
 
 export interface OrganisationTable {
@@ -266,4 +267,11 @@ export interface ProviderMessageTable {
   /** JSON, secrets masked. */
   body: string;
   at: number;
+}
+
+/** Counters shared by every process on the database, handed out a block at a time. */
+export interface IdBlockTable {
+  name: string;
+  /** The first number no process has taken yet. */
+  next_value: number;
 }

@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { DialectParts } from '../dialect/index.js';
+
+/**
+ * Order ids in Latipay's form (the date, then a counter: 19 digits that fit a BIGINT and the
+ * VARCHAR(20) columns shop plugins use). The counter is shared by every gateway process on
+ * the database: each takes a block of numbers at a time (`id_blocks`), so ids are unique
+ * across instances without a round trip per order. Orders made before keep their ids.
+ */
+export function shortOrderIdsSchema(types: DialectParts['types']) {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('id_blocks')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        /** The first number no process has taken yet. */
+        .addColumn('next_value', types.bigint, (c) => c.notNull())
+        .execute();
+      await db.insertInto('id_blocks').values({ name: 'order', next_value: 1 }).execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('id_blocks').execute();
+    },
+  };
+}
