@@ -116,6 +116,17 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     await gw.close();
   });
 
+  test('the older path without /v2 answers the same data', async () => {
+    const { nonce } = await createHostedOrder(gw, { amount: '15.00' });
+    const current = await gatewayData(gw, nonce);
+    const older = await gw.app.inject({ method: 'GET', url: `/merchanthosted/gatewaydata/${nonce}` });
+    assert.equal(older.statusCode, 200);
+    const body = older.json() as { code: number; data: Record<string, unknown> };
+    assert.equal(body.code, 0);
+    assert.deepEqual({ ...body.data, qr_code: undefined }, { ...(current.json() as { data: Record<string, unknown> }).data, qr_code: undefined });
+    assert.equal((await gw.app.inject({ method: 'GET', url: `/merchanthosted/gatewaydata/${'0'.repeat(64)}` })).json().code, 201);
+  });
+
   test('answers every field of §4.3 with the sorted signature, keyed by the api_key', async () => {
     const { path, nonce, order, fields } = await createHostedOrder(gw, { amount: '120.00', payment_method: 'wechat' });
     const data = await fetchData(gw, path, gw.merchant.api_key);
