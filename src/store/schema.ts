@@ -22,6 +22,7 @@ export interface Database {
   payment_attempts: PaymentAttemptTable;
   provider_messages: ProviderMessageTable;
   id_blocks: IdBlockTable;
+  earlier_nonces: EarlierNonceTable;
 }
 
 export interface OrganisationTable {
@@ -274,4 +275,11 @@ export interface IdBlockTable {
   name: string;
   /** The first number no process has taken yet. */
   next_value: number;
+}
+
+/** A nonce an order had before a checkout retry gave it a fresh one. */
+export interface EarlierNonceTable {
+  nonce: string;
+  order_id: string;
+  replaced_at: number;
 }

@@ -6,8 +6,11 @@ import type { DialectParts } from '../dialect/index.js';
  * VARCHAR(20) columns shop plugins use). The counter is shared by every gateway process on
  * the database: each takes a block of numbers at a time (`id_blocks`), so ids are unique
  * across instances without a round trip per order. Orders made before keep their ids.
+ *
+ * And the nonces an order had before a checkout retry gave it a fresh one, so that a page
+ * the customer opened earlier still finds the order (it moves on to the current nonce).
  */
-export function shortOrderIdsSchema(types: DialectParts['types']) {
+export function orderIdsAndNoncesSchema(types: DialectParts['types']) {
   return {
     async up(db: Kysely<any>): Promise<void> {
       await db.schema
@@ -17,8 +20,17 @@ export function shortOrderIdsSchema(types: DialectParts['types']) {
         .addColumn('next_value', types.bigint, (c) => c.notNull())
         .execute();
       await db.insertInto('id_blocks').values({ name: 'order', next_value: 1 }).execute();
+
+      await db.schema
+        .createTable('earlier_nonces')
+        .addColumn('nonce', 'text', (c) => c.primaryKey())
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        /** When the order got its next nonce. */
+        .addColumn('replaced_at', types.bigint, (c) => c.notNull())
+        .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('earlier_nonces').execute();
       await db.schema.dropTable('id_blocks').execute();
     },
   };
