@@ -23,6 +23,7 @@ export interface Database {
   provider_messages: ProviderMessageTable;
   id_blocks: IdBlockTable;
   earlier_nonces: EarlierNonceTable;
+  order_details: OrderDetailsTable;
 }
 
 export interface OrganisationTable {
@@ -282,4 +283,10 @@ export interface EarlierNonceTable {
   nonce: string;
   order_id: string;
   replaced_at: number;
+}
+
+/** The optional console fields of an order's create, as JSON (the id number sealed). */
+export interface OrderDetailsTable {
+  order_id: string;
+  details: string;
 }

@@ -9,6 +9,10 @@ import type { DialectParts } from '../dialect/index.js';
  *
  * And the nonces an order had before a checkout retry gave it a fresh one, so that a page
  * the customer opened earlier still finds the order (it moves on to the current nonce).
+ *
+ * And the optional console fields of a create (is_staticpay, is_spotpay, goods_detail,
+ * id_name, id_number sealed), in a table of their own: few orders have them, and the
+ * create of every other order writes nothing more.
  */
 export function orderIdsAndNoncesSchema(types: DialectParts['types']) {
   return {
@@ -28,8 +32,16 @@ export function orderIdsAndNoncesSchema(types: DialectParts['types']) {
         /** When the order got its next nonce. */
         .addColumn('replaced_at', types.bigint, (c) => c.notNull())
         .execute();
+
+      await db.schema
+        .createTable('order_details')
+        .addColumn('order_id', 'text', (c) => c.primaryKey())
+        /** JSON: staticPay, spotPay, goods, idName, idNumberSealed (SecretBox). */
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('order_details').execute();
       await db.schema.dropTable('earlier_nonces').execute();
       await db.schema.dropTable('id_blocks').execute();
     },
