@@ -244,7 +244,7 @@ export interface PaymentAttemptTable {
   provider: string;
   account_id: string;
   method: string;
-  /** `qr`, `in_app`, `redirect`, `barcode`, `instructions`. */
+  /** `qr`, `in_app`, `redirect`, `barcode`, `instructions`; `unknown` for an attempt recorded from a provider report after a crash lost its row. */
   flow: string;
   /** `pending`, `paid`, `failed`. */
   status: string;
