@@ -14,7 +14,7 @@ import { listAttemptsOfOrder } from '../../../src/store/payment-attempts.js';
 import { startMerchantServer, waitFor, type MerchantServer } from '../../e2e/helpers.js';
 import { FakeWechatPay } from '../../fakes/wechatpay/fake-wechatpay.js';
 import { createTestGateway, signed, type TestGateway } from '../../helpers/gateway.js';
-import { refund } from '../../helpers/money.js';
+import { cancel, refund } from '../../helpers/money.js';
 import { configureWechat, makeWechatMerchant, wechatFactories, type WechatMerchant } from '../../helpers/wechatpay.js';
 import { answerOf, countOrders, hmac } from '../../http/support.js';
 
@@ -119,6 +119,16 @@ describe('POST /v2/miniapppay through WeChat Pay', () => {
     const crossed = await miniAppPay(fields(fake.miniProgramLogin(merchant.appid)));
     assert.equal(crossed.code, 207, JSON.stringify(crossed));
     assert.match(crossed.message, /PARAM_ERROR/);
+  });
+
+  test('a cancelled mini program order is closed at WeChat Pay: the payer can no longer pay it', async () => {
+    const body = fields(fake.miniProgramLogin(MINI_APP));
+    const answer = await miniAppPay(body);
+    const orderId = (answer.paydata as Record<string, string>).order_id;
+    const cancelled = await cancel(gw, gw.merchant, String(body.merchant_reference));
+    assert.equal(cancelled.code, 0, JSON.stringify(cancelled));
+    assert.equal((await findOrderById(gw.store.db, orderId))?.status, 'canceled');
+    await waitFor('the JSAPI order closed', () => fake.order(`${orderId}01`)?.state === 'CLOSED', { timeoutMs: 5_000 });
   });
 
   test('WeChat Pay failing (5xx) is code 1 and the order waits; the same request again pays the same order', async () => {
