@@ -62,6 +62,7 @@ export async function placeMiniProgramOrder(ctx: GatewayContext, request: MiniPr
   const currencyRate = await currentCnyRate(ctx, wallet.currency);
 
   for (let round = 0; round < 3; round++) {
+    const orderNumber = await ctx.orderNumbers.next();
     const order = newPendingOrder(
       ctx,
       {
@@ -86,6 +87,7 @@ export async function placeMiniProgramOrder(ctx: GatewayContext, request: MiniPr
         currency_rate: currencyRate,
       },
       ctx.clock(),
+      orderNumber,
     );
     let placed: OrderRecord | undefined;
     try {
