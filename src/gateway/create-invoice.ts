@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_PERIOD_MINUTES } from '../domain/invoice.js';
 import { latipayError } from '../domain/errors.js';
-import { generateNonce, generateOrderId } from '../domain/ids.js';
+import { generateInvoiceId, generateNonce } from '../domain/ids.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { findInvoiceByCustomerOrderId, insertInvoice, type InvoiceRecord } from '../store/invoices.js';
 import { isUniqueViolation } from '../store/store.js';
@@ -11,11 +11,6 @@ import { invoiceLinkAnswer } from './invoice-answer.js';
 import { readInvoiceTerms, type InvoiceTerms } from './invoice-terms.js';
 
 const REQUIRED = ['user_id', 'wallet_id', 'amount', 'signature'] as const;
-
-/** A new invoice id: `I` and an id shaped like an order id (date and time, then random digits). */
-export function generateInvoiceId(now: number, offsetMinutes: number): string {
-  return 'I' + generateOrderId(new Date(now), offsetMinutes);
-}
 
 /**
  * `POST /v2/invoice` (spec §4.12): a payment link. Answers `{invoice_id, qrcode_pic,
@@ -57,7 +52,7 @@ export async function createInvoice(ctx: GatewayContext, params: RequestParams, 
 function newInvoice(ctx: GatewayContext, userId: string, terms: InvoiceTerms, requestHash: string, now: number): InvoiceRecord {
   const periodTime = terms.periodTime ?? DEFAULT_PERIOD_MINUTES;
   return {
-    invoice_id: generateInvoiceId(now, ctx.config.timeZoneOffsetMinutes),
+    invoice_id: generateInvoiceId(new Date(now), ctx.config.timeZoneOffsetMinutes),
     user_id: userId,
     wallet_id: terms.wallet.id,
     organisation_id: Number(terms.wallet.organisation_id),

@@ -134,6 +134,7 @@ export async function pickInvoiceMethod(ctx: GatewayContext, token: string, meth
         currency_rate: await currentCnyRate(ctx, view.currency),
       },
       now,
+      await ctx.orderNumbers.next(),
     );
     // The order pays until the invoice ends, not for ORDER_TTL_SECONDS.
     order.expires_at = Number(view.expires_at);

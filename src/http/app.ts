@@ -20,6 +20,7 @@ import { allRatesRoute } from './routes/all-rates.js';
 import { healthRoute } from './routes/health.js';
 import { invoiceRoutes } from './routes/invoice.js';
 import { merchantHostedDataRoute } from './routes/merchant-hosted-data.js';
+import { miniProgramRoutes } from './routes/mini-programs.js';
 import { paymentPageRoutes } from './routes/payment-page.js';
 import { invoicePageRoutes } from './routes/invoice-page.js';
 import { queryTransactionRoute } from './routes/query-transaction.js';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantHostedDataRoute);
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
+  await app.register(miniProgramRoutes);
   await app.register(invoiceRoutes);
   await app.register(brandRoutes);
   // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).

@@ -69,6 +69,11 @@ const MERCHANT_API: Record<string, RouteDoc> = {
         backPage_url: field('Optional: a back link on the payment page'),
         present_qr: Type.String({ enum: ['1'], description: 'Optional: "1" shows a WeChat QR page outside WeChat' }),
         host_type: Type.String({ enum: ['0', '1'], description: 'Optional: "1" for merchant hosted (see gatewaydata)' }),
+        is_staticpay: Type.String({ enum: ['0', '1'], description: "Optional (console field): paid through the merchant's fixed QR" }),
+        is_spotpay: Type.String({ enum: ['0', '1'], description: "Optional (console field): paid at the merchant's counter" }),
+        goods_detail: field('Optional (console field): JSON text, an array of {goods_name, quantity, price[, goods_id][, wxpay_goods_id]}; WeChat Pay receives it as the order detail', '[{"goods_name":"Manuka honey","quantity":2,"price":"24.50"}]'),
+        id_name: field("Optional (console field): the payer's name at their bank (NZ online banking)"),
+        id_number: field("Optional (console field): the payer's id (NZ online banking); kept sealed, never logged"),
         signature,
       },
       ['user_id', 'wallet_id', 'amount', 'payment_method', 'callback_url', 'merchant_reference', 'ip', 'version', 'product_name', 'signature'],
@@ -90,14 +95,14 @@ const MERCHANT_API: Record<string, RouteDoc> = {
     summary: 'Merchant-hosted QR data',
     tags: ['payments'],
     description:
-      'For an order created with `host_type=1`: the QR to show (`qr_code`, a PNG data URL encoding `qr_code_url`) and the order details, with `amount_cny` and `currency_rate` from the FX rates. `data.signature` is the sorted signature over every other `data` field. The nonce is the credential: no signature is asked.',
+      'For an order created with `host_type=1`: the QR to show (`qr_code`, a PNG data URL encoding `qr_code_url`) and the order details, with `amount_cny` and `currency_rate` from the FX rates. `data.signature` is the sorted signature over every other `data` field. The nonce is the credential: no signature is asked. Also at the older path `/merchanthosted/gatewaydata/{nonce}`.',
     params: Type.Object({ nonce: field('The nonce of the created transaction (64 hex characters)') }),
   },
   'POST /refund': {
     summary: 'Refund a paid order',
     tags: ['refunds'],
     description:
-      'Refunds part or all of a paid order; several refunds may follow while their sum stays within the paid amount, and the wallet balance must cover each (559). Codes: 550 bad parameters, 551 no such order, 556 the refund could not be made, 562 a duplicate of a refund made within REFUND_DUPLICATE_WINDOW_SECONDS. An optional `Idempotency-Key` header makes a retry answer the first outcome. Also at `/v2/refund`.',
+      'Refunds part or all of a paid order; several refunds may follow while their sum stays within the paid amount, and the wallet balance must cover each (559). Codes: 550 bad parameters, 551 no such order, 556 the refund could not be made, 562 a duplicate of a refund made within REFUND_DUPLICATE_WINDOW_SECONDS. An optional `Idempotency-Key` header makes a retry answer the first outcome. Also at `/v2/refund` and the older `/finance/refund`.',
     body: body(
       {
         user_id: userId,
@@ -133,6 +138,46 @@ const MERCHANT_API: Record<string, RouteDoc> = {
         signature,
       },
       ['user_id', 'wallet_id', 'amount', 'pay_code', 'signature'],
+    ),
+  },
+  'POST /v2/miniapppay': {
+    summary: 'Pay in a WeChat mini program',
+    tags: ['payments'],
+    description:
+      "Creates a WeChat order for your mini program's user and answers `payment` for `wx.requestPayment` (`packageStr` is its `package`) and `paydata.order_id`. Get the payer's `open_id` for your mini program (`app_id`) from WeChat's code2Session first. With WeChat Pay, `signType` is `RSA` (WeChat Pay's own paySign); with the sandbox it is `HMAC-SHA256`: `paySign` = HMAC-SHA256 keyed by your api_key of `app_id + \"\\n\" + timeStamp + \"\\n\" + nonceStr + \"\\n\" + packageStr + \"\\n\"`. The result is called back to `notify_url` and queried like any order. The same request again answers the same payment. 302: no provider here takes WeChat mini program payments for the wallet; 207 also when WeChat Pay refuses `app_id` or `open_id`.",
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        amount: amount('Amount in the wallet currency, at most two decimals'),
+        notify_url: field('Where the gateway POSTs the final status', 'https://merchantsite.com/latipay/notify'),
+        merchant_reference: field('Your own order id, unique per user', 'Order898237426347832'),
+        product_name: field('What is sold', 'Online Ticket'),
+        app_id: field("Your mini program's AppID (bound to the wallet's WeChat Pay merchant)", 'wx721398712681232'),
+        open_id: field("The payer's openid for your mini program", 'obRdo5H-72b_PH2Lvr5_Dw9bXKHs'),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'notify_url', 'merchant_reference', 'product_name', 'app_id', 'open_id', 'signature'],
+    ),
+  },
+  'POST /v2/minialipay': {
+    summary: 'Pay in an Alipay mini program',
+    tags: ['payments'],
+    description:
+      "Creates an Alipay order and answers `gatewaydata`, the fields your Alipay mini program joins as `k=v` with `&` into `my.tradePay`'s `orderStr`, and `paydata` (`orderId` is the order id). The fields of `POST /v2/transaction` without `payment_method` and `return_url` (a `payment_method` of `alipay` may be sent, signed or not; any other is 303). Only the sandbox serves it (302 otherwise); its `sign` is your request signature (sorted fields + api_key, HMAC-SHA256) over every `gatewaydata` field but `sign` and `sign_type`, and its `return_url` is the sandbox wallet page where the payer pays.",
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        amount: amount('Amount in the wallet currency, at most two decimals'),
+        callback_url: field('Where the gateway POSTs the final status', 'https://merchantsite.com/confirm'),
+        merchant_reference: field('Your own order id, unique per user', 'dsi39ej430sks03'),
+        ip: field("The customer's IPv4 address", '122.122.122.1'),
+        version: Type.String({ enum: ['2.0'], description: 'Always 2.0' }),
+        product_name: field('What is sold', 'Pinot Noir, Otago'),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'callback_url', 'merchant_reference', 'ip', 'version', 'product_name', 'signature'],
     ),
   },
   'GET /v2/detail/:wallet_id': {
@@ -262,6 +307,8 @@ const MERCHANT_API: Record<string, RouteDoc> = {
 // The same endpoints at their second paths (clients use both).
 MERCHANT_API['POST /v2/refund'] = MERCHANT_API['POST /refund'];
 MERCHANT_API['POST /v2/barcode'] = MERCHANT_API['POST /barcode'];
+MERCHANT_API['POST /finance/refund'] = MERCHANT_API['POST /refund'];
+MERCHANT_API['GET /merchanthosted/gatewaydata/:nonce'] = MERCHANT_API['GET /v2/merchanthosted/gatewaydata/:nonce'];
 
 /** Where the document and the page are served. */
 export const OPENAPI_PATH = '/openapi.json';

@@ -34,8 +34,12 @@ export interface FakeMerchant {
   mchid: string;
   /** Common mode: the appid bound to mchid (checked when given). */
   appid?: string;
+  /** Common mode: further appids bound to mchid (its mini programs, its apps); orders may name any of them. */
+  appids?: string[];
   /** Institutional mode: the institution's appid (checked when given). */
   spAppid?: string;
+  /** Institutional mode: the apps bound to the sub-merchants, which orders may name as sub_appid (any when omitted). */
+  subAppids?: string[];
   /** Institutional mode: the sub-merchants this institution may act for (any when omitted). */
   subMchids?: string[];
   /** The merchant API certificate's serial (Authorization serial_no). Taken from certificatePem if omitted. */
@@ -250,6 +254,30 @@ interface Answer {
 }
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
+const DETAIL_FIELDS = new Set(['cost_price', 'receipt_id', 'goods_detail']);
+const GOODS_FIELDS = new Set(['goods_id', 'wxpay_goods_id', 'goods_name', 'quantity', 'price']);
+
+/** An order's optional `detail` (the single-product fields of the global API's order placement). */
+function checkDetail(detail: unknown): void {
+  if (detail === undefined) return;
+  if (!isRecord(detail)) throw param('/detail', detail, 'must be an object');
+  for (const key of Object.keys(detail)) if (!DETAIL_FIELDS.has(key)) throw param(`/detail/${key}`, detail[key], 'is not a field of detail');
+  if (detail.cost_price !== undefined) requireInteger(detail, 'cost_price', '/detail/cost_price', 0);
+  optionalString(detail, 'receipt_id', 32, '/detail/receipt_id');
+  const goods = detail.goods_detail;
+  if (goods === undefined) return;
+  if (!Array.isArray(goods) || goods.length === 0) throw param('/detail/goods_detail', goods, 'must be a non-empty array');
+  goods.forEach((item: unknown, i) => {
+    const at = `/detail/goods_detail/${i}`;
+    if (!isRecord(item)) throw param(at, item, 'must be an object');
+    for (const key of Object.keys(item)) if (!GOODS_FIELDS.has(key)) throw param(`${at}/${key}`, item[key], 'is not a field of goods_detail');
+    optionalString(item, 'goods_id', 32, `${at}/goods_id`);
+    optionalString(item, 'wxpay_goods_id', 32, `${at}/wxpay_goods_id`);
+    optionalString(item, 'goods_name', 256, `${at}/goods_name`);
+    requireInteger(item, 'quantity', `${at}/quantity`, 1);
+    requireInteger(item, 'price', `${at}/price`, 0);
+  });
+}
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -354,6 +382,8 @@ export class FakeWechatPay {
   readonly #officialAccounts: Map<string, string>;
   readonly #oauthCodes = new Map<string, { appid: string; openid: string; issuedAt: number; used: boolean }>();
   readonly #oauthUsers = new Map<string, string>();
+  /** Every openid the fake gave out (OAuth, mini program logins), with the app it belongs to. */
+  readonly #openidApps = new Map<string, string>();
   #seq = 0;
   #stopped = false;
 
@@ -523,6 +553,16 @@ export class FakeWechatPay {
    */
   signInAs(appid: string, openid: string): void {
     this.#oauthUsers.set(appid, openid);
+  }
+
+  /**
+   * A WeChat user logs into the mini program `appid` (wx.login, then code2Session on the
+   * merchant's server): answers the user's openid for that app (`openid`, or a random one).
+   * An openid belongs to one app: a JSAPI order naming it with another app is refused.
+   */
+  miniProgramLogin(appid: string, openid = `oMiNi${randomString(23)}`): string {
+    this.#openidApps.set(openid, appid);
+    return openid;
   }
 
   /** A PROCESSING refund ends: SUCCESS, ABNORMAL or CLOSED, then a REFUND.* notification if it had a notify_url. */
@@ -772,7 +812,9 @@ export class FakeWechatPay {
       if (mchid !== merchant.config.mchid) throw new ApiError(400, 'INVALID_REQUEST', 'mchid does not match the mchid in Authorization');
       if (needApp) {
         const appid = get('appid');
-        if (merchant.config.appid && appid !== merchant.config.appid) throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'appid and mchid do not match');
+        if (merchant.config.appid && appid !== merchant.config.appid && !(merchant.config.appids ?? []).includes(appid)) {
+          throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'appid and mchid do not match');
+        }
       }
       return undefined;
     }
@@ -790,6 +832,14 @@ export class FakeWechatPay {
       if (merchant.config.spAppid && spAppid !== merchant.config.spAppid) throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'sp_appid and sp_mchid do not match');
     }
     return subMchid;
+  }
+
+  /** Institutional mode: the sub_appid an order names, when given, is one bound to the sub-merchants. */
+  #subAppid(merchant: MerchantState, body: Record<string, unknown>): void {
+    const subAppid = optionalString(body, 'sub_appid', 32);
+    if (subAppid !== undefined && merchant.config.subAppids && !merchant.config.subAppids.includes(subAppid)) {
+      throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'sub_appid and sub_mchid do not match');
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -841,7 +891,7 @@ export class FakeWechatPay {
   #placeOrder(merchant: MerchantState, tradeType: 'NATIVE' | 'JSAPI', body: Record<string, unknown>): Answer {
     for (const key of Object.keys(body)) if (!ORDER_FIELDS.has(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
     const subMchid = this.#identity(merchant, body, 'body', true);
-    if (merchant.mode === 'institutional') optionalString(body, 'sub_appid', 32);
+    if (merchant.mode === 'institutional') this.#subAppid(merchant, body);
     requireString(body, 'description', 127);
     const outTradeNo = requireString(body, 'out_trade_no', 32);
     if (!OUT_TRADE_NO.test(outTradeNo)) throw param('/out_trade_no', outTradeNo, 'only digits, letters and _-|* are allowed');
@@ -858,12 +908,17 @@ export class FakeWechatPay {
     const total = requireInteger(amount, 'total', '/amount/total', 1);
     const currency = amount.currency;
     if (typeof currency !== 'string' || !CURRENCY.test(currency)) throw param('/amount/currency', currency, 'is required: an ISO 4217 code such as HKD');
+    checkDetail(body.detail);
     if (tradeType === 'JSAPI') {
       const payer = body.payer;
       if (!isRecord(payer)) throw param('/payer', payer, 'is required for JSAPI (an object)');
       if (merchant.mode === 'common') requireString(payer, 'openid', 128, '/payer/openid');
       else if (!payer.sp_openid && !payer.sub_openid) throw param('/payer/sp_openid', payer.sp_openid, 'sp_openid or sub_openid is required for JSAPI');
       else if (payer.sub_openid && !body.sub_appid) throw param('/sub_appid', body.sub_appid, 'is required with payer.sub_openid');
+      // An openid is per app: one the fake gave out for another app is refused.
+      const [openid, app] = merchant.mode === 'common' ? [payer.openid, body.appid] : payer.sub_openid ? [payer.sub_openid, body.sub_appid] : [payer.sp_openid, body.sp_appid];
+      const issuedFor = typeof openid === 'string' ? this.#openidApps.get(openid) : undefined;
+      if (issuedFor !== undefined && issuedFor !== app) throw new ApiError(400, 'PARAM_ERROR', 'appid and openid do not match');
     }
 
     const key = this.#orderKey(merchant, subMchid, outTradeNo);
@@ -922,7 +977,7 @@ export class FakeWechatPay {
   #micropay(merchant: MerchantState, body: Record<string, unknown>): Answer {
     for (const key of Object.keys(body)) if (!MICROPAY_FIELDS.has(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
     const subMchid = this.#identity(merchant, body, 'body', true);
-    if (merchant.mode === 'institutional') optionalString(body, 'sub_appid', 32);
+    if (merchant.mode === 'institutional') this.#subAppid(merchant, body);
     requireString(body, 'description', 127);
     const outTradeNo = requireString(body, 'out_trade_no', 32);
     if (!OUT_TRADE_NO.test(outTradeNo)) throw param('/out_trade_no', outTradeNo, 'only digits, letters and _-|* are allowed');
@@ -1022,6 +1077,7 @@ export class FakeWechatPay {
     }
     const code = randomString(32);
     const openid = this.#oauthUsers.get(appid) ?? `oUpF8u${randomString(22)}`;
+    this.#openidApps.set(openid, appid);
     this.#oauthCodes.set(code, { appid, openid, issuedAt: this.#now(), used: false });
     target.searchParams.set('code', code);
     const state = query.get('state');
