@@ -1,11 +1,47 @@
 import type { NextAction, PaymentContext, PaymentFlow, PaymentProvider } from '../channels/provider.js';
 import { notifyUrlOf } from '../channels/provider-registry.js';
+import { LatipayError } from '../domain/errors.js';
 import type { PaymentMethod } from '../domain/payment-methods.js';
-import type { OrderRecord } from '../store/orders.js';
-import { attemptIdOf, attemptSeq, findAttempt, findLatestAttempt, insertAttempt, MAX_ATTEMPTS, updateAttempt, type AttemptRecord } from '../store/payment-attempts.js';
+import { findOrderById, type OrderRecord } from '../store/orders.js';
+import {
+  attemptIdOf,
+  attemptSeq,
+  findAttempt,
+  findLatestAttempt,
+  insertAttempt,
+  listAttemptsOfOrder,
+  MAX_ATTEMPTS,
+  updateAttempt,
+  type AttemptRecord,
+} from '../store/payment-attempts.js';
 import { recordProviderMessage } from '../store/provider-messages.js';
 import type { GatewayContext } from './context.js';
 import { loadOrderDetails } from './order-details.js';
+
+/**
+ * The order takes no payment attempt: it is no longer pending (paid 900, else 901), or a
+ * payment of it was already reported (900): an attempt is paid, which on a pending order
+ * means the payment did not match it and waits for an operator (flagged for review).
+ * Another attempt would let the customer pay twice.
+ */
+export class PaymentClosedError extends LatipayError {
+  /** Pending, with a payment reported: the customer is told it is being checked. */
+  readonly underReview: boolean;
+  constructor(order: Pick<OrderRecord, 'order_id' | 'status'>) {
+    const underReview = order.status === 'pending';
+    super(
+      underReview || order.status === 'paid' ? 'ALREADY_PAID' : 'ALREADY_FAILED',
+      underReview ? `a payment of order ${order.order_id} was reported and is under review; it takes no other` : `order ${order.order_id} is ${order.status}`,
+    );
+    this.underReview = underReview;
+  }
+}
+
+/** Throws PaymentClosedError unless the order can still be paid: pending, and no payment of it reported. */
+function assertPayable(order: Pick<OrderRecord, 'order_id' | 'status' | 'review_reason'>, attempts: ReadonlyArray<Pick<AttemptRecord, 'status'>>): void {
+  const reported = order.review_reason !== null || attempts.some((a) => a.status === 'paid');
+  if (order.status !== 'pending' || reported) throw new PaymentClosedError(order);
+}
 
 /** The order's provider account: the one chosen when it was created. */
 export function accountOfOrder(order: Pick<OrderRecord, 'provider_account_id' | 'channel'>): string {
@@ -53,15 +89,21 @@ export async function closeOpenAttempt(ctx: GatewayContext, orderId: string): Pr
  * pending with the order's provider and fits the context, else a new one (the order id and
  * the next two digits) opened with the provider, outside any transaction. Two pages asking
  * at once ask the provider for the same attempt id, which providers take as the same
- * payment, and only one row is written.
+ * payment, and only one row is written. Throws PaymentClosedError when the order can no
+ * longer be paid (checked again on its current row before a new attempt is opened).
  */
 export async function openAttempt(ctx: GatewayContext, order: OrderRecord, context: PaymentContext): Promise<AttemptRecord> {
   const accountId = accountOfOrder(order);
   const provider = await ctx.providers.byAccount(accountId);
   if (!provider) throw new Error(`order ${order.order_id} names provider account ${accountId}, which this gateway does not have`);
-  const latest = await findLatestAttempt(ctx.store.db, order.order_id);
+  const found = await findLatestAttempt(ctx.store.db, order.order_id);
+  assertPayable(order, found ? [found] : []);
   const flow = wantedFlow(provider, context);
-  if (latest && latest.status === 'pending' && latest.account_id === accountId && fits(latest.flow, flow, context)) return latest;
+  if (found && found.status === 'pending' && found.account_id === accountId && fits(found.flow, flow, context)) return found;
+  // A new way to pay: only for an order that is still pending now, none of whose attempts was paid.
+  const [current, attempts] = await Promise.all([findOrderById(ctx.store.db, order.order_id), listAttemptsOfOrder(ctx.store.db, order.order_id)]);
+  assertPayable(current ?? order, attempts);
+  const latest = attempts.at(-1);
   const seq = latest ? attemptSeq(latest.attempt_id) + 1 : 1;
   if (seq > MAX_ATTEMPTS) throw new Error(`order ${order.order_id} has had ${MAX_ATTEMPTS} payment attempts`);
   const attemptId = attemptIdOf(order.order_id, seq);

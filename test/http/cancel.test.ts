@@ -8,6 +8,7 @@ import {
   cancelFields,
   latePaidNotification,
   ledgerOf,
+  openAttemptOf,
   postCancel,
   refundsOf,
   sandboxOf,
@@ -209,6 +210,7 @@ describe('POST /cancel', () => {
     test('a late paid notification for a cancelled order is booked and given back at once', async () => {
       const m = await gw.addMerchant();
       const order = await createOrder(gw, { amount: '42.00' }, m);
+      await openAttemptOf(gw, order.orderId);
       assert.equal((await cancel(gw, m, order.reference)).code, 0);
 
       const response = await latePaidNotification(gw, order.orderId);
@@ -244,6 +246,7 @@ describe('POST /cancel', () => {
     test('a late payment the provider will not give back stays on record (failed reversal, money kept)', async () => {
       const m = await gw.addMerchant();
       const order = await createOrder(gw, { amount: '8.00' }, m);
+      await openAttemptOf(gw, order.orderId);
       assert.equal((await cancel(gw, m, order.reference)).code, 0);
       const sandbox = sandboxOf(gw);
       sandbox.refund = async (request) => ({ refundId: request.refundId, state: 'failed', reason: 'refund window closed' });

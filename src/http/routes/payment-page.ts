@@ -93,6 +93,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
       return reply.type(HTML).send(await endPage(session, request.params.nonce, language, reply.cspNonce.script));
     }
+    if (session.kind === 'review') return reply.type(HTML).send(renderMessagePage(request, 'underReview', 200));
     const body = await renderPaymentPage({
       order: session.order,
       organisationName: session.organisationName,
@@ -115,6 +116,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
     if (session.kind === 'moved') return reply.redirect(`/pay/${session.nonce}/result`, 302);
     if (session.kind === 'pending' || session.kind === 'identify') return reply.redirect(`/pay/${request.params.nonce}`, 302);
+    if (session.kind === 'review') return reply.type(HTML).send(renderMessagePage(request, 'underReview', 200));
     const page = await endPage(session, request.params.nonce, pickLanguage(request), reply.cspNonce.script);
     return reply.code(session.kind === 'expired' ? 410 : 200).type(HTML).send(page);
   });

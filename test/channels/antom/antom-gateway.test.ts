@@ -142,6 +142,7 @@ describe('Alipay through Antom, end to end', () => {
       const data = (await world.gatewayData(order.nonce)).data as Record<string, string>;
       assert.equal(data.amount_cny, '540.00');
       assert.equal(data.currency_rate, '4.5');
+      assert.equal((await world.attempts(order.orderId)).length, 1, 'the paid attempt is shown, no new order code');
     });
   });
 
