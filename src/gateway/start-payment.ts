@@ -57,18 +57,45 @@ function wantedFlow(provider: PaymentProvider, context: PaymentContext): Payment
 }
 
 /**
+ * The kind of customer a visit is, for a redirect: a provider's link is made for one (Antom's
+ * cashier gives a PC's QR page for WEB, an app link for a phone's browser and its OS, Alipay's
+ * own scheme inside Alipay), and asking again with the same attempt id gives the first answer
+ * again (Antom's idempotency), so another kind of customer needs another attempt.
+ */
+function terminalOf(context: PaymentContext): string {
+  return context.os ? `${context.device}/${context.os}` : context.device;
+}
+
+/** What next_action holds: the provider's next action, and for a redirect the terminal it was made for. */
+type StoredNextAction = NextAction & { readonly terminal?: string };
+
+function storedNextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): StoredNextAction | undefined {
+  return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as StoredNextAction);
+}
+
+/**
  * Whether an open attempt serves this visit: its flow is the one wanted; with none wanted,
  * any flow but an in-app payment when the visit is not inside a wallet's browser (a page
- * opened in WeChat, then on a PC, needs a QR there: WeixinJSBridge exists only in WeChat).
+ * opened in WeChat, then on a PC, needs a QR there: WeixinJSBridge exists only in WeChat),
+ * and a redirect only for the kind of customer it was made for (attempts recorded before
+ * terminals were, without one, serve anyone as they did).
  */
-function fits(attemptFlow: string, wanted: PaymentFlow | undefined, context: PaymentContext): boolean {
-  if (wanted !== undefined) return attemptFlow === wanted;
-  return attemptFlow !== 'in_app' || context.device === 'wechat' || context.device === 'alipay';
+function fits(attempt: Pick<AttemptRecord, 'flow' | 'next_action'>, wanted: PaymentFlow | undefined, context: PaymentContext): boolean {
+  if (wanted !== undefined) return attempt.flow === wanted;
+  if (attempt.flow === 'in_app') return context.device === 'wechat' || context.device === 'alipay';
+  if (attempt.flow === 'redirect') {
+    const made = storedNextActionOf(attempt)?.terminal;
+    return made === undefined || made === terminalOf(context);
+  }
+  return true;
 }
 
 /** The next action recorded on an attempt. */
 export function nextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): NextAction | undefined {
-  return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as NextAction);
+  const stored = storedNextActionOf(attempt);
+  if (!stored) return undefined;
+  const { terminal: _terminal, ...action } = stored;
+  return action as NextAction;
 }
 
 /**
@@ -99,7 +126,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
   const found = await findLatestAttempt(ctx.store.db, order.order_id);
   assertPayable(order, found ? [found] : []);
   const flow = wantedFlow(provider, context);
-  if (found && found.status === 'pending' && found.account_id === accountId && fits(found.flow, flow, context)) return found;
+  if (found && found.status === 'pending' && found.account_id === accountId && fits(found, flow, context)) return found;
   // A new way to pay: only for an order that is still pending now, none of whose attempts was paid.
   const [current, attempts] = await Promise.all([findOrderById(ctx.store.db, order.order_id), listAttemptsOfOrder(ctx.store.db, order.order_id)]);
   assertPayable(current ?? order, attempts);
@@ -130,7 +157,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
     flow: created.flow,
     status: 'pending',
     provider_payment_id: created.providerPaymentId ?? null,
-    next_action: JSON.stringify(created.nextAction),
+    next_action: JSON.stringify(created.flow === 'redirect' ? { ...created.nextAction, terminal: terminalOf(context) } : created.nextAction),
     amount_minor: Number(order.amount_minor),
     currency: order.currency,
     created_at: now,

@@ -112,7 +112,9 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<NonceRoute>('/pay/:nonce/result', { config: { html: true } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const session = await loadPaymentSession(ctx, request.params.nonce);
+    // A pending order's attempt is opened here as on the page itself: for the device that asks.
+    const device = detectDevice(request.headers['user-agent']);
+    const session = await loadPaymentSession(ctx, request.params.nonce, paymentContextOf(device, request.headers['user-agent']));
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
     if (session.kind === 'moved') return reply.redirect(`/pay/${session.nonce}/result`, 302);
     if (session.kind === 'pending' || session.kind === 'identify') return reply.redirect(`/pay/${request.params.nonce}`, 302);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { reconcileStalePayments } from '../../../src/gateway/reconcile.js';
 import { listLedgerEntries } from '../../../src/store/ledger.js';
-import { resultSignature } from '../../e2e/helpers.js';
+import { resultSignature, waitFor } from '../../e2e/helpers.js';
 import { ALIPAY_UA, ANDROID_UA, hrefOf, IPHONE_UA, PC_UA, startAntomWorld, type AntomWorld } from './antom-world.js';
 
 const EXACT_ACK = '{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}';
@@ -90,6 +90,50 @@ describe('Alipay through Antom, end to end', () => {
       const inApp = await world.createOrder();
       const inAlipay = await world.page(inApp.nonce, ALIPAY_UA);
       assert.match(hrefOf(inAlipay.body, 'redirect') ?? '', /^alipays:\/\/platformapi\/startapp\?appId=20000067&url=/);
+    });
+
+    test('a page opened on a PC, then on a phone: the phone gets its own cashier payment (WAP), the PC’s is cancelled at Antom; each device keeps its own', async () => {
+      const order = await world.createOrder();
+      await world.page(order.nonce, PC_UA);
+      const pc = await world.attempt(order.orderId);
+      assert.equal(world.fake.payment(pc.attempt_id)?.terminalType, 'WEB');
+
+      const onPhone = await world.page(order.nonce, IPHONE_UA);
+      const phone = await world.attempt(order.orderId);
+      assert.notEqual(phone.attempt_id, pc.attempt_id, 'a PC’s QR page is no link for a phone');
+      const phonePayment = world.fake.payment(phone.attempt_id);
+      assert.equal(phonePayment?.terminalType, 'WAP');
+      assert.equal((phonePayment?.request.env as Record<string, string>).osType, 'IOS');
+      assert.equal(hrefOf(onPhone.body, 'redirect'), `${world.fake.baseUrl}/cashier/applink?paymentId=${phonePayment?.paymentId}`);
+      await waitFor('the PC’s payment cancelled at Antom', () => world.fake.payment(pc.attempt_id)?.status === 'CANCELLED');
+
+      await world.page(order.nonce, IPHONE_UA);
+      assert.equal((await world.attempt(order.orderId)).attempt_id, phone.attempt_id, 'the same phone keeps its payment');
+      const inAlipay = await world.page(order.nonce, ALIPAY_UA);
+      const app = await world.attempt(order.orderId);
+      assert.notEqual(app.attempt_id, phone.attempt_id, 'inside Alipay the cashier opens by its own scheme');
+      assert.match(hrefOf(inAlipay.body, 'redirect') ?? '', /^alipays:\/\//);
+      await world.page(order.nonce, PC_UA);
+      const back = await world.attempt(order.orderId);
+      assert.notEqual(back.attempt_id, app.attempt_id);
+      assert.equal(world.fake.payment(back.attempt_id)?.terminalType, 'WEB');
+      // Whichever the customer pays, the order is paid once.
+      await world.fake.pay(back.attempt_id);
+      assert.equal((await world.order(order.orderId)).status, 'paid');
+    });
+
+    test('the result page of a pending order on a phone opens the phone’s cashier payment, which the page then shows', async () => {
+      const order = await world.createOrder();
+      const result = await world.gw.app.inject({ method: 'GET', url: `/pay/${order.nonce}/result`, headers: { 'user-agent': IPHONE_UA, accept: 'text/html' } });
+      assert.equal(result.statusCode, 302);
+      assert.equal(result.headers.location, `/pay/${order.nonce}`);
+      const [opened] = await world.attempts(order.orderId);
+      assert.equal(world.fake.payment(opened.attempt_id)?.terminalType, 'WAP', 'opened for the phone that asked');
+      const page = await world.page(order.nonce, IPHONE_UA);
+      const attempt = await world.attempt(order.orderId);
+      assert.equal(world.fake.payment(attempt.attempt_id)?.terminalType, 'WAP');
+      assert.equal(hrefOf(page.body, 'redirect'), `${world.fake.baseUrl}/cashier/applink?paymentId=${world.fake.payment(attempt.attempt_id)?.paymentId}`);
+      assert.equal((await world.attempts(order.orderId)).length, 1, 'one payment: the result page’s is the page’s');
     });
 
     test('Antom fails or hangs while the page asks: the page fails, the next visit gets the same payment, never a second', async () => {
