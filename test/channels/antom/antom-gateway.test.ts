@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { reconcileStalePayments } from '../../../src/gateway/reconcile.js';
+import { listAuditEvents } from '../../../src/store/audit-events.js';
 import { listLedgerEntries } from '../../../src/store/ledger.js';
+import { listOrders } from '../../../src/store/orders.js';
 import { resultSignature, waitFor } from '../../e2e/helpers.js';
 import { ALIPAY_UA, ANDROID_UA, hrefOf, IPHONE_UA, PC_UA, startAntomWorld, type AntomWorld } from './antom-world.js';
 
@@ -248,5 +250,50 @@ describe('Alipay through Antom, end to end', () => {
       await reconcileStalePayments(world.gw.app.gateway, 60_000, undefined);
       assert.equal((await world.order(order.order_id)).status, 'paid');
     });
+  });
+});
+
+describe('Alipay through Antom: a success notification after the merchant cancelled', () => {
+  let world: AntomWorld;
+  const logLines: Array<Record<string, unknown>> = [];
+
+  before(async () => {
+    const logDestination = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
+    world = await startAntomWorld({ logDestination });
+  });
+
+  after(() => world.close());
+
+  test('the reversal Antom refuses (its cancel already gave the money back) is never silent: the order is flagged, listed, audited and logged', async () => {
+    const order = await world.createOrder();
+    await world.page(order.nonce);
+    const attempt = await world.attempt(order.orderId);
+    assert.equal((await world.cancel(order.reference)).code, 0);
+    assert.equal(world.fake.payment(attempt.attempt_id)?.status, 'CANCELLED');
+    // The customer paid just before the cancel; Antom's notification of it arrives after.
+    const notified = await world.fake.notifyRaw(attempt.attempt_id);
+    assert.equal(notified.acknowledged, true, 'taken in (the payment is booked and given back)');
+
+    const [reversal] = await world.refunds(order.orderId);
+    assert.equal(reversal.kind, 'reversal');
+    assert.equal(reversal.status, 'failed');
+    const asked = world.fake.requestsTo('refund').filter((r) => r.body.includes(reversal.refund_id));
+    assert.equal(asked.at(-1)?.resultCode, 'ORDER_STATUS_INVALID', 'Antom refuses to refund a cancelled payment');
+    const ledger = await listLedgerEntries(world.gw.store.db, world.gw.merchant.wallet_id);
+    assert.deepEqual(ledger.filter((e) => e.order_id === order.orderId).map((e) => [e.kind, Number(e.amount_minor)]), [['payment', 12000], ['reversal', -12000], ['refund_failed', 12000]]);
+
+    const flagged = await world.order(order.orderId);
+    assert.equal(flagged.status, 'canceled', 'the merchant was told cancelled; that stays');
+    assert.match(String(flagged.review_reason), /could not be given back/);
+    const listed = await listOrders(world.gw.store.db, { flagged: true, limit: 1000 });
+    assert.ok(listed.some((o) => o.order_id === order.orderId), 'orders list --flagged shows it');
+    const audit = await listAuditEvents(world.gw.store.db, { since: 0, limit: 100, target: order.orderId });
+    const failed = audit.find((e) => e.action === 'order.reversal_failed');
+    assert.ok(failed, JSON.stringify(audit.map((e) => e.action)));
+    assert.equal((JSON.parse(failed.details) as Record<string, unknown>).refund_id, reversal.refund_id);
+    assert.ok(
+      logLines.some((l) => l.level === 50 && l.orderId === order.orderId && /could not be given back/.test(String(l.msg))),
+      'an error is logged for the operator',
+    );
   });
 });
