@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { ProviderError } from '../../channels/provider.js';
 import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js';
 import { latipayError } from '../../domain/errors.js';
-import { accountOfOrder, openAttempt } from '../../gateway/start-payment.js';
+import { accountOfOrder, openAttempt, PaymentClosedError } from '../../gateway/start-payment.js';
 import { findLatestAttempt, orderIdOfAttempt } from '../../store/payment-attempts.js';
 import { findWalletCached, sandboxMayServe } from '../../gateway/wallets.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
@@ -88,9 +88,16 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
       if (order.status === 'pending') {
         const latest = await findLatestAttempt(ctx.store.db, order.order_id);
         const open = latest?.status === 'pending' && latest.account_id === accountOfOrder(order) && latest.provider_payment_id !== null;
-        const attempt = open ? latest : await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
+        // An order that became final meanwhile is answered as it is now, like one final already;
+        // one whose payment is under review is refused (900).
+        const attempt = open
+          ? latest
+          : await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url }).catch((error: unknown) => {
+              if (error instanceof PaymentClosedError && !error.underReview) return undefined;
+              throw error;
+            });
         try {
-          if (attempt.provider_payment_id) await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
+          if (attempt?.provider_payment_id) await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
         } catch (error) {
           if (error instanceof ProviderError) throw latipayError('FAIL', error.message);
           throw error;
