@@ -250,6 +250,8 @@ export async function findExpiredOrders(db: Db, now: number, limit: number): Pro
     .select(['order_id', 'user_id'])
     .where('status', '=', 'pending')
     .where('expires_at', '<=', now)
+    // A flagged order was paid, but not as it should have been: the operator ends it.
+    .where('review_reason', 'is', null)
     .orderBy('expires_at')
     .limit(limit)
     .execute();
@@ -270,6 +272,7 @@ export async function lockExpiredOrders(db: Db, orderIds: readonly string[], now
       .where('order_id', 'in', orderIds)
       .where('status', '=', 'pending')
       .where('expires_at', '<=', now)
+      .where('review_reason', 'is', null)
       .orderBy('expires_at'),
   ).execute();
 }

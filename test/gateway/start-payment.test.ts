@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { LatipayError } from '../../src/domain/errors.js';
 import { settleReport } from '../../src/gateway/settle-payment.js';
 import { openAttempt } from '../../src/gateway/start-payment.js';
+import { expireDueOrders } from '../../src/gateway/expire-orders.js';
+import { listNotificationsForOrder } from '../../src/store/notifications.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { listAttemptsOfOrder } from '../../src/store/payment-attempts.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -75,6 +77,20 @@ describe('a payment attempt is opened only for an order that can still be paid',
       const response = await page(`/pay/${nonce}`);
       assert.equal(response.statusCode, 200);
       assert.match(response.body, /data-kind="underReview"/);
+    } finally {
+      offset -= 3 * 3_600_000;
+    }
+  });
+
+  test('a flagged order past its expiry is left to the operator: the sweep neither fails nor notifies it', async () => {
+    const { orderId } = await flaggedOrder();
+    offset += 3 * 3_600_000;
+    try {
+      await expireDueOrders(gw.app.gateway);
+      const order = await findOrderById(gw.store.db, orderId);
+      assert.equal(order?.status, 'pending');
+      assert.notEqual(order?.review_reason, null);
+      assert.deepEqual(await listNotificationsForOrder(gw.store.db, orderId), [], 'no "failed" callback');
     } finally {
       offset -= 3 * 3_600_000;
     }
