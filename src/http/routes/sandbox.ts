@@ -97,7 +97,11 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
               throw error;
             });
         try {
-          if (attempt?.provider_payment_id) await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
+          if (attempt?.provider_payment_id) {
+            const settled = await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
+            // Applied: the order has the outcome now, with no need to read it again.
+            if (settled.delivered === 'applied') return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: request.body.outcome };
+          }
         } catch (error) {
           if (error instanceof ProviderError) throw latipayError('FAIL', error.message);
           throw error;
