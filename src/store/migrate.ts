@@ -4,6 +4,7 @@ import { initialSchema } from './migrations/001-initial.js';
 import { afterTheSaleSchema } from './migrations/002-after-the-sale.js';
 import { safeOnTheInternetSchema } from './migrations/003-safe-on-the-internet.js';
 import { providersSchema } from './migrations/004-providers.js';
+import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -12,6 +13,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '002-after-the-sale': afterTheSaleSchema(types),
     '003-safe-on-the-internet': safeOnTheInternetSchema(types),
     '004-providers': providersSchema(types),
+    '007-payment-methods': paymentMethodsSchema(types),
   };
 }
 
