@@ -10,13 +10,22 @@ type Order = Pick<
   'order_id' | 'merchant_reference' | 'amount_minor' | 'currency' | 'amount_cny_minor' | 'currency_rate' | 'payment_method' | 'product_name'
 >;
 
-/** The pages draw Alipay or WeChat Pay (the methods the providers behind them serve). */
-export function methodOf(order: Pick<OrderRecord, 'payment_method'>): 'alipay' | 'wechat' {
-  return order.payment_method === 'wechat' ? 'wechat' : 'alipay';
+/** The methods the pages draw (those a provider here serves). */
+export type PageMethod = 'alipay' | 'wechat' | 'onlineBank' | 'polipay' | 'payid' | 'upi_upop';
+const PAGE_METHODS: readonly string[] = ['alipay', 'wechat', 'onlineBank', 'polipay', 'payid', 'upi_upop'] satisfies PageMethod[];
+
+/** The order's method as the pages draw it (a method no page knows is drawn as Alipay, as before). */
+export function methodOf(order: Pick<OrderRecord, 'payment_method'>): PageMethod {
+  return PAGE_METHODS.includes(order.payment_method) ? (order.payment_method as PageMethod) : 'alipay';
 }
 
-export function methodName(method: 'alipay' | 'wechat', t: Strings): string {
-  return method === 'wechat' ? t.wechat : t.alipay;
+export function methodName(method: PageMethod, t: Strings): string {
+  return { alipay: t.alipay, wechat: t.wechat, onlineBank: t.onlineBank, polipay: t.polipay, payid: t.payid, upi_upop: t.upiUpop }[method];
+}
+
+/** The methods whose payer leaves for a bank's (or UnionPay's) page and comes back to the result. */
+export function isBankMethod(method: PageMethod): method is 'onlineBank' | 'polipay' | 'upi_upop' {
+  return method === 'onlineBank' || method === 'polipay' || method === 'upi_upop';
 }
 
 /**
