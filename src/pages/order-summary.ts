@@ -28,13 +28,17 @@ export function isBankMethod(method: PageMethod): method is 'onlineBank' | 'poli
   return method === 'onlineBank' || method === 'polipay' || method === 'upi_upop';
 }
 
+/** Methods whose payer pays in the order's own currency from a NZ or Australian bank: no CNY to show. */
+const LOCAL_METHODS: readonly string[] = ['onlineBank', 'polipay', 'payid'];
+
 /**
  * The amount in the wallet's currency and, when the order recorded a CNY conversion at
- * creation, the CNY amount and its rate (what the customer's Alipay or WeChat shows them).
+ * creation, the CNY amount and its rate (what the customer's Alipay, WeChat or UnionPay
+ * shows them); not for a payer paying from a local bank account.
  */
 export function amountHtml(order: Order, t: Strings): RawHtml {
   const cny =
-    order.amount_cny_minor !== null && order.currency_rate !== null && order.currency !== 'CNY'
+    order.amount_cny_minor !== null && order.currency_rate !== null && order.currency !== 'CNY' && !LOCAL_METHODS.includes(order.payment_method)
       ? html`<p class="cny" data-test="amount-cny">${t.cnyAmount.replace('{amount}', formatAmount(Number(order.amount_cny_minor)))} <span class="muted" data-test="rate">(${t.cnyRate.replace('{currency}', order.currency).replace('{rate}', order.currency_rate)})</span></p>`
       : raw('');
   return html`<div class="amount" data-test="amount">${formatAmount(Number(order.amount_minor))} <span class="muted">${order.currency}</span></div>${cny}`;

@@ -63,6 +63,7 @@ describe('bank payments in the sandbox (NZ banks, POLi, UnionPay)', () => {
     assert.doesNotMatch(button, /target=/, 'the bank comes back to the result: same tab');
     assert.doesNotMatch(button, /data-auto-redirect/, 'on a PC the payer starts it');
     assert.match(order.providerPath, /^\/sandbox\/bank\/SBX[0-9a-f]+$/);
+    assert.doesNotMatch(order.body, /data-test="amount-cny"/, 'a payer paying from a NZ bank sees no CNY amount');
 
     const listResponse = await getPage(gw, order.providerPath);
     assertPageSecurity(listResponse);
@@ -140,6 +141,7 @@ describe('bank payments in the sandbox (NZ banks, POLi, UnionPay)', () => {
     const order = await toProviderPage('upi_upop');
     assert.equal(textOf(order.body, 'method'), 'UnionPay online');
     assert.match(order.providerPath, /^\/sandbox\/unionpay\/SBX[0-9a-f]+$/);
+    assert.match(order.body, /data-test="amount-cny"/, 'a UnionPay card may be charged in CNY: the page shows it');
     const response = await getPage(gw, order.providerPath);
     assertPageSecurity(response);
     const page = assertHtml(response);

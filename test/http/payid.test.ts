@@ -69,6 +69,7 @@ describe('PayID in the sandbox', () => {
     assert.equal(textOf(order.body, 'payid-amount'), '120.00 AUD');
     assert.match(textOf(order.body, 'instructions-intro'), /Pay 120\.00 AUD to this PayID/);
     assert.doesNotMatch(order.body, /data-test="qr"/);
+    assert.doesNotMatch(order.body, /data-test="amount-cny"/);
     assert.match(order.payerPath, /^\/sandbox\/payid\/SBX[0-9a-f]+$/);
     const attempt = await findLatestAttempt(gw.store.db, order.orderId);
     assert.equal(attempt?.flow, 'instructions');
