@@ -38,7 +38,7 @@ export interface LoadResult {
 // Same naming as bench/seed-orders.ts.
 export const queryReference = (i: number) => `bq-${i}`;
 export const orderNonce = (i: number) => createHash('sha256').update(`bench-nonce-${i}`).digest('hex');
-export const settleOrderId = (i: number) => `99${String(i).padStart(20, '0')}`;
+export const settleOrderId = (i: number) => `99${String(i).padStart(17, '0')}`;
 
 function hmac(key: string, message: string): string {
   return createHmac('sha256', key).update(message, 'utf8').digest('hex');

@@ -1,3 +1,4 @@
+import type { OrderDetails } from '../domain/order-details.js';
 import type { PaymentMethod } from '../domain/payment-methods.js';
 
 /**
@@ -60,6 +61,8 @@ export interface ProviderCapabilities {
   readonly partialRefunds: boolean;
   /** How many refunds one payment may have at most; undefined: no limit. */
   readonly maxRefundsPerPayment?: number;
+  /** Whether createPayment uses the order's console fields (`CreatePaymentRequest.details`): they are read only for such a provider. */
+  readonly usesOrderDetails?: boolean;
 }
 
 /** Where the customer is, which decides the next action (a QR on a PC, the wallet in its own app…). */
@@ -89,6 +92,8 @@ export interface CreatePaymentRequest {
   /** When the order's payment window closes (epoch ms): the provider's trade should not outlive it. */
   readonly expiresAt: number;
   readonly context: PaymentContext;
+  /** The create's console fields (goods, payer id…), for a provider that `usesOrderDetails`. */
+  readonly details?: OrderDetails;
 }
 
 /** What the customer must do next (hyperswitch's NextActionData). */

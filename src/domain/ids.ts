@@ -1,11 +1,11 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 
 /**
- * Identifiers that are unique across gateway instances without coordination: random, with
- * enough entropy that a collision is negligible (and the database's unique keys turn the
- * impossible case into a retry, not a duplicate). Order ids and nonces start with the time,
- * so new rows land at the end of their indexes instead of at random pages: random keys made
- * every insert rewrite a page of each index.
+ * Identifiers that are unique across gateway instances: random ones with enough entropy
+ * that a collision is negligible (the database's unique keys turn the impossible case into
+ * a retry, not a duplicate), and order ids, whose number comes from a counter the processes
+ * share through the database. Ids and nonces start with the time, so new rows land at the
+ * end of their indexes instead of at random pages.
  */
 
 /**
@@ -33,20 +33,30 @@ export function generateNonce(now: number = Date.now()): string {
   return Math.floor(now).toString(16).padStart(12, '0').slice(-12) + takeRandom(26).toString('hex');
 }
 
+/** How many digits of an order id follow its date: the counter's width. */
+export const ORDER_NUMBER_DIGITS = 11;
+/** The numbers an order id can carry (the counter starts at 1). */
+export const MAX_ORDER_NUMBER = 10 ** ORDER_NUMBER_DIGITS - 1;
+
 /**
- * A digit string starting with the order's date (spec §1): `YYYYMMDD` `HHmmssSSS` in the
- * wire's time zone, then 13 random digits (~43 bits per millisecond).
+ * An order id in Latipay's form (spec §1): the order's date `YYYYMMDD` in the wire's time
+ * zone, then its number from the database's counter in 11 digits: 19 digits, which fit a
+ * BIGINT and a VARCHAR(20). The number alone makes it unique (see OrderNumbers).
  */
-export function generateOrderId(now: Date, timeZoneOffsetMinutes: number): string {
-  return orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
+export function orderIdFor(orderNumber: number, now: Date, timeZoneOffsetMinutes: number): string {
+  if (!Number.isSafeInteger(orderNumber) || orderNumber < 1 || orderNumber > MAX_ORDER_NUMBER) {
+    throw new RangeError(`order number ${orderNumber} does not fit ${ORDER_NUMBER_DIGITS} digits`);
+  }
+  return orderIdPrefix(now.getTime(), timeZoneOffsetMinutes).slice(0, 8) + String(orderNumber).padStart(ORDER_NUMBER_DIGITS, '0');
 }
 
 /**
  * The smallest order id an order created at or after `ms` can have: ids start with their
- * creation time, so "orders since" is a range of the primary key.
+ * creation date, so "orders since" is a range of the primary key (to the day; the exact
+ * time is the orders' `created_at`).
  */
 export function orderIdLowerBound(ms: number, timeZoneOffsetMinutes: number): string {
-  return orderIdPrefix(ms, timeZoneOffsetMinutes);
+  return orderIdPrefix(ms, timeZoneOffsetMinutes).slice(0, 8);
 }
 
 // Orders created in the same millisecond share their prefix: formatted once.
@@ -93,7 +103,10 @@ export function generateApiKey(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** A refund id: `R` and an id shaped like an order id (date and time, then random digits). */
+/**
+ * A refund id: `R`, the date and time `YYYYMMDD` `HHmmssSSS` in the wire's time zone, then
+ * 13 random digits (~43 bits per millisecond): unique across instances without a counter.
+ */
 export function generateRefundId(now: Date, timeZoneOffsetMinutes: number): string {
-  return 'R' + generateOrderId(now, timeZoneOffsetMinutes);
+  return 'R' + orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
 }

@@ -5,6 +5,7 @@ import type { SecretBox } from '../domain/secret-box.js';
 import type { OrderEvents } from '../notify/order-events.js';
 import type { Store } from '../store/store.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import type { OrderNumbers } from './order-numbers.js';
 import type { Credentials } from './credentials.js';
 import type { SignatureUsage } from './signature-usage.js';
 
@@ -29,6 +30,8 @@ export interface GatewayContext {
   /** Which provider (account) serves a wallet's method, and the adapters. */
   readonly providers: ProviderRegistry;
   readonly events: OrderEvents;
+  /** The numbers of new orders' ids (blocks of the database's shared counter). */
+  readonly orderNumbers: OrderNumbers;
   /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */
   readonly wakeNotifier: () => void;
   readonly clock: () => number;

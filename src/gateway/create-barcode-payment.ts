@@ -92,6 +92,7 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
       const existing = await findOrderByReference(ctx.store.db, user.id, reference);
       if (existing) return repeatedPayment(ctx, existing, requestHash);
     }
+    const orderNumber = await ctx.orderNumbers.next();
     const now = ctx.clock();
     // A barcode order has no payment page; its nonce is never handed out.
     const order = newPendingOrder(
@@ -117,6 +118,7 @@ async function chargeAuthenticated(ctx: GatewayContext, params: RequestParams, u
         currency_rate: currencyRate,
       },
       now,
+      orderNumber,
     );
     const orderId = order.order_id;
     try {

@@ -9,6 +9,8 @@ import type { Store } from '../store/store.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { GatewayContext, GatewayObserver } from './context.js';
 import { Credentials } from './credentials.js';
+import { OrderNumbers } from './order-numbers.js';
+import { takeIdBlock } from '../store/id-blocks.js';
 import { takeProviderEvents } from './settle-payment.js';
 import { SignatureUsage } from './signature-usage.js';
 import { sandboxMayServe } from './wallets.js';
@@ -77,6 +79,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
       log: deps.logger,
     }),
     events: deps.events ?? new LocalOrderEvents(),
+    orderNumbers: new OrderNumbers((size) => takeIdBlock(deps.store.db, 'order', size)),
     wakeNotifier: deps.wakeNotifier ?? (() => {}),
     clock,
     shutdown: deps.shutdown ?? new AbortController().signal,

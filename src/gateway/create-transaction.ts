@@ -14,6 +14,9 @@ import { isUniqueViolation } from '../store/store.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { newPendingOrder } from './new-order.js';
+import { sealOrderDetails } from './order-details.js';
+import { parseOrderDetails } from '../domain/order-details.js';
+import { insertOrderDetails } from '../store/order-details.js';
 
 export interface CreatedTransaction {
   host_url: string;
@@ -80,6 +83,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   const presentQr = params.text('present_qr') ?? '0';
   if (presentQr !== '0' && presentQr !== '1') throw latipayError('BAD_PARAMETER', 'present_qr must be "1" or absent');
 
+  const details = parseOrderDetails(params);
+
   const method = params.required('payment_method');
   if (!isPaymentMethod(method)) throw latipayError('UNKNOWN_METHOD', `payment_method ${JSON.stringify(method)} is not known`);
 
@@ -100,6 +105,8 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   // What makes two requests "the same checkout": not the customer's ip, not the signature.
   const requestHash = createHash('sha256')
     .update(JSON.stringify([walletId, amount.minor, method, returnUrl, callbackUrl, productName, hostType, presentQr, backPageUrl ?? '']))
+    // The console fields too, when sent (not the id number: its hash would outlive the sealed value).
+    .update(details === undefined ? '' : JSON.stringify({ ...details, idNumber: undefined }))
     .digest('hex');
 
   const currencyRate = await currentCnyRate(ctx, wallet.currency);
@@ -109,6 +116,7 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   // Insert first (the common case: a new reference); a unique-key conflict means the
   // reference exists, and only then is the existing order read.
   for (let attempt = 0; attempt < 3; attempt++) {
+    const orderNumber = await ctx.orderNumbers.next();
     const now = ctx.clock();
     const order = newPendingOrder(
       ctx,
@@ -133,9 +141,17 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
         currency_rate: currencyRate,
       },
       now,
+      orderNumber,
     );
     try {
-      await insertOrder(ctx.store.db, order);
+      if (details === undefined) await insertOrder(ctx.store.db, order);
+      else {
+        const stored = sealOrderDetails(ctx, details);
+        await ctx.store.db.transaction().execute(async (trx) => {
+          await insertOrder(trx, order);
+          await insertOrderDetails(trx, order.order_id, stored);
+        });
+      }
       return answer(order.nonce);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;

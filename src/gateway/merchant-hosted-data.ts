@@ -46,7 +46,7 @@ export interface GatewayData {
  */
 export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promise<GatewayData> {
   const order = /^[0-9a-f]{64}$/.test(nonce) ? await findOrderByNonce(ctx.store.db, nonce) : undefined;
-  if (!order) throw latipayError('ORDER_NOT_FOUND', 'no order has this nonce (it is unknown, or was replaced by a newer one)');
+  if (!order) throw latipayError('ORDER_NOT_FOUND', 'no order has this nonce');
   if (order.host_type !== '1') {
     throw latipayError('BAD_PARAMETER', 'this nonce belongs to an order created without host_type=1: send the customer to host_url/nonce');
   }

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { convertMinor } from '../domain/fx.js';
-import { generateNonce, generateOrderId } from '../domain/ids.js';
+import { generateNonce, orderIdFor } from '../domain/ids.js';
 import type { OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 
@@ -32,11 +32,12 @@ export function paymentWindowSeconds(config: Pick<Config, 'orderTtlSeconds' | 'p
 }
 
 /**
- * A pending order as first written: a new id and nonce, its payment window, and the
- * CNY amount at the rate recorded now. Without a merchant_reference the order id is used.
+ * A pending order as first written: a new id (from `orderNumber`: ctx.orderNumbers) and
+ * nonce, its payment window, and the CNY amount at the rate recorded now. Without a
+ * merchant_reference the order id is used.
  */
-export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now: number): OrderRecord {
-  const orderId = generateOrderId(new Date(now), ctx.config.timeZoneOffsetMinutes);
+export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now: number, orderNumber: number): OrderRecord {
+  const orderId = orderIdFor(orderNumber, new Date(now), ctx.config.timeZoneOffsetMinutes);
   // Every field written out, in one literal: spreading `fields` and adding the rest made
   // V8 build each order the slow way (~36 µs measured alone, against ~2 µs now).
   return {
@@ -71,3 +72,4 @@ export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now
     provider_account_id: fields.provider_account_id,
   };
 }
+

@@ -11,6 +11,8 @@ import { accountOfOrder, nextActionOf, openAttempt } from './start-payment.js';
 
 export type PaymentSession =
   | { kind: 'unknown' }
+  /** A nonce the order had before a checkout retry gave it `nonce`: the page moves on there. */
+  | { kind: 'moved'; nonce: string }
   | { kind: 'expired'; order: OrderRecord }
   | { kind: 'final'; order: OrderRecord; organisationName: string; redirectUrl: string | undefined }
   /**
@@ -56,6 +58,7 @@ export async function loadPaymentSession(
   if (!/^[0-9a-f]{64}$/.test(nonce)) return { kind: 'unknown' };
   const order = await findOrderByNonce(ctx.store.db, nonce);
   if (!order) return { kind: 'unknown' };
+  if (order.nonce !== nonce) return { kind: 'moved', nonce: order.nonce };
   if (Number(order.expires_at) <= ctx.clock()) return { kind: 'expired', order };
   const organisationName = (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
   if (isFinal(order.status as OrderStatus)) {

@@ -5,6 +5,7 @@ import type { OrderRecord } from '../store/orders.js';
 import { attemptIdOf, attemptSeq, findAttempt, findLatestAttempt, insertAttempt, MAX_ATTEMPTS, updateAttempt, type AttemptRecord } from '../store/payment-attempts.js';
 import { recordProviderMessage } from '../store/provider-messages.js';
 import type { GatewayContext } from './context.js';
+import { loadOrderDetails } from './order-details.js';
 
 /** The order's provider account: the one chosen when it was created. */
 export function accountOfOrder(order: Pick<OrderRecord, 'provider_account_id' | 'channel'>): string {
@@ -63,6 +64,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
   const seq = latest ? attemptSeq(latest.attempt_id) + 1 : 1;
   if (seq > MAX_ATTEMPTS) throw new Error(`order ${order.order_id} has had ${MAX_ATTEMPTS} payment attempts`);
   const attemptId = attemptIdOf(order.order_id, seq);
+  const details = provider.capabilities.usesOrderDetails ? await loadOrderDetails(ctx, order.order_id) : undefined;
   const created = await provider.createPayment({
     attemptId,
     orderId: order.order_id,
@@ -73,6 +75,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
     notifyUrl: notifyUrlOf(ctx.config.publicUrl, provider.name, accountId),
     expiresAt: Number(order.expires_at),
     context,
+    ...(details !== undefined ? { details } : {}),
   });
   const now = ctx.clock();
   const inserted = await insertAttempt(ctx.store.db, {

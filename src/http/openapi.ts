@@ -69,6 +69,11 @@ const MERCHANT_API: Record<string, RouteDoc> = {
         backPage_url: field('Optional: a back link on the payment page'),
         present_qr: Type.String({ enum: ['1'], description: 'Optional: "1" shows a WeChat QR page outside WeChat' }),
         host_type: Type.String({ enum: ['0', '1'], description: 'Optional: "1" for merchant hosted (see gatewaydata)' }),
+        is_staticpay: Type.String({ enum: ['0', '1'], description: "Optional (console field): paid through the merchant's fixed QR" }),
+        is_spotpay: Type.String({ enum: ['0', '1'], description: "Optional (console field): paid at the merchant's counter" }),
+        goods_detail: field('Optional (console field): JSON text, an array of {goods_name, quantity, price[, goods_id][, wxpay_goods_id]}; WeChat Pay receives it as the order detail', '[{"goods_name":"Manuka honey","quantity":2,"price":"24.50"}]'),
+        id_name: field("Optional (console field): the payer's name at their bank (NZ online banking)"),
+        id_number: field("Optional (console field): the payer's id (NZ online banking); kept sealed, never logged"),
         signature,
       },
       ['user_id', 'wallet_id', 'amount', 'payment_method', 'callback_url', 'merchant_reference', 'ip', 'version', 'product_name', 'signature'],
@@ -90,14 +95,14 @@ const MERCHANT_API: Record<string, RouteDoc> = {
     summary: 'Merchant-hosted QR data',
     tags: ['payments'],
     description:
-      'For an order created with `host_type=1`: the QR to show (`qr_code`, a PNG data URL encoding `qr_code_url`) and the order details, with `amount_cny` and `currency_rate` from the FX rates. `data.signature` is the sorted signature over every other `data` field. The nonce is the credential: no signature is asked.',
+      'For an order created with `host_type=1`: the QR to show (`qr_code`, a PNG data URL encoding `qr_code_url`) and the order details, with `amount_cny` and `currency_rate` from the FX rates. `data.signature` is the sorted signature over every other `data` field. The nonce is the credential: no signature is asked. Also at the older path `/merchanthosted/gatewaydata/{nonce}`.',
     params: Type.Object({ nonce: field('The nonce of the created transaction (64 hex characters)') }),
   },
   'POST /refund': {
     summary: 'Refund a paid order',
     tags: ['refunds'],
     description:
-      'Refunds part or all of a paid order; several refunds may follow while their sum stays within the paid amount, and the wallet balance must cover each (559). Codes: 550 bad parameters, 551 no such order, 556 the refund could not be made, 562 a duplicate of a refund made within REFUND_DUPLICATE_WINDOW_SECONDS. An optional `Idempotency-Key` header makes a retry answer the first outcome. Also at `/v2/refund`.',
+      'Refunds part or all of a paid order; several refunds may follow while their sum stays within the paid amount, and the wallet balance must cover each (559). Codes: 550 bad parameters, 551 no such order, 556 the refund could not be made, 562 a duplicate of a refund made within REFUND_DUPLICATE_WINDOW_SECONDS. An optional `Idempotency-Key` header makes a retry answer the first outcome. Also at `/v2/refund` and the older `/finance/refund`.',
     body: body(
       {
         user_id: userId,
@@ -157,6 +162,8 @@ const MERCHANT_API: Record<string, RouteDoc> = {
 // The same endpoints at their second paths (clients use both).
 MERCHANT_API['POST /v2/refund'] = MERCHANT_API['POST /refund'];
 MERCHANT_API['POST /v2/barcode'] = MERCHANT_API['POST /barcode'];
+MERCHANT_API['POST /finance/refund'] = MERCHANT_API['POST /refund'];
+MERCHANT_API['GET /merchanthosted/gatewaydata/:nonce'] = MERCHANT_API['GET /v2/merchanthosted/gatewaydata/:nonce'];
 
 /** Where the document and the page are served. */
 export const OPENAPI_PATH = '/openapi.json';

@@ -10,6 +10,11 @@ export const REDACTED_PATHS = [
   '*.secretKey',
   'req.headers.authorization',
   'req.headers.cookie',
+  // The payer's id number (a console field of NZ online banking).
+  'id_number',
+  '*.id_number',
+  'idNumber',
+  '*.idNumber',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -46,9 +46,10 @@ export function addOrdersCommands(program: Command): void {
       if (limit < 1 || limit > 100_000) throw new CliError(`--limit must be a whole number from 1 to 100000, got ${JSON.stringify(options.limit)}`);
       const config = loadConfig();
       const offset = config.timeZoneOffsetMinutes;
-      const fromOrderId = options.since === undefined ? undefined : orderIdLowerBound(parseSince(options.since, Date.now()), offset);
+      const createdSince = options.since === undefined ? undefined : parseSince(options.since, Date.now());
+      const fromOrderId = createdSince === undefined ? undefined : orderIdLowerBound(createdSince, offset);
       const rows = await withCliStore(config, (store) =>
-        listOrders(store.db, { fromOrderId, status: options.status, userId: options.user, walletId: options.wallet, flagged: options.flagged, limit }),
+        listOrders(store.db, { fromOrderId, createdSince, status: options.status, userId: options.user, walletId: options.wallet, flagged: options.flagged, limit }),
       );
       const listed = rows.map((o) => ({
         order_id: o.order_id,

@@ -142,9 +142,21 @@ export async function findOrderResultByReference(db: Db, userId: string, merchan
   return lookupBatcher(db).add([userId, merchantReference]);
 }
 
+/**
+ * The order of a nonce: its current one, or one it had before a checkout retry renewed it
+ * (`order.nonce` then differs from `nonce`).
+ */
 export async function findOrderByNonce(db: Db, nonce: string): Promise<OrderRecord | undefined> {
-  return byNonce.first(db, [nonce]);
+  return (await byNonce.first(db, [nonce])) ?? (await byEarlierNonce.first(db, [nonce]));
 }
+
+const byEarlierNonce = new PreparedQuery((db, slot) =>
+  db
+    .selectFrom('earlier_nonces')
+    .innerJoin('orders', 'orders.order_id', 'earlier_nonces.order_id')
+    .selectAll('orders')
+    .where('earlier_nonces.nonce', '=', slot(0)),
+);
 
 /** On PostgreSQL, the reads of one event-loop turn made outside a transaction share one query. */
 export async function findOrderById(db: Db, orderId: string): Promise<OrderRecord | undefined> {
@@ -163,15 +175,29 @@ const byIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
   return orderIds.map((id) => found.get(id));
 }, LOOKUP_BATCH);
 
-/** Gives a still-pending order a fresh nonce (a customer retrying checkout). */
+/**
+ * Gives a still-pending order a fresh nonce (a customer retrying checkout); the one it had
+ * is kept in earlier_nonces, so a page opened with it still finds the order.
+ */
 export async function renewOrderNonce(db: Db, orderId: string, nonce: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ nonce, updated_at: now })
-    .where('order_id', '=', orderId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return db.transaction().execute(async (trx) => {
+    // Two retries at once: the second reads the nonce the first gave, and replaces that one.
+    for (let tries = 0; tries < 3; tries++) {
+      const current = await trx.selectFrom('orders').select('nonce').where('order_id', '=', orderId).where('status', '=', 'pending').executeTakeFirst();
+      if (!current) return false;
+      const result = await trx
+        .updateTable('orders')
+        .set({ nonce, updated_at: now })
+        .where('order_id', '=', orderId)
+        .where('nonce', '=', current.nonce)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) continue;
+      await trx.insertInto('earlier_nonces').values({ nonce: current.nonce, order_id: orderId, replaced_at: now }).execute();
+      return true;
+    }
+    return false;
+  });
 }
 
 /**
@@ -250,8 +276,10 @@ export async function findOrdersByReference(db: Db, reference: string, limit = 1
 }
 
 export interface OrderFilter {
-  /** Order ids at or above this (orders created since a time: see orderIdLowerBound). */
+  /** Order ids at or above this (the day of `createdSince`: see orderIdLowerBound), which narrows the scan. */
   readonly fromOrderId?: string;
+  /** Created at or after this (epoch ms). */
+  readonly createdSince?: number;
   readonly status?: string;
   readonly userId?: string;
   readonly walletId?: string;
@@ -264,6 +292,7 @@ export interface OrderFilter {
 export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderRecord[]> {
   let query = db.selectFrom('orders').selectAll();
   if (filter.fromOrderId !== undefined) query = query.where('order_id', '>=', filter.fromOrderId);
+  if (filter.createdSince !== undefined) query = query.where('created_at', '>=', filter.createdSince);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);

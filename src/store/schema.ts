@@ -21,6 +21,9 @@ export interface Database {
   provider_accounts: ProviderAccountTable;
   payment_attempts: PaymentAttemptTable;
   provider_messages: ProviderMessageTable;
+  id_blocks: IdBlockTable;
+  earlier_nonces: EarlierNonceTable;
+  order_details: OrderDetailsTable;
 }
 
 export interface OrganisationTable {
@@ -243,7 +246,7 @@ export interface PaymentAttemptTable {
   provider: string;
   account_id: string;
   method: string;
-  /** `qr`, `in_app`, `redirect`, `barcode`, `instructions`. */
+  /** `qr`, `in_app`, `redirect`, `barcode`, `instructions`; `unknown` for an attempt recorded from a provider report after a crash lost its row. */
   flow: string;
   /** `pending`, `paid`, `failed`. */
   status: string;
@@ -268,4 +271,24 @@ export interface ProviderMessageTable {
   /** JSON, secrets masked. */
   body: string;
   at: number;
+}
+
+/** Counters shared by every process on the database, handed out a block at a time. */
+export interface IdBlockTable {
+  name: string;
+  /** The first number no process has taken yet. */
+  next_value: number;
+}
+
+/** A nonce an order had before a checkout retry gave it a fresh one. */
+export interface EarlierNonceTable {
+  nonce: string;
+  order_id: string;
+  replaced_at: number;
+}
+
+/** The optional console fields of an order's create, as JSON (the id number sealed). */
+export interface OrderDetailsTable {
+  order_id: string;
+  details: string;
 }

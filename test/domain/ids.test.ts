@@ -1,18 +1,35 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateNonce, generateOrderId, randomDigits } from '../../src/domain/ids.js';
+import { generateNonce, generateRefundId, MAX_ORDER_NUMBER, orderIdFor, orderIdLowerBound, randomDigits } from '../../src/domain/ids.js';
 
-test('an order id is the wire-zone date and time to the millisecond, then 13 random digits', () => {
+test('an order id is the wire-zone date, then the order number in 11 digits: 19 digits, within a BIGINT', () => {
   // 2026-11-26 16:00:00.123 UTC is 2026-11-27 00:00:00.123 at +08:00.
-  const id = generateOrderId(new Date(Date.UTC(2026, 10, 26, 16, 0, 0, 123)), 480);
-  assert.match(id, /^20261127000000123\d{13}$/);
+  const id = orderIdFor(42, new Date(Date.UTC(2026, 10, 26, 16, 0, 0, 123)), 480);
+  assert.equal(id, '2026112700000000042');
+  const largest = orderIdFor(MAX_ORDER_NUMBER, new Date(Date.UTC(2999, 11, 31)), 0);
+  assert.equal(largest, '2999123199999999999');
+  assert.ok(BigInt(largest) <= 2n ** 63n - 1n, 'fits a signed 64-bit integer');
+  assert.ok(largest.length <= 20, 'fits a VARCHAR(20)');
 });
 
-test('order ids of later milliseconds sort after earlier ones, and 10,000 ids are distinct', () => {
-  const t = Date.UTC(2026, 0, 1);
-  assert.ok(generateOrderId(new Date(t + 1), 0) > generateOrderId(new Date(t), 0));
-  const ids = new Set(Array.from({ length: 10_000 }, () => generateOrderId(new Date(t), 0)));
-  assert.equal(ids.size, 10_000);
+test('an order number that does not fit 11 digits is refused, not wrapped', () => {
+  const day = new Date(Date.UTC(2026, 0, 1));
+  for (const n of [0, -1, 1.5, MAX_ORDER_NUMBER + 1]) assert.throws(() => orderIdFor(n, day, 0), RangeError, String(n));
+});
+
+test('orders since a time are at or above the id of that day', () => {
+  const t = Date.UTC(2026, 10, 26, 23, 59, 59, 999);
+  assert.equal(orderIdLowerBound(t, 0), '20261126');
+  assert.equal(orderIdLowerBound(t, 60), '20261127');
+  assert.ok(orderIdFor(1, new Date(t), 0) >= orderIdLowerBound(t, 0));
+  assert.ok(orderIdFor(1, new Date(t - 86_400_000), 0) < orderIdLowerBound(t, 0));
+});
+
+test('a refund id is R, the wire-zone time to the millisecond, then 13 random digits; 10,000 are distinct', () => {
+  const t = new Date(Date.UTC(2026, 10, 26, 16, 0, 0, 123));
+  assert.match(generateRefundId(t, 480), /^R20261127000000123\d{13}$/);
+  assert.ok(generateRefundId(new Date(t.getTime() + 1), 0) > generateRefundId(t, 0));
+  assert.equal(new Set(Array.from({ length: 10_000 }, () => generateRefundId(t, 0))).size, 10_000);
 });
 
 test('a nonce is 64 lowercase hex, starts with the time, and is otherwise random', () => {
@@ -31,11 +48,4 @@ test('random digits are uniform: each of 0-9 is about a tenth of 1,000,000', () 
   // Within 5 standard deviations (300 each). A byte taken modulo 10 without rejection
   // would give each of 6-9 about 2,300 too few.
   for (const count of counts) assert.ok(Math.abs(count - 100_000) < 1_500, `counts ${counts.join(',')}`);
-});
-
-test('order ids in one millisecond share the date prefix, and differ in wire time zones', () => {
-  const t = new Date(Date.UTC(2026, 10, 26, 23, 59, 59, 999));
-  assert.equal(generateOrderId(t, 0).slice(0, 17), '20261126235959999');
-  assert.equal(generateOrderId(t, 0).slice(0, 17), '20261126235959999');
-  assert.equal(generateOrderId(t, 60).slice(0, 17), '20261127005959999');
 });

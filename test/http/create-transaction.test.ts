@@ -487,6 +487,24 @@ describe('POST /v2/transaction', () => {
       assert.equal(rows[0].status, 'pending');
     });
 
+    test('the page of the earlier nonce moves on to the current one (also after two retries at once); its status still answers', async () => {
+      const first = await createOrder(gw);
+      const again = signed(first.fields, gw.merchant.api_key);
+      const [a, b] = await Promise.all([postTransaction(gw, again), postTransaction(gw, again)]);
+      const nonces = [assertCreated(a, gw.merchant.api_key), assertCreated(b, gw.merchant.api_key)];
+      const current = (await findOrder(gw, gw.merchant.user_id, first.reference))?.nonce;
+      assert.ok(current && nonces.includes(current));
+      for (const earlier of [first.nonce, ...nonces.filter((n) => n !== current)]) {
+        const page = await gw.app.inject({ method: 'GET', url: `/pay/${earlier}?lang=zh` });
+        assert.equal(page.statusCode, 302, earlier);
+        assert.equal(page.headers.location, `/pay/${current}?lang=zh`);
+        const status = await gw.app.inject({ method: 'GET', url: `/pay/${earlier}/status` });
+        assert.deepEqual(status.json(), { status: 'pending' });
+      }
+      assert.equal((await gw.app.inject({ method: 'GET', url: `/pay/${current}` })).statusCode, 200);
+      assert.equal((await gw.app.inject({ method: 'GET', url: `/pay/${'0'.repeat(64)}` })).statusCode, 404);
+    });
+
     test('a retry from another customer ip, signed in another form, is still the same checkout', async () => {
       const first = await createOrder(gw);
       const f: Record<string, ParamValue> = { ...first.fields, ip: '10.0.0.1' };

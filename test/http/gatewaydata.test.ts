@@ -116,6 +116,17 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     await gw.close();
   });
 
+  test('the older path without /v2 answers the same data', async () => {
+    const { nonce } = await createHostedOrder(gw, { amount: '15.00' });
+    const current = await gatewayData(gw, nonce);
+    const older = await gw.app.inject({ method: 'GET', url: `/merchanthosted/gatewaydata/${nonce}` });
+    assert.equal(older.statusCode, 200);
+    const body = older.json() as { code: number; data: Record<string, unknown> };
+    assert.equal(body.code, 0);
+    assert.deepEqual({ ...body.data, qr_code: undefined }, { ...(current.json() as { data: Record<string, unknown> }).data, qr_code: undefined });
+    assert.equal((await gw.app.inject({ method: 'GET', url: `/merchanthosted/gatewaydata/${'0'.repeat(64)}` })).json().code, 201);
+  });
+
   test('answers every field of §4.3 with the sorted signature, keyed by the api_key', async () => {
     const { path, nonce, order, fields } = await createHostedOrder(gw, { amount: '120.00', payment_method: 'wechat' });
     const data = await fetchData(gw, path, gw.merchant.api_key);
@@ -242,14 +253,16 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
       assertRejected(await gatewayData(gw, 'AB'.repeat(32)), 201);
     });
 
-    test('a nonce replaced by a checkout retry answers 201; the new one works', async () => {
-      const { nonce, fields } = await createHostedOrder(gw);
+    test('a nonce replaced by a checkout retry still answers the same order, naming its current nonce', async () => {
+      const { nonce, fields, order } = await createHostedOrder(gw);
       const retry = answerOf(await postTransaction(gw, signed(fields, gw.merchant.api_key)));
       assert.equal(retry.code, 0);
       assert.notEqual(retry.nonce, nonce);
-      assertRejected(await gatewayData(gw, nonce), 201);
-      const data = await fetchData(gw, `/v2/merchanthosted/gatewaydata/${retry.nonce}`, gw.merchant.api_key);
-      assert.equal(data.nonce, retry.nonce);
+      const current = await fetchData(gw, `/v2/merchanthosted/gatewaydata/${retry.nonce}`, gw.merchant.api_key);
+      assert.equal(current.nonce, retry.nonce);
+      const earlier = await fetchData(gw, `/v2/merchanthosted/gatewaydata/${nonce}`, gw.merchant.api_key);
+      assert.equal(earlier.order_id, order.order_id);
+      assert.equal(earlier.nonce, retry.nonce);
     });
 
     test('the nonce of a hosted-page order (no host_type=1) is refused with 207', async () => {

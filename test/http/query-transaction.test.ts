@@ -155,6 +155,10 @@ describe('GET /v2/transaction/{merchant_reference}', () => {
       assert.equal(pending.message, 'SUCCESS');
       assert.equal(pending.merchant_reference, created.reference);
       assert.equal(pending.order_id, created.orderId);
+      // Latipay's form (spec §1): the wire-zone date, then digits; 19 in all, within a BIGINT.
+      const wireDate = new Date(Date.now() + gw.config.timeZoneOffsetMinutes * 60_000).toISOString().slice(0, 10).replaceAll('-', '');
+      assert.match(String(pending.order_id), new RegExp(`^${wireDate}\\d{11}$`));
+      assert.ok(BigInt(String(pending.order_id)) < 2n ** 63n);
       assert.equal(pending.currency, 'NZD');
       assert.equal(pending.amount, '120.00');
       assert.equal(pending.payment_method, 'alipay');

@@ -108,6 +108,19 @@ describe('POST /refund and /v2/refund', () => {
       assert.equal(answerOf(await postRefund(gw, refundFields(m, order.orderId, '10.00', 'omnipay'), '/refund')).code, 562);
     });
 
+    test('the older /finance/refund answers like /refund', async () => {
+      const m = await gw.addMerchant();
+      const order = await paidOrder(gw, m, '30.00');
+      const answer = answerOf(await postRefund(gw, refundFields(m, order.orderId, '12.00', 'older'), '/finance/refund'));
+      assert.equal(answer.code, 0, answer.message);
+      assert.deepEqual(await ledgerOf(gw, m.wallet_id), [
+        ['payment', 3000],
+        ['refund', -1200],
+      ]);
+      const forged = answerOf(await postRefund(gw, { ...refundFields(m, order.orderId, '1.00', 'forged'), signature: '0'.repeat(64) }, '/finance/refund'));
+      assert.equal(forged.code, 206);
+    });
+
     test('a form-encoded body', async () => {
       const m = await gw.addMerchant();
       const order = await paidOrder(gw, m, '30.00');

@@ -70,6 +70,9 @@ describe('latipay orders and wallet (CLI)', () => {
   test('orders list filters by status, user, wallet and time, newest first', async () => {
     const m = await gw.addMerchant({ name: 'Listed Shop' });
     const pending = await createOrder(gw, {}, m);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const paid = await paidOrder(gw, m, '9.00');
     const all = JSON.parse((await cli('orders', 'list', '--user', m.user_id, '--json')).stdout) as Array<{ order_id: string; status: string }>;
     assert.deepEqual(all.map((o) => o.order_id), [paid.orderId, pending.orderId]);
@@ -79,6 +82,9 @@ describe('latipay orders and wallet (CLI)', () => {
     assert.equal(future.length, 0);
     const recent = JSON.parse((await cli('orders', 'list', '--user', m.user_id, '--since', '1h', '--json')).stdout) as unknown[];
     assert.equal(recent.length, 2);
+    // Ids start with the day only: the same day's earlier order is left out by its time.
+    const sinceBetween = JSON.parse((await cli('orders', 'list', '--user', m.user_id, '--since', between, '--json')).stdout) as Array<{ order_id: string }>;
+    assert.deepEqual(sinceBetween.map((o) => o.order_id), [paid.orderId]);
     const bad = await cli('orders', 'list', '--status', 'lost');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--status must be one of pending, paid, failed, canceled, rejected/);

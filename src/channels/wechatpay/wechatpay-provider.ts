@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import type { GoodsItem, OrderDetails } from '../../domain/order-details.js';
 import type { PaymentMethod } from '../../domain/payment-methods.js';
 import type { OpenedAccount } from '../provider-registry.js';
 import {
@@ -123,6 +124,8 @@ export class WechatpayProvider implements PaymentProvider {
     partialRefunds: true,
     // "up to 50 partial refunds per order" (Submit Refund).
     maxRefundsPerPayment: 50,
+    // goods_detail goes to the order's `detail.goods_detail`.
+    usesOrderDetails: true,
   };
   readonly payerIdentity?: PayerIdentity;
   readonly account: WechatpayAccount;
@@ -305,7 +308,10 @@ export class WechatpayProvider implements PaymentProvider {
   }
 
   /** The fields Native, JSAPI and Quick Pay orders share. */
-  #orderFields(request: Pick<CreatePaymentRequest, 'attemptId' | 'orderId' | 'subject' | 'amountMinor' | 'currency'>, tradeType: 'NATIVE' | 'JSAPI' | 'MICROPAY') {
+  #orderFields(
+    request: Pick<CreatePaymentRequest, 'attemptId' | 'orderId' | 'subject' | 'amountMinor' | 'currency'> & { readonly details?: OrderDetails },
+    tradeType: 'NATIVE' | 'JSAPI' | 'MICROPAY',
+  ) {
     if (!ATTEMPT_ID.test(request.attemptId)) throw new ProviderError('not_done', `attempt id ${request.attemptId} cannot be an out_trade_no (at most 32 of [0-9A-Za-z_-|*])`);
     return {
       ...this.account.bodyIdentity,
@@ -314,6 +320,7 @@ export class WechatpayProvider implements PaymentProvider {
       trade_type: tradeType,
       merchant_category_code: this.account.merchantCategoryCode,
       amount: { total: request.amountMinor, currency: request.currency },
+      ...(request.details?.goods ? { detail: goodsDetailOf(request.details.goods) } : {}),
     };
   }
 
@@ -390,4 +397,21 @@ function truncateBytes(text: string, max: number): string {
 /** The adapter factory the registry calls (wechatpay-module.ts); tests add options (a short timeout, the fake's OAuth). */
 export function createWechatpayProvider(account: OpenedAccount, options: WechatpayProviderOptions = {}): WechatpayProvider {
   return new WechatpayProvider(account, options);
+}
+
+/**
+ * The merchant's goods_detail as WeChat Pay's `detail` (its "single product" fields):
+ * `cost_price` the goods' sum, each item's unit `price` in minor units of the order's currency.
+ */
+function goodsDetailOf(goods: readonly GoodsItem[]) {
+  return {
+    cost_price: goods.reduce((sum, item) => sum + item.unitPriceMinor * item.quantity, 0),
+    goods_detail: goods.map((item) => ({
+      ...(item.goodsId !== undefined ? { goods_id: item.goodsId } : {}),
+      ...(item.wxpayGoodsId !== undefined ? { wxpay_goods_id: item.wxpayGoodsId } : {}),
+      goods_name: truncateBytes(item.name, 256),
+      quantity: item.quantity,
+      price: item.unitPriceMinor,
+    })),
+  };
 }

@@ -73,6 +73,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       cookie: cookieOf(request.headers.cookie, OAUTH_COOKIE),
     });
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    if (session.kind === 'moved') return reply.redirect(`/pay/${session.nonce}${queryStringOf(request.url)}`, 302);
     // Inside WeChat: through the official account's OAuth first, and back here with the payer's code.
     const cookieAttributes = `Path=/pay/${nonce}; HttpOnly; SameSite=Lax${ctx.config.publicUrl.startsWith('https:') ? '; Secure' : ''}`;
     if (session.kind === 'identify') {
@@ -112,6 +113,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
     const session = await loadPaymentSession(ctx, request.params.nonce);
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
+    if (session.kind === 'moved') return reply.redirect(`/pay/${session.nonce}/result`, 302);
     if (session.kind === 'pending' || session.kind === 'identify') return reply.redirect(`/pay/${request.params.nonce}`, 302);
     const page = await endPage(session, request.params.nonce, pickLanguage(request), reply.cspNonce.script);
     return reply.code(session.kind === 'expired' ? 410 : 200).type(HTML).send(page);
@@ -214,4 +216,10 @@ function cookieOf(header: string | undefined, name: string): string | undefined 
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
+}
+
+/** The `?…` of a request's URL, or nothing. */
+function queryStringOf(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? '' : url.slice(at);
 }

@@ -9,7 +9,7 @@ const RefundAnswer = Type.Object({ code: Type.Integer(), message: Type.String(),
 
 /** `POST /refund` and `POST /v2/refund` (spec §4.7; a Ruby client posts to the first, a PHP driver to the second). */
 export async function refundRoute(app: FastifyInstance): Promise<void> {
-  for (const path of ['/refund', '/v2/refund']) {
+  for (const path of ['/refund', '/v2/refund', '/finance/refund']) {
     app.post(path, { schema: { response: { 200: RefundAnswer } } }, async (request) => {
       const { refund_id } = await refundOrder(app.gateway, refundParams(request.body), originOf(request), idempotencyKeyOf(request));
       return { code: 0, message: 'SUCCESS', refund_id };

@@ -11,9 +11,9 @@ import type { FakeAntom } from '../../fakes/antom/fake-antom.js';
 import { makeAntomMerchant, startFakeAntom, testAntomProvider, type AntomMerchant } from '../../helpers/antom.js';
 
 let seq = 0;
-/** A fresh order id (30 digits) and its first attempt id, as the gateway makes them. */
+/** A fresh order id (19 digits) and its first attempt id, as the gateway makes them. */
 function newIds(): { orderId: string; attemptId: string } {
-  const orderId = `${Date.now()}${String(++seq).padStart(4, '0')}`.padEnd(30, '7');
+  const orderId = `${Date.now()}${String(++seq).padStart(6, '0')}`;
   return { orderId, attemptId: `${orderId}01` };
 }
 

@@ -11,10 +11,10 @@ import { FakeWechatPay } from '../../fakes/wechatpay/fake-wechatpay.js';
 import { makeWechatMerchant, NotificationInbox, wechatProvider, type WechatMerchant } from '../../helpers/wechatpay.js';
 
 let counter = 0;
-/** A fresh attempt id: 30 digits and 2, like the gateway's. */
+/** A fresh attempt id: 19 digits and 2, like the gateway's. */
 function attemptId(): string {
   counter += 1;
-  return `${Date.now()}${String(counter).padStart(6, '0')}`.padEnd(30, '7') + '01';
+  return `${Date.now()}${String(counter).padStart(6, '0')}01`;
 }
 
 const PC: PaymentContext = { device: 'pc', purpose: 'payment_page', returnUrl: 'http://gateway.test/pay/n' };

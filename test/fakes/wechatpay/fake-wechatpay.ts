@@ -250,6 +250,30 @@ interface Answer {
 }
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
+const DETAIL_FIELDS = new Set(['cost_price', 'receipt_id', 'goods_detail']);
+const GOODS_FIELDS = new Set(['goods_id', 'wxpay_goods_id', 'goods_name', 'quantity', 'price']);
+
+/** An order's optional `detail` (the single-product fields of the global API's order placement). */
+function checkDetail(detail: unknown): void {
+  if (detail === undefined) return;
+  if (!isRecord(detail)) throw param('/detail', detail, 'must be an object');
+  for (const key of Object.keys(detail)) if (!DETAIL_FIELDS.has(key)) throw param(`/detail/${key}`, detail[key], 'is not a field of detail');
+  if (detail.cost_price !== undefined) requireInteger(detail, 'cost_price', '/detail/cost_price', 0);
+  optionalString(detail, 'receipt_id', 32, '/detail/receipt_id');
+  const goods = detail.goods_detail;
+  if (goods === undefined) return;
+  if (!Array.isArray(goods) || goods.length === 0) throw param('/detail/goods_detail', goods, 'must be a non-empty array');
+  goods.forEach((item: unknown, i) => {
+    const at = `/detail/goods_detail/${i}`;
+    if (!isRecord(item)) throw param(at, item, 'must be an object');
+    for (const key of Object.keys(item)) if (!GOODS_FIELDS.has(key)) throw param(`${at}/${key}`, item[key], 'is not a field of goods_detail');
+    optionalString(item, 'goods_id', 32, `${at}/goods_id`);
+    optionalString(item, 'wxpay_goods_id', 32, `${at}/wxpay_goods_id`);
+    optionalString(item, 'goods_name', 256, `${at}/goods_name`);
+    requireInteger(item, 'quantity', `${at}/quantity`, 1);
+    requireInteger(item, 'price', `${at}/price`, 0);
+  });
+}
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -858,6 +882,7 @@ export class FakeWechatPay {
     const total = requireInteger(amount, 'total', '/amount/total', 1);
     const currency = amount.currency;
     if (typeof currency !== 'string' || !CURRENCY.test(currency)) throw param('/amount/currency', currency, 'is required: an ISO 4217 code such as HKD');
+    checkDetail(body.detail);
     if (tradeType === 'JSAPI') {
       const payer = body.payer;
       if (!isRecord(payer)) throw param('/payer', payer, 'is required for JSAPI (an object)');
