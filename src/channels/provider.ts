@@ -63,15 +63,25 @@ export interface ProviderCapabilities {
   readonly maxRefundsPerPayment?: number;
   /** Whether createPayment uses the order's console fields (`CreatePaymentRequest.details`): they are read only for such a provider. */
   readonly usesOrderDetails?: boolean;
+  /**
+   * The methods it can pay inside a merchant's mini program, in the form Latipay's mini
+   * program endpoints answer (WeChat's wx.requestPayment, Alipay's my.tradePay orderStr).
+   */
+  readonly miniPrograms?: readonly PaymentMethod[];
 }
 
 /** Where the customer is, which decides the next action (a QR on a PC, the wallet in its own app…). */
 export interface PaymentContext {
   readonly device: 'pc' | 'mobile' | 'wechat' | 'alipay';
-  /** `merchant_qr`: a merchant-hosted QR (host_type=1, gatewaydata) needs QR content, whatever the device. */
-  readonly purpose: 'payment_page' | 'merchant_qr';
-  /** The payer's WeChat openid, when known (JSAPI inside WeChat). */
+  /**
+   * `merchant_qr`: a merchant-hosted QR (host_type=1, gatewaydata) needs QR content, whatever the device.
+   * `mini_program`: the merchant's mini program opens the wallet's payment itself (an `open_wallet` next action).
+   */
+  readonly purpose: 'payment_page' | 'merchant_qr' | 'mini_program';
+  /** The payer's WeChat openid, when known (JSAPI inside WeChat, a mini program's user). */
   readonly payerOpenId?: string;
+  /** The app `payerOpenId` belongs to when it is not the account's own (a mini program's app_id). */
+  readonly payerAppId?: string;
   readonly clientIp?: string;
   /** The phone's operating system, when the page could tell (Antom's cashier asks for it on a phone). */
   readonly os?: 'ios' | 'android';

@@ -79,7 +79,9 @@ export type SignatureForm =
   /** §2.2.5: merchant_reference + user_id. */
   | 'legacy-query'
   /** §2.2.6: wallet_id + user_id. */
-  | 'legacy-detail';
+  | 'legacy-detail'
+  /** `POST /v2/minialipay`: the sorted form without `payment_method` (Latipay's example sends it, its signature leaves it out). */
+  | 'sorted-without-payment-method';
 
 /** An endpoint's extra message (HMAC(message), nothing appended, unless the message carries the key itself). */
 export interface ExtraSignatureMessage {

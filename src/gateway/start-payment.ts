@@ -12,9 +12,10 @@ export function accountOfOrder(order: Pick<OrderRecord, 'provider_account_id' | 
   return order.provider_account_id ?? order.channel;
 }
 
-/** The flow a context asks for: a QR for a merchant's own screen; the wallet in place inside WeChat when the payer is known. */
+/** The flow a context asks for: a QR for a merchant's own screen; the wallet in place inside a mini program, and inside WeChat when the payer is known. */
 function wantedFlow(provider: PaymentProvider, context: PaymentContext): PaymentFlow | undefined {
   if (context.purpose === 'merchant_qr') return 'qr';
+  if (context.purpose === 'mini_program') return 'in_app';
   if (context.device === 'wechat' && context.payerOpenId && provider.capabilities.flows.includes('in_app')) return 'in_app';
   return undefined;
 }

@@ -19,6 +19,7 @@ import { createTransactionRoute } from './routes/create-transaction.js';
 import { allRatesRoute } from './routes/all-rates.js';
 import { healthRoute } from './routes/health.js';
 import { merchantHostedDataRoute } from './routes/merchant-hosted-data.js';
+import { miniProgramRoutes } from './routes/mini-programs.js';
 import { paymentPageRoutes } from './routes/payment-page.js';
 import { queryTransactionRoute } from './routes/query-transaction.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantHostedDataRoute);
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
+  await app.register(miniProgramRoutes);
   await app.register(brandRoutes);
   // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
   const sandbox = ctx.providers.sandbox;

@@ -140,6 +140,46 @@ const MERCHANT_API: Record<string, RouteDoc> = {
       ['user_id', 'wallet_id', 'amount', 'pay_code', 'signature'],
     ),
   },
+  'POST /v2/miniapppay': {
+    summary: 'Pay in a WeChat mini program',
+    tags: ['payments'],
+    description:
+      "Creates a WeChat order for your mini program's user and answers `payment` for `wx.requestPayment` (`packageStr` is its `package`) and `paydata.order_id`. Get the payer's `open_id` for your mini program (`app_id`) from WeChat's code2Session first. With WeChat Pay, `signType` is `RSA` (WeChat Pay's own paySign); with the sandbox it is `HMAC-SHA256`: `paySign` = HMAC-SHA256 keyed by your api_key of `app_id + \"\\n\" + timeStamp + \"\\n\" + nonceStr + \"\\n\" + packageStr + \"\\n\"`. The result is called back to `notify_url` and queried like any order. The same request again answers the same payment. 302: no provider here takes WeChat mini program payments for the wallet; 207 also when WeChat Pay refuses `app_id` or `open_id`.",
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        amount: amount('Amount in the wallet currency, at most two decimals'),
+        notify_url: field('Where the gateway POSTs the final status', 'https://merchantsite.com/latipay/notify'),
+        merchant_reference: field('Your own order id, unique per user', 'Order898237426347832'),
+        product_name: field('What is sold', 'Online Ticket'),
+        app_id: field("Your mini program's AppID (bound to the wallet's WeChat Pay merchant)", 'wx721398712681232'),
+        open_id: field("The payer's openid for your mini program", 'obRdo5H-72b_PH2Lvr5_Dw9bXKHs'),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'notify_url', 'merchant_reference', 'product_name', 'app_id', 'open_id', 'signature'],
+    ),
+  },
+  'POST /v2/minialipay': {
+    summary: 'Pay in an Alipay mini program',
+    tags: ['payments'],
+    description:
+      "Creates an Alipay order and answers `gatewaydata`, the fields your Alipay mini program joins as `k=v` with `&` into `my.tradePay`'s `orderStr`, and `paydata` (`orderId` is the order id). The fields of `POST /v2/transaction` without `payment_method` and `return_url` (a `payment_method` of `alipay` may be sent, signed or not; any other is 303). Only the sandbox serves it (302 otherwise); its `sign` is your request signature (sorted fields + api_key, HMAC-SHA256) over every `gatewaydata` field but `sign` and `sign_type`, and its `return_url` is the sandbox wallet page where the payer pays.",
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        amount: amount('Amount in the wallet currency, at most two decimals'),
+        callback_url: field('Where the gateway POSTs the final status', 'https://merchantsite.com/confirm'),
+        merchant_reference: field('Your own order id, unique per user', 'dsi39ej430sks03'),
+        ip: field("The customer's IPv4 address", '122.122.122.1'),
+        version: Type.String({ enum: ['2.0'], description: 'Always 2.0' }),
+        product_name: field('What is sold', 'Pinot Noir, Otago'),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'callback_url', 'merchant_reference', 'ip', 'version', 'product_name', 'signature'],
+    ),
+  },
   'GET /v2/detail/:wallet_id': {
     summary: 'Payment methods of a wallet',
     tags: ['wallets'],

@@ -83,3 +83,20 @@ export const BarcodeAnswer = Type.Object({
   message: Type.String(),
   order_id: Type.Optional(Type.String()),
 });
+
+/** `POST /v2/miniapppay`: what wx.requestPayment takes, and the order. */
+export const MiniAppPayAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  payment: Type.Optional(Type.Object({ nonceStr: Text, paySign: Text, signType: Text, timeStamp: Text, packageStr: Text })),
+  paydata: Type.Optional(Type.Object({ order_id: Text })),
+});
+
+/** `POST /v2/minialipay`: the fields of my.tradePay's orderStr, and the order. */
+export const MiniAlipayAnswer = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  messageCN: Type.Optional(Text),
+  gatewaydata: Type.Optional(Type.Object({}, { additionalProperties: Text })),
+  paydata: Type.Optional(Type.Object({ orderId: Text, customerOrderId: Text, amount: Text, currency: Text })),
+});

@@ -43,6 +43,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/merchanthosted/gatewaydata/:nonce', api: true },
   { method: 'GET', path: '/v2/all_rate', api: true },
   { method: 'GET', path: '/v2/detail/:wallet_id', api: true },
+  { method: 'POST', path: '/v2/miniapppay', api: true },
+  { method: 'POST', path: '/v2/minialipay', api: true },
   { method: 'POST', path: '/channels/:provider/notify', api: false },
   { method: 'POST', path: '/channels/:provider/notify/:account', api: false },
   { method: 'GET', path: '/pay/:nonce', api: false },

@@ -16,6 +16,8 @@ const MERCHANT_ENDPOINTS = [
   'POST /cancel',
   'POST /barcode',
   'POST /v2/barcode',
+  'POST /v2/miniapppay',
+  'POST /v2/minialipay',
   'GET /v2/detail/{wallet_id}',
   'GET /v2/all_rate',
 ];

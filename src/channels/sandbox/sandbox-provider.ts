@@ -124,9 +124,10 @@ export class SandboxProvider implements PaymentProvider {
   readonly name = 'sandbox';
   readonly capabilities: ProviderCapabilities = {
     methods: SANDBOX_METHODS,
-    flows: ['qr', 'redirect', 'instructions', 'barcode'],
+    flows: ['qr', 'redirect', 'instructions', 'barcode', 'in_app'],
     currencies: 'any',
     partialRefunds: true,
+    miniPrograms: ['alipay', 'wechat'],
   };
   readonly #deps: SandboxProviderDeps;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -136,12 +137,14 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
+    const now = this.#deps.clock();
+    if (request.context.purpose === 'mini_program') return this.#miniProgram(request, now);
     const flow = sandboxFlowOf(request.method);
     if (flow === undefined) throw new ProviderError('not_done', `the sandbox does not serve ${request.method}`);
     if (flow !== 'wallet' && request.context.purpose === 'merchant_qr') {
       throw new ProviderError('not_done', `${request.method} has no QR for a merchant's screen`);
     }
-    const trade = await this.#openTrade(request, this.#deps.clock());
+    const trade = await this.#openTrade(request, now);
     const providerPaymentId = trade.trade_no;
     switch (flow) {
       case 'wallet':
@@ -169,6 +172,49 @@ export class SandboxProvider implements PaymentProvider {
       currency: trade.currency,
       sandboxPayerUrl: this.payIdPayerUrl(trade.trade_no),
     };
+  }
+
+  /**
+   * A mini program's payment: what the merchant's mini program hands the wallet, in the
+   * wallet's own shape: for WeChat wx.requestPayment's parameters (`package` names the
+   * trade as its prepay_id), for Alipay my.tradePay's orderStr fields (Alipay's
+   * create_forex_trade_wap, `return_url` the trade's sandbox wallet page). The sandbox holds
+   * no merchant key: `signType`/`sign_type` say how the gateway signs them, with the
+   * merchant's api_key (docs/mini-programs.md). The trade is paid like any other, from its
+   * wallet page or `POST /sandbox/orders/{order_id}`.
+   */
+  async #miniProgram(request: CreatePaymentRequest, now: number): Promise<CreatedPayment> {
+    const { context } = request;
+    if (request.method === 'wechat' && (!context.payerAppId || !context.payerOpenId)) {
+      throw new ProviderError('not_done', "a WeChat mini program payment needs the mini program's appid and its user's openid");
+    }
+    const trade = await this.#openTrade(request, now);
+    if (request.method === 'wechat') {
+      const params = {
+        appId: context.payerAppId as string,
+        timeStamp: String(Math.floor(now / 1000)),
+        nonceStr: randomBytes(16).toString('hex'),
+        package: `prepay_id=${trade.trade_no}`,
+        signType: 'HMAC-SHA256',
+      };
+      return { flow: 'in_app', nextAction: { type: 'open_wallet', wallet: 'wechat_jsapi', params }, providerPaymentId: trade.trade_no };
+    }
+    const params = {
+      service: 'create_forex_trade_wap',
+      partner: 'sandbox',
+      _input_charset: 'UTF-8',
+      sign_type: 'HMAC-SHA256',
+      notify_url: request.notifyUrl,
+      return_url: this.walletUrl(trade.trade_no),
+      subject: request.subject,
+      body: request.subject,
+      out_trade_no: request.attemptId,
+      currency: request.currency,
+      total_fee: formatAmount(request.amountMinor),
+      product_code: 'NEW_WAP_OVERSEAS_SELLER',
+      app_pay: 'Y',
+    };
+    return { flow: 'in_app', nextAction: { type: 'open_wallet', wallet: 'alipay', params }, providerPaymentId: trade.trade_no };
   }
 
   /** Opens the attempt's trade, once: a retry of the same attempt keeps its first trade. */

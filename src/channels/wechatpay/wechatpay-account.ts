@@ -67,6 +67,13 @@ export interface WechatpayAccount {
   readonly queryIdentity: string;
   /** The payer object of a JSAPI order for an openid of `payerAppId`. */
   payerOf(openid: string): Record<string, string>;
+  /**
+   * The identity of a JSAPI order paid from another app of the merchant, a mini program
+   * (its `appId`): common mode orders with it as `appid`; institutional mode as `sub_appid`
+   * with a `sub_openid` (the sub-merchant's mini program), or, when it is the institution's
+   * own `sp_appid`, with an `sp_openid`.
+   */
+  forApp(appId: string): { readonly bodyIdentity: Readonly<Record<string, string>>; payerOf(openid: string): Record<string, string> };
   /** Whether a resource WeChat Pay sent names this account's merchant. */
   isOwn(resource: { mchid?: unknown; sp_mchid?: unknown; sub_mchid?: unknown }): boolean;
 }
@@ -108,6 +115,12 @@ export function wechatpayAccountOf(opened: Pick<OpenedAccount, 'id' | 'config' |
     merchantIdentity,
     queryIdentity: new URLSearchParams(merchantIdentity).toString(),
     payerOf: (openid): Record<string, string> => ({ [institutional ? (subAppid ? 'sub_openid' : 'sp_openid') : 'openid']: openid }),
+    forApp: (appId): { bodyIdentity: Record<string, string>; payerOf(openid: string): Record<string, string> } => {
+      if (!institutional) return { bodyIdentity: { appid: appId, mchid: signerMchid }, payerOf: (openid) => ({ openid }) };
+      const base: Record<string, string> = { sp_appid: appid, sp_mchid: signerMchid, sub_mchid: subMchid as string };
+      if (appId === appid) return { bodyIdentity: base, payerOf: (openid) => ({ sp_openid: openid }) };
+      return { bodyIdentity: { ...base, sub_appid: appId }, payerOf: (openid) => ({ sub_openid: openid }) };
+    },
     isOwn: (resource) =>
       institutional ? resource.sp_mchid === signerMchid && resource.sub_mchid === subMchid : resource.mchid === signerMchid,
   };

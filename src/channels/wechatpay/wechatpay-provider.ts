@@ -43,7 +43,8 @@ import { platformCertificateOf, signatureHeadersOf, WechatpayVerifier, type Plat
  *
  * Flows: Native (a `weixin://` QR: a PC, a phone's browser, a merchant's own screen, and
  * inside WeChat when the payer's openid is unknown, long-pressed), JSAPI (inside WeChat
- * with the payer's openid: WeixinJSBridge's parameters, signed with the merchant key), and
+ * with the payer's openid: WeixinJSBridge's parameters, signed with the merchant key; and
+ * a merchant's mini program, ordered with its appid: wx.requestPayment's parameters), and
  * Quick Pay (the customer's pay code). Every answer is believed only once its signature
  * verifies; notifications are verified before they are decrypted.
  */
@@ -126,6 +127,8 @@ export class WechatpayProvider implements PaymentProvider {
     maxRefundsPerPayment: 50,
     // goods_detail goes to the order's `detail.goods_detail`.
     usesOrderDetails: true,
+    // Mini Program Payment: a JSAPI order with the mini program's appid (Mini Program Calls Payment).
+    miniPrograms: ['wechat'],
   };
   readonly payerIdentity?: PayerIdentity;
   readonly account: WechatpayAccount;
@@ -165,19 +168,26 @@ export class WechatpayProvider implements PaymentProvider {
    */
   async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
     const { context } = request;
-    const jsapi = context.purpose !== 'merchant_qr' && context.device === 'wechat' && typeof context.payerOpenId === 'string' && context.payerOpenId !== '';
+    // A mini program pays with JSAPI too, ordered with the mini program's appid and its user's openid.
+    const mini = context.purpose === 'mini_program';
+    if (mini && (!context.payerOpenId || !context.payerAppId)) {
+      throw new ProviderError('not_done', "a mini program payment needs the mini program's appid and its user's openid");
+    }
+    const jsapi = mini || (context.purpose !== 'merchant_qr' && context.device === 'wechat' && typeof context.payerOpenId === 'string' && context.payerOpenId !== '');
+    const identity = mini ? this.account.forApp(context.payerAppId as string) : this.account;
     const body: Record<string, unknown> = {
-      ...this.#orderFields(request, jsapi ? 'JSAPI' : 'NATIVE'),
+      ...this.#orderFields(request, jsapi ? 'JSAPI' : 'NATIVE', identity.bodyIdentity),
       notify_url: this.#notifyUrl(request.notifyUrl),
       time_expire: beijingTime(request.expiresAt),
     };
-    if (jsapi) body.payer = this.account.payerOf(context.payerOpenId as string);
+    if (jsapi) body.payer = identity.payerOf(context.payerOpenId as string);
     const answer = await this.#client.call('POST', `/v3/global/transactions/${jsapi ? 'jsapi' : 'native'}`, body);
     if (answer.status !== 200) throw errorOf('open the payment', answer);
     const json = (answer.json ?? {}) as { code_url?: unknown; prepay_id?: unknown };
     if (jsapi) {
       if (typeof json.prepay_id !== 'string' || json.prepay_id === '') throw new ProviderError('unknown', 'WeChat Pay answered a JSAPI order without prepay_id');
-      const params = jsapiInvokeParams(this.account.payerAppId, json.prepay_id, this.account.privateKey, Math.floor(this.#clock() / 1000));
+      const appId = mini ? (context.payerAppId as string) : this.account.payerAppId;
+      const params = jsapiInvokeParams(appId, json.prepay_id, this.account.privateKey, Math.floor(this.#clock() / 1000));
       return { flow: 'in_app', nextAction: { type: 'open_wallet', wallet: 'wechat_jsapi', params: { ...params } }, raw: json };
     }
     if (typeof json.code_url !== 'string' || json.code_url === '') throw new ProviderError('unknown', 'WeChat Pay answered a Native order without code_url');
@@ -311,10 +321,11 @@ export class WechatpayProvider implements PaymentProvider {
   #orderFields(
     request: Pick<CreatePaymentRequest, 'attemptId' | 'orderId' | 'subject' | 'amountMinor' | 'currency'> & { readonly details?: OrderDetails },
     tradeType: 'NATIVE' | 'JSAPI' | 'MICROPAY',
+    identity: Readonly<Record<string, string>> = this.account.bodyIdentity,
   ) {
     if (!ATTEMPT_ID.test(request.attemptId)) throw new ProviderError('not_done', `attempt id ${request.attemptId} cannot be an out_trade_no (at most 32 of [0-9A-Za-z_-|*])`);
     return {
-      ...this.account.bodyIdentity,
+      ...identity,
       description: truncateBytes(request.subject.trim(), 127) || `Order ${request.orderId}`,
       out_trade_no: request.attemptId,
       trade_type: tradeType,

@@ -4,8 +4,8 @@ import { ProviderError } from '../../channels/provider.js';
 import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js';
 import { REJECTED_MESSAGE, REJECTED_REFERENCE_MESSAGE, sandboxFlowOf, sandboxOutcomesOf, type SandboxOutcome } from '../../channels/sandbox/sandbox-methods.js';
 import { latipayError } from '../../domain/errors.js';
-import { openAttempt } from '../../gateway/start-payment.js';
-import { orderIdOfAttempt } from '../../store/payment-attempts.js';
+import { accountOfOrder, openAttempt } from '../../gateway/start-payment.js';
+import { findLatestAttempt, orderIdOfAttempt } from '../../store/payment-attempts.js';
 import { findWalletCached, sandboxMayServe } from '../../gateway/wallets.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
 import { pickLanguage } from '../../pages/i18n.js';
@@ -49,9 +49,10 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
     return wallet !== undefined && sandboxMayServe(ctx, wallet);
   };
   // The wallet leads back to the payment page's result step, which moves on to the return_url.
-  // Not for a merchant-hosted order (host_type=1): its nonce is the merchant server's credential.
+  // Not for a merchant-hosted order (host_type=1): its nonce is the merchant server's credential;
+  // nor for an order without a return_url (barcode, mini program): it has no payment page.
   const backHref = (order: OrderRecord, language: string) =>
-    order.host_type === '1' ? undefined : `/pay/${order.nonce}/result?lang=${language}`;
+    order.host_type === '1' || order.return_url === '' ? undefined : `/pay/${order.nonce}/result?lang=${language}`;
   const theme = themeFor(ctx.config);
 
   app.get<{ Params: { tradeNo: string } }>('/sandbox/wallet/:tradeNo', { config: { html: true } }, async (request, reply) => {
@@ -98,9 +99,12 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
       }
       const rejection = reference !== undefined ? { message: REJECTED_REFERENCE_MESSAGE, blockData: reference } : { message: REJECTED_MESSAGE };
       // A tester may settle an order whose payment page was never opened; a final order
-      // (cancelled, say) gets no new attempt, so it cannot be paid this way.
+      // (cancelled, say) gets no new attempt, so it cannot be paid this way. The attempt
+      // still open is the one paid (a mini program's, say), else the page's is opened.
       if (order.status === 'pending') {
-        const attempt = await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
+        const latest = await findLatestAttempt(ctx.store.db, order.order_id);
+        const open = latest?.status === 'pending' && latest.account_id === accountOfOrder(order) && latest.provider_payment_id !== null;
+        const attempt = open ? latest : await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
         try {
           if (attempt.provider_payment_id) {
             await channel.settle(attempt.provider_payment_id, outcome, { notify: request.body.notify, ...(outcome === 'rejected' ? { rejection } : {}) });

@@ -19,6 +19,9 @@ function attemptId(): string {
 
 const PC: PaymentContext = { device: 'pc', purpose: 'payment_page', returnUrl: 'http://gateway.test/pay/n' };
 const IN_WECHAT: PaymentContext = { device: 'wechat', purpose: 'payment_page', payerOpenId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', returnUrl: 'http://gateway.test/pay/n' };
+/** The merchant's mini program, bound to its WeChat Pay merchant. */
+const MINI_APP = 'wxm1n1000000000001';
+const IN_MINI_PROGRAM: PaymentContext = { device: 'wechat', purpose: 'mini_program', payerAppId: MINI_APP, payerOpenId: 'oMiniUser00000000000000000001', returnUrl: '' };
 
 function paymentRequest(notifyUrl: string, overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest {
   const id = overrides.attemptId ?? attemptId();
@@ -57,7 +60,7 @@ describe('WeChat Pay adapter: common mode, WeChat Pay public key', () => {
 
   before(async () => {
     merchant = makeWechatMerchant();
-    fake = await FakeWechatPay.start({ merchants: [merchant.fake] });
+    fake = await FakeWechatPay.start({ merchants: [{ ...merchant.fake, appids: [MINI_APP] }] });
     inbox = new NotificationInbox();
     await inbox.start();
     wechat = wechatProvider(fake, merchant, inbox.url);
@@ -75,6 +78,7 @@ describe('WeChat Pay adapter: common mode, WeChat Pay public key', () => {
     assert.deepEqual(wechat.capabilities.flows, ['qr', 'in_app', 'barcode']);
     assert.equal(wechat.capabilities.partialRefunds, true);
     assert.equal(wechat.capabilities.maxRefundsPerPayment, 50);
+    assert.deepEqual(wechat.capabilities.miniPrograms, ['wechat']);
     assert.equal(wechat.payerIdentity, undefined, 'no AppSecret, no OAuth');
   });
 
@@ -146,6 +150,34 @@ describe('WeChat Pay adapter: common mode, WeChat Pay public key', () => {
     const order = fake.order(request.attemptId);
     assert.equal(order?.tradeType, 'JSAPI');
     assert.deepEqual(order?.request.payer, { openid: IN_WECHAT.payerOpenId });
+  });
+
+  test('a mini program: a JSAPI order with the mini program\'s appid and its user\'s openid, and wx.requestPayment parameters WeChat accepts', async () => {
+    fake.miniProgramLogin(MINI_APP, IN_MINI_PROGRAM.payerOpenId);
+    const request = paymentRequest(inbox.url, { context: IN_MINI_PROGRAM });
+    const created = await wechat.createPayment(request);
+    assert.equal(created.flow, 'in_app');
+    if (created.nextAction.type !== 'open_wallet') return assert.fail('an open_wallet next action');
+    const params = created.nextAction.params as { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string };
+    assert.equal(params.appId, MINI_APP);
+    assert.equal(params.signType, 'RSA');
+    assert.equal(fake.checkJsapiInvoke(merchant.mchid, params), null);
+    assert.match(fake.checkJsapiInvoke(merchant.mchid, { ...params, appId: merchant.appid }) ?? '', /appId/, "the official account's appid is not the order's");
+    const order = fake.order(request.attemptId);
+    assert.equal(order?.tradeType, 'JSAPI');
+    assert.equal(order?.request.appid, MINI_APP);
+    assert.equal(order?.request.mchid, merchant.mchid);
+    assert.deepEqual(order?.request.payer, { openid: IN_MINI_PROGRAM.payerOpenId });
+  });
+
+  test('a mini program: without its appid or its user\'s openid nothing is sent (not_done); an appid not bound to the merchant is refused (misconfigured)', async () => {
+    const sent = fake.requests.length;
+    await rejects(wechat.createPayment(paymentRequest(inbox.url, { context: { ...IN_MINI_PROGRAM, payerAppId: undefined } })), 'not_done');
+    await rejects(wechat.createPayment(paymentRequest(inbox.url, { context: { ...IN_MINI_PROGRAM, payerOpenId: '' } })), 'not_done');
+    assert.equal(fake.requests.length, sent);
+    await rejects(wechat.createPayment(paymentRequest(inbox.url, { context: { ...IN_MINI_PROGRAM, payerAppId: 'wxn0tb0und0000001' } })), 'misconfigured', 'APPID_MCHID_NOT_MATCH');
+    const crossed = fake.miniProgramLogin(merchant.appid);
+    await rejects(wechat.createPayment(paymentRequest(inbox.url, { context: { ...IN_MINI_PROGRAM, payerOpenId: crossed } })), 'not_done', 'PARAM_ERROR');
   });
 
   test('an empty subject becomes "Order <id>"; a long one is cut to 127 bytes at a character boundary', async () => {
@@ -503,6 +535,24 @@ describe('WeChat Pay adapter: institutional mode, platform certificates', () => 
     assert.deepEqual(fake.order(request.attemptId)?.request.payer, { sp_openid: IN_WECHAT.payerOpenId });
     assert.equal(fake.order(request.attemptId)?.request.sub_appid, undefined);
     assert.equal(created.nextAction.type === 'open_wallet' && fake.checkJsapiInvoke(String(merchant.spMchid), created.nextAction.params as never), null);
+  });
+
+  test('a mini program: its appid as sub_appid with payer.sub_openid; the institution\'s own appid with payer.sp_openid', async () => {
+    const wechat = wechatProvider(fake, merchant, inbox.url, { 'platform-certificate-file': fake.platformCertificatePem });
+    const request = paymentRequest(inbox.url, { context: IN_MINI_PROGRAM });
+    const created = await wechat.createPayment(request);
+    const order = fake.order(request.attemptId);
+    assert.equal(order?.request.sub_appid, MINI_APP);
+    assert.equal(order?.request.sp_appid, merchant.spAppid);
+    assert.deepEqual(order?.request.payer, { sub_openid: IN_MINI_PROGRAM.payerOpenId });
+    assert.equal(created.nextAction.type === 'open_wallet' && created.nextAction.params.appId, MINI_APP);
+    assert.equal(created.nextAction.type === 'open_wallet' && fake.checkJsapiInvoke(String(merchant.spMchid), created.nextAction.params as never), null);
+
+    const own = paymentRequest(inbox.url, { context: { ...IN_MINI_PROGRAM, payerAppId: merchant.spAppid } });
+    const ownCreated = await wechat.createPayment(own);
+    assert.equal(fake.order(own.attemptId)?.request.sub_appid, undefined);
+    assert.deepEqual(fake.order(own.attemptId)?.request.payer, { sp_openid: IN_MINI_PROGRAM.payerOpenId });
+    assert.equal(ownCreated.nextAction.type === 'open_wallet' && fake.checkJsapiInvoke(String(merchant.spMchid), ownCreated.nextAction.params as never), null);
   });
 
   test('a certificate rotation: the new serial is fetched from the certificate list once, then both are believed', async () => {

@@ -994,3 +994,66 @@ describe('fake WeChat Pay: the official account\'s OAuth (snsapi_base)', () => {
     assert.equal((await authorize(`appid=${appid}&redirect_uri=http%3A%2F%2F127.0.0.1%2F&response_type=code&scope=snsapi_login`)).status, 400);
   });
 });
+
+describe('fake WeChat Pay: mini programs (JSAPI ordered with the mini program\'s appid)', () => {
+  let fake: FakeWechatPay;
+  let merchant: Merchant;
+  let institution: Merchant;
+  const official = 'wx8888888888888888';
+  const mini = 'wxm1n1000000000001';
+
+  before(async () => {
+    merchant = makeMerchant({ mode: 'common', mchid: '1900000109', appid: official, appids: [mini] }, false);
+    institution = makeMerchant({ mode: 'institutional', mchid: '1900000100', spAppid: 'wxsp000000000001', subMchids: ['20000100'], subAppids: [mini] }, false);
+    fake = await FakeWechatPay.start({ merchants: [merchant.config, institution.config] });
+  });
+
+  after(() => fake.stop());
+
+  function jsapi(appid: string, openid: string): Record<string, unknown> {
+    return { ...nativeBody(merchant, nextNo('M'), 'http://127.0.0.1:1/notify'), appid, trade_type: 'JSAPI', payer: { openid } };
+  }
+
+  function invokeFor(signer: Merchant, appId: string, prepayId: string) {
+    const invoke = { appId, timeStamp: String(Math.floor(Date.now() / 1000)), nonceStr: 'N0nceStr', package: `prepay_id=${prepayId}`, signType: 'RSA', paySign: '' };
+    invoke.paySign = crypto.sign('sha256', Buffer.from(`${invoke.appId}\n${invoke.timeStamp}\n${invoke.nonceStr}\n${invoke.package}\n`), signer.privateKey).toString('base64');
+    return invoke;
+  }
+
+  it('common mode: an appid bound to the merchant (its mini program) orders; wx.requestPayment\'s parameters must name that appid', async () => {
+    const openid = fake.miniProgramLogin(mini);
+    const reply = await call(fake, merchant, 'POST', '/v3/global/transactions/jsapi', jsapi(mini, openid));
+    assert.equal(reply.status, 200);
+    assert.equal(fake.checkJsapiInvoke(merchant.config.mchid, invokeFor(merchant, mini, reply.json.prepay_id)), null);
+    assert.match(fake.checkJsapiInvoke(merchant.config.mchid, invokeFor(merchant, official, reply.json.prepay_id)) ?? '', /appId/);
+  });
+
+  it('common mode: an appid not bound to the merchant is APPID_MCHID_NOT_MATCH', async () => {
+    const reply = await call(fake, merchant, 'POST', '/v3/global/transactions/jsapi', jsapi('wx0ther0000000001', 'oSomeone0000000000000000001'));
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json.code, 'APPID_MCHID_NOT_MATCH');
+  });
+
+  it('an openid it gave out for one app, ordered with another, is PARAM_ERROR; one it never gave out is taken', async () => {
+    const ofMini = fake.miniProgramLogin(mini, 'oMiniUser00000000000000000001');
+    assert.equal(ofMini, 'oMiniUser00000000000000000001');
+    const crossed = await call(fake, merchant, 'POST', '/v3/global/transactions/jsapi', jsapi(official, ofMini));
+    assert.equal(crossed.status, 400);
+    assert.equal(crossed.json.code, 'PARAM_ERROR');
+    assert.match(crossed.json.message, /openid/);
+    const unknown = await call(fake, merchant, 'POST', '/v3/global/transactions/jsapi', jsapi(official, 'oNeverIssued000000000000001'));
+    assert.equal(unknown.status, 200);
+  });
+
+  it('institutional mode: the mini program as sub_appid with the user\'s sub_openid; an unbound sub_appid is refused', async () => {
+    const openid = fake.miniProgramLogin(mini);
+    const body = { ...institutionalBody(institution, nextNo('MI'), 'http://127.0.0.1:1/notify'), trade_type: 'JSAPI', sub_appid: mini, payer: { sub_openid: openid } };
+    const reply = await call(fake, institution, 'POST', '/v3/global/transactions/jsapi', body);
+    assert.equal(reply.status, 200);
+    assert.equal(fake.checkJsapiInvoke(institution.config.mchid, invokeFor(institution, mini, reply.json.prepay_id)), null);
+    const unbound = await call(fake, institution, 'POST', '/v3/global/transactions/jsapi', { ...body, out_trade_no: nextNo('MI'), sub_appid: 'wx0ther0000000001' });
+    assert.equal(unbound.json.code, 'APPID_MCHID_NOT_MATCH');
+    const crossed = await call(fake, institution, 'POST', '/v3/global/transactions/jsapi', { ...body, out_trade_no: nextNo('MI'), payer: { sp_openid: openid } });
+    assert.equal(crossed.json.code, 'PARAM_ERROR', "the mini program's openid is not the institution app's");
+  });
+});

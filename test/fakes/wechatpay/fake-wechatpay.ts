@@ -34,8 +34,12 @@ export interface FakeMerchant {
   mchid: string;
   /** Common mode: the appid bound to mchid (checked when given). */
   appid?: string;
+  /** Common mode: further appids bound to mchid (its mini programs, its apps); orders may name any of them. */
+  appids?: string[];
   /** Institutional mode: the institution's appid (checked when given). */
   spAppid?: string;
+  /** Institutional mode: the apps bound to the sub-merchants, which orders may name as sub_appid (any when omitted). */
+  subAppids?: string[];
   /** Institutional mode: the sub-merchants this institution may act for (any when omitted). */
   subMchids?: string[];
   /** The merchant API certificate's serial (Authorization serial_no). Taken from certificatePem if omitted. */
@@ -378,6 +382,8 @@ export class FakeWechatPay {
   readonly #officialAccounts: Map<string, string>;
   readonly #oauthCodes = new Map<string, { appid: string; openid: string; issuedAt: number; used: boolean }>();
   readonly #oauthUsers = new Map<string, string>();
+  /** Every openid the fake gave out (OAuth, mini program logins), with the app it belongs to. */
+  readonly #openidApps = new Map<string, string>();
   #seq = 0;
   #stopped = false;
 
@@ -547,6 +553,16 @@ export class FakeWechatPay {
    */
   signInAs(appid: string, openid: string): void {
     this.#oauthUsers.set(appid, openid);
+  }
+
+  /**
+   * A WeChat user logs into the mini program `appid` (wx.login, then code2Session on the
+   * merchant's server): answers the user's openid for that app (`openid`, or a random one).
+   * An openid belongs to one app: a JSAPI order naming it with another app is refused.
+   */
+  miniProgramLogin(appid: string, openid = `oMiNi${randomString(23)}`): string {
+    this.#openidApps.set(openid, appid);
+    return openid;
   }
 
   /** A PROCESSING refund ends: SUCCESS, ABNORMAL or CLOSED, then a REFUND.* notification if it had a notify_url. */
@@ -796,7 +812,9 @@ export class FakeWechatPay {
       if (mchid !== merchant.config.mchid) throw new ApiError(400, 'INVALID_REQUEST', 'mchid does not match the mchid in Authorization');
       if (needApp) {
         const appid = get('appid');
-        if (merchant.config.appid && appid !== merchant.config.appid) throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'appid and mchid do not match');
+        if (merchant.config.appid && appid !== merchant.config.appid && !(merchant.config.appids ?? []).includes(appid)) {
+          throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'appid and mchid do not match');
+        }
       }
       return undefined;
     }
@@ -814,6 +832,14 @@ export class FakeWechatPay {
       if (merchant.config.spAppid && spAppid !== merchant.config.spAppid) throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'sp_appid and sp_mchid do not match');
     }
     return subMchid;
+  }
+
+  /** Institutional mode: the sub_appid an order names, when given, is one bound to the sub-merchants. */
+  #subAppid(merchant: MerchantState, body: Record<string, unknown>): void {
+    const subAppid = optionalString(body, 'sub_appid', 32);
+    if (subAppid !== undefined && merchant.config.subAppids && !merchant.config.subAppids.includes(subAppid)) {
+      throw new ApiError(400, 'APPID_MCHID_NOT_MATCH', 'sub_appid and sub_mchid do not match');
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -865,7 +891,7 @@ export class FakeWechatPay {
   #placeOrder(merchant: MerchantState, tradeType: 'NATIVE' | 'JSAPI', body: Record<string, unknown>): Answer {
     for (const key of Object.keys(body)) if (!ORDER_FIELDS.has(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
     const subMchid = this.#identity(merchant, body, 'body', true);
-    if (merchant.mode === 'institutional') optionalString(body, 'sub_appid', 32);
+    if (merchant.mode === 'institutional') this.#subAppid(merchant, body);
     requireString(body, 'description', 127);
     const outTradeNo = requireString(body, 'out_trade_no', 32);
     if (!OUT_TRADE_NO.test(outTradeNo)) throw param('/out_trade_no', outTradeNo, 'only digits, letters and _-|* are allowed');
@@ -889,6 +915,10 @@ export class FakeWechatPay {
       if (merchant.mode === 'common') requireString(payer, 'openid', 128, '/payer/openid');
       else if (!payer.sp_openid && !payer.sub_openid) throw param('/payer/sp_openid', payer.sp_openid, 'sp_openid or sub_openid is required for JSAPI');
       else if (payer.sub_openid && !body.sub_appid) throw param('/sub_appid', body.sub_appid, 'is required with payer.sub_openid');
+      // An openid is per app: one the fake gave out for another app is refused.
+      const [openid, app] = merchant.mode === 'common' ? [payer.openid, body.appid] : payer.sub_openid ? [payer.sub_openid, body.sub_appid] : [payer.sp_openid, body.sp_appid];
+      const issuedFor = typeof openid === 'string' ? this.#openidApps.get(openid) : undefined;
+      if (issuedFor !== undefined && issuedFor !== app) throw new ApiError(400, 'PARAM_ERROR', 'appid and openid do not match');
     }
 
     const key = this.#orderKey(merchant, subMchid, outTradeNo);
@@ -947,7 +977,7 @@ export class FakeWechatPay {
   #micropay(merchant: MerchantState, body: Record<string, unknown>): Answer {
     for (const key of Object.keys(body)) if (!MICROPAY_FIELDS.has(key)) throw param(`/${key}`, body[key], 'is not a parameter of this API');
     const subMchid = this.#identity(merchant, body, 'body', true);
-    if (merchant.mode === 'institutional') optionalString(body, 'sub_appid', 32);
+    if (merchant.mode === 'institutional') this.#subAppid(merchant, body);
     requireString(body, 'description', 127);
     const outTradeNo = requireString(body, 'out_trade_no', 32);
     if (!OUT_TRADE_NO.test(outTradeNo)) throw param('/out_trade_no', outTradeNo, 'only digits, letters and _-|* are allowed');
@@ -1047,6 +1077,7 @@ export class FakeWechatPay {
     }
     const code = randomString(32);
     const openid = this.#oauthUsers.get(appid) ?? `oUpF8u${randomString(22)}`;
+    this.#openidApps.set(openid, appid);
     this.#oauthCodes.set(code, { appid, openid, issuedAt: this.#now(), used: false });
     target.searchParams.set('code', code);
     const state = query.get('state');
