@@ -12,7 +12,15 @@ import {
   type CallOptions,
   type CreatedTransaction,
   type CreateTransactionParams,
+  type CreateInvoiceParams,
   type GatewayData,
+  type Invoice,
+  type InvoiceAddress,
+  type InvoiceLink,
+  type InvoiceList,
+  type ListInvoicesParams,
+  type RefundInvoiceParams,
+  type UpdateInvoiceParams,
   type PaymentMethod,
   type Rate,
   type RefundParams,
@@ -315,6 +323,115 @@ export class Latipay {
   }
 
   /**
+   * Creates an invoice, a payment link (`POST /v2/invoice`), and verifies the answer's
+   * signature (sorted signature over invoice_id, qrcode_pic, invoice_url). Send the payer to
+   * `invoice_url`. Not retried; sending the same fields with the same `customer_order_id`
+   * again answers the same invoice.
+   *
+   * @example
+   * const link = await latipay.createInvoice({ amount: '48.00', product_name: 'Hamper', customer_order_id: 'SO-1001', notify_url: 'https://shop.example/latipay/notify' });
+   * await email(customer, link.invoice_url);
+   */
+  async createInvoice(params: CreateInvoiceParams, options: CallOptions = {}): Promise<InvoiceLink> {
+    const fields = this.#signed(this.#invoiceFields(params));
+    const answer = await this.#call({ method: 'POST', path: '/v2/invoice', body: fields, idempotent: false, ...options });
+    return this.#verifiedLink(answer, 'create-invoice');
+  }
+
+  /**
+   * An invoice by `invoice_id` or `customer_order_id` (`GET /v2/invoice`), verified.
+   *
+   * @example
+   * const invoice = await latipay.getInvoice({ customer_order_id: 'SO-1001' });
+   * if (invoice.paid) await ship('SO-1001');
+   */
+  async getInvoice(address: InvoiceAddress, options: CallOptions = {}): Promise<Invoice> {
+    const fields = this.#signed({ user_id: this.userId, invoice_id: address.invoice_id, customer_order_id: address.customer_order_id });
+    const answer = await this.#call({ method: 'GET', path: '/v2/invoice', query: fields, idempotent: true, ...options });
+    const { code: _code, message: _message, ...invoice } = answer;
+    return this.#verifiedInvoice(invoice, 'invoice answer');
+  }
+
+  /**
+   * Your invoices created in a time range (`GET /v2/invoices`), a page at a time, newest
+   * first; every invoice and the page itself verified.
+   *
+   * @example
+   * const { invoices, total } = await latipay.listInvoices({ start_time: '2026-03-01', end_time: '2026-03-31', page_size: 50 });
+   */
+  async listInvoices(params: ListInvoicesParams, options: CallOptions = {}): Promise<InvoiceList> {
+    const fields = this.#signed({
+      user_id: this.userId,
+      start_time: params.start_time,
+      end_time: params.end_time,
+      wallet_id: params.wallet_id,
+      page: params.page === undefined ? undefined : String(params.page),
+      page_size: params.page_size === undefined ? undefined : String(params.page_size),
+    });
+    const answer = await this.#call({ method: 'GET', path: '/v2/invoices', query: fields, idempotent: true, ...options });
+    const list = answer['invoices'];
+    const [page, pageSize, total] = [answer['page'], answer['page_size'], answer['total']];
+    if (!Array.isArray(list) || typeof page !== 'number' || typeof pageSize !== 'number' || typeof total !== 'number') {
+      throw new LatipayHttpError(200, JSON.stringify(answer), 'the invoices answer has no page of invoices');
+    }
+    const invoices = list.map((item: unknown) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new LatipaySignatureError('an invoice of the list is not an object');
+      return this.#verifiedInvoice(item as Record<string, unknown>, 'invoice of the list');
+    });
+    const expected = signParams({ page, page_size: pageSize, total, invoices: invoices.map((i) => i.signature).join(',') }, this.#apiKey);
+    if (!signaturesMatch(expected, answer['signature'])) throw new LatipaySignatureError('the invoices answer is not signed with this api_key');
+    return { page, page_size: pageSize, total, invoices };
+  }
+
+  /**
+   * Edits an invoice nobody has paid (`PUT /v2/invoice`); fields not given keep their values.
+   *
+   * @example
+   * await latipay.updateInvoice({ invoice_id: link.invoice_id, amount: '52.00' });
+   */
+  async updateInvoice(params: UpdateInvoiceParams, options: CallOptions = {}): Promise<InvoiceLink> {
+    const fields = this.#signed({ ...this.#invoiceFields(params), invoice_id: params.invoice_id });
+    const answer = await this.#call({ method: 'PUT', path: '/v2/invoice', body: fields, idempotent: false, ...options });
+    return this.#verifiedLink(answer, 'update-invoice');
+  }
+
+  /**
+   * Deletes (cancels) an unpaid invoice (`DELETE /v2/invoice`): its link stops working.
+   * Deleting it again succeeds; a paid one throws `LatipayError` 900.
+   *
+   * @example
+   * await latipay.deleteInvoice({ customer_order_id: 'SO-1001' });
+   */
+  async deleteInvoice(address: InvoiceAddress, options: CallOptions = {}): Promise<{ message: string }> {
+    const fields = this.#signed({ user_id: this.userId, invoice_id: address.invoice_id, customer_order_id: address.customer_order_id });
+    const answer = await this.#call({ method: 'DELETE', path: '/v2/invoice', body: fields, idempotent: false, ...options });
+    return { message: text(answer, 'message') ?? '' };
+  }
+
+  /**
+   * Refunds a paid invoice (`POST /v2/invoice/refund`): all that is left, or `refund_amount`.
+   * Not retried: after a connection error, a repeat of a whole refund is refused (562) if the first went through.
+   *
+   * @example
+   * const { refund_id } = await latipay.refundInvoice({ invoice_id: link.invoice_id, reference: 'out of stock' });
+   */
+  async refundInvoice(params: RefundInvoiceParams, options: CallOptions = {}): Promise<{ message: string; refund_id: string }> {
+    const fields = this.#signed({
+      user_id: this.userId,
+      invoice_id: params.invoice_id,
+      customer_order_id: params.customer_order_id,
+      reference: params.reference,
+      refund_amount: params.refund_amount === undefined ? undefined : amountText(params.refund_amount, 'refund_amount'),
+    });
+    const answer = await this.#call({ method: 'POST', path: '/v2/invoice/refund', body: fields, idempotent: false, ...options });
+    const refundId = text(answer, 'refund_id') ?? '';
+    if (!refundId || !signaturesMatch(signParams({ refund_id: refundId }, this.#apiKey), answer['signature'])) {
+      throw new LatipaySignatureError('the invoice refund answer is not signed with this api_key');
+    }
+    return { message: text(answer, 'message') ?? '', refund_id: refundId };
+  }
+
+  /**
    * Verifies the asynchronous notification posted to your `callback_url` (a form body:
    * raw text, `URLSearchParams`, or an object your framework parsed) and returns it typed.
    * Given the request's `headers`, its Standard Webhooks headers are verified too (against
@@ -350,6 +467,49 @@ export class Latipay {
     return { ...sent, signature: signParams(sent, this.#apiKey) };
   }
 
+  #invoiceFields(params: CreateInvoiceParams | UpdateInvoiceParams): Record<string, string | undefined> {
+    const whole = (value: number | undefined, name: string) => {
+      if (value === undefined) return undefined;
+      if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`Latipay: ${name} must be a whole number, got ${String(value)}`);
+      return String(value);
+    };
+    return {
+      user_id: this.userId,
+      wallet_id: params.wallet_id ?? this.walletId,
+      amount: amountText(params.amount, 'amount'),
+      product_name: params.product_name,
+      period_time: whole(params.period_time, 'period_time'),
+      max_open_count: whole(params.max_open_count, 'max_open_count'),
+      app: whole(params.app, 'app'),
+      customer_order_id: params.customer_order_id,
+      customer_reference: params.customer_reference,
+      return_url: params.return_url,
+      notify_url: params.notify_url,
+      qrcode: params.qrcode === undefined ? undefined : String(params.qrcode),
+    };
+  }
+
+  #verifiedLink(answer: Record<string, unknown>, what: string): InvoiceLink {
+    const link = { invoice_id: text(answer, 'invoice_id') ?? '', qrcode_pic: text(answer, 'qrcode_pic') ?? '', invoice_url: text(answer, 'invoice_url') ?? '' };
+    const signature = text(answer, 'signature') ?? '';
+    if (!link.invoice_id || !link.invoice_url || !signaturesMatch(signParams(link, this.#apiKey), signature)) {
+      throw new LatipaySignatureError(`the ${what} answer is not signed with this api_key`);
+    }
+    return { ...link, signature };
+  }
+
+  /** An invoice's fields are signed sorted, `payment_methods` written as its items joined by commas. */
+  #verifiedInvoice(fields: Record<string, unknown>, what: string): Invoice {
+    const signable: Record<string, string | number | boolean | null> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) signable[key] = value.join(',');
+      else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) signable[key] = value as string | number | boolean | null;
+      else throw new LatipaySignatureError(`${what}: field ${key} is not a plain value`);
+    }
+    if (!signaturesMatch(signParams(signable, this.#apiKey), fields['signature'])) throw new LatipaySignatureError(`the ${what} is not signed with this api_key`);
+    return { ...(fields as unknown as Invoice), paid: fields['status'] === 'paid' };
+  }
+
   #verifiedResult(answer: Record<string, unknown>, what: string): TransactionResult {
     const fields = {
       merchant_reference: text(answer, 'merchant_reference') ?? '',
@@ -372,7 +532,7 @@ export class Latipay {
   }
 
   async #call(request: {
-    method: 'GET' | 'POST';
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE';
     path: string;
     query?: Record<string, string>;
     body?: Record<string, string>;

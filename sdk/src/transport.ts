@@ -17,9 +17,9 @@ export interface TransportSettings {
 }
 
 export interface WireRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
-  /** Sent as JSON (POST). */
+  /** Sent as JSON (POST, PUT, DELETE). */
   body?: Readonly<Record<string, string>> | undefined;
   /**
    * Whether sending it twice is harmless. Only such calls are retried: a create, refund,

@@ -173,3 +173,111 @@ export interface GatewayData {
   merchant_reference: string;
   signature: string;
 }
+
+/** An invoice is addressed by the gateway's `invoice_id` or by your own `customer_order_id`. */
+export type InvoiceAddress = { invoice_id: string; customer_order_id?: undefined } | { customer_order_id: string; invoice_id?: undefined };
+
+/** `POST /v2/invoice` (spec §4.12): a payment link. `user_id` and `signature` are added by the client. */
+export interface CreateInvoiceParams {
+  amount: Amount;
+  /** Defaults to the client's wallet. */
+  wallet_id?: string | undefined;
+  product_name?: string | undefined;
+  /** Minutes the link stays valid (the gateway's default: 1440). */
+  period_time?: number | undefined;
+  /** How many times the link may be opened. */
+  max_open_count?: number | undefined;
+  /** 1: created on a phone, 0: elsewhere. */
+  app?: 0 | 1 | undefined;
+  /** Your own order id, unique per user: addresses the invoice like invoice_id. */
+  customer_order_id?: string | undefined;
+  customer_reference?: string | undefined;
+  /** Where the payer's browser goes after paying (`verifyReturn`; merchant_reference is the invoice_id). */
+  return_url?: string | undefined;
+  /** Where the result is posted, like a callback (`verifyCallback`; merchant_reference is the invoice_id). */
+  notify_url?: string | undefined;
+  /** true: `qrcode_pic` is a PNG data URL of invoice_url. */
+  qrcode?: boolean | undefined;
+}
+
+/** The verified answer of `createInvoice` and `updateInvoice`. */
+export interface InvoiceLink {
+  invoice_id: string;
+  /** `data:image/png;base64,…` of a QR encoding invoice_url, or '' without `qrcode: true`. */
+  qrcode_pic: string;
+  /** Send the payer here. */
+  invoice_url: string;
+  signature: string;
+}
+
+/** `PUT /v2/invoice`: `amount` is required (the wallet defaults to the client's); fields not given keep their values. */
+export type UpdateInvoiceParams = Omit<CreateInvoiceParams, 'customer_order_id'> & {
+  /** With `invoice_id`: a new customer_order_id; without it, the invoice's address. */
+  customer_order_id?: string | undefined;
+  invoice_id?: string | undefined;
+};
+
+/** An invoice's status: `pending`, `paid`, `failed` (expired or declined), `canceled` (deleted). */
+export type InvoiceStatus = 'pending' | 'paid' | 'failed' | 'canceled' | (string & {});
+
+/** A verified invoice (`GET /v2/invoice`, and each of `GET /v2/invoices`). */
+export interface Invoice {
+  invoice_id: string;
+  user_id: string;
+  wallet_id: string;
+  wallet_name: string;
+  /** Exactly two decimals. */
+  amount: string;
+  currency: string;
+  organisation_id: number;
+  organisation: string;
+  product_name: string;
+  period_time: number;
+  open_count: number;
+  customer_order_id: string;
+  customer_reference: string;
+  /** `YYYY-MM-DD HH:mm:ss` in the gateway's time zone. */
+  created_time: string;
+  /** Empty until paid. */
+  paid_time: string;
+  invoice_url: string;
+  return_url: string;
+  notify_url: string;
+  token: string;
+  status: InvoiceStatus;
+  /** The method paid with, once paid. */
+  paid_method: string;
+  /** The methods the payer may pick. */
+  payment_methods: string[];
+  payer: string;
+  max_open_count: number | null;
+  qrcode: boolean;
+  app: number | null;
+  expire_time: string;
+  /** The invoice's payment (its backing order), once a payer picked a method; '' before. */
+  order_id: string;
+  signature: string;
+  /** `status === 'paid'`. */
+  paid: boolean;
+}
+
+/** `GET /v2/invoices`: created from `start_time` to `end_time` (`YYYY-MM-DD HH:mm:ss` or `YYYY-MM-DD`). */
+export interface ListInvoicesParams {
+  start_time: string;
+  end_time?: string | undefined;
+  wallet_id?: string | undefined;
+  /** From 1. */
+  page?: number | undefined;
+  /** 1 to 100 (the gateway's default: 20). */
+  page_size?: number | undefined;
+}
+
+export interface InvoiceList {
+  page: number;
+  page_size: number;
+  total: number;
+  invoices: Invoice[];
+}
+
+/** `POST /v2/invoice/refund`: the whole amount still refundable unless `refund_amount` says part. */
+export type RefundInvoiceParams = InvoiceAddress & { reference?: string | undefined; refund_amount?: Amount | undefined };

@@ -110,3 +110,8 @@ export function generateApiKey(): string {
 export function generateRefundId(now: Date, timeZoneOffsetMinutes: number): string {
   return 'R' + orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
 }
+
+/** An invoice id: `I` and an id shaped like a refund's (date and time, then random digits). */
+export function generateInvoiceId(now: Date, timeZoneOffsetMinutes: number): string {
+  return 'I' + orderIdPrefix(now.getTime(), timeZoneOffsetMinutes) + randomDigits(13);
+}

@@ -17,3 +17,18 @@ export function parseUtcOffset(text: string): number | undefined {
   if (minutes > 14 * 60) return undefined;
   return m[1] === '-' ? -minutes : minutes;
 }
+
+/**
+ * Parses a wire time, `YYYY-MM-DD HH:mm:ss` or `YYYY-MM-DD` (midnight), read in the wire's
+ * offset, into epoch ms; undefined when malformed or not a real date (`2026-02-30`).
+ */
+export function parseWireTime(text: string, offsetMinutes: number): { ms: number; dateOnly: boolean } | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second);
+  const back = new Date(local);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) return undefined;
+  return { ms: local - offsetMinutes * 60_000, dateOnly: m[4] === undefined };
+}

@@ -20,7 +20,9 @@ export type AuditAction =
   | 'order.cancel'
   | 'order.settle'
   | 'provider.set'
-  | 'provider.remove';
+  | 'provider.remove'
+  | 'invoice.update'
+  | 'invoice.delete';
 
 /**
  * Records an operator's or merchant's action in the audit log, in the caller's transaction

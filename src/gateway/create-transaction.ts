@@ -156,7 +156,9 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    const existing = await findOrderByReference(ctx.store.db, user.id, reference);
+    // Read on the writer (in a transaction): on SQLite it sees the order that won even
+    // before its group commit reaches the reader connection.
+    const existing = await ctx.store.db.transaction().execute((trx) => findOrderByReference(trx, user.id, reference));
     if (existing) return answer(await reuseOrder(ctx, existing, requestHash));
   }
   throw latipayError('FAIL', 'could not create the order, try again');

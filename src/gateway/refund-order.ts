@@ -4,7 +4,7 @@ import { formatAmount, parseAmount } from '../domain/money.js';
 import { decideRefund, type RefundDecision } from '../domain/refund-policy.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js';
-import { findOrderById } from '../store/orders.js';
+import { findOrderById, type OrderRecord } from '../store/orders.js';
 import { countRefunds, hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
 import { listAttemptsOfOrder } from '../store/payment-attempts.js';
 import { recordAudit } from './audit.js';
@@ -15,7 +15,7 @@ import { idempotent } from './idempotency.js';
 import { askProviderToRefund } from './execute-refund.js';
 
 const REQUIRED = ['user_id', 'order_id', 'refund_amount', 'signature'] as const;
-const MAX_REFERENCE_LENGTH = 255;
+export const MAX_REFERENCE_LENGTH = 255;
 
 /**
  * `POST /refund` and `POST /v2/refund` (spec §4.7). Two transactions around the provider
@@ -51,6 +51,24 @@ async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, o
   if (!order || order.user_id !== user.id) throw latipayError('REFUND_ORDER_NOT_FOUND', `no order ${orderId}`);
   if (order.status !== 'paid') throw latipayError('REFUND_FAILED', `only paid orders can be refunded; this one is ${order.status}`);
 
+  return refundPaidOrder(ctx, user, order, amount.minor, reference, origin);
+}
+
+/**
+ * Refunds `amountMinor` of the user's paid `order` (the order already found and checked to
+ * be the user's): the provider's limits, then the two transactions around the provider call
+ * described above. Shared by `POST /refund` and `POST /v2/invoice/refund` (an invoice's
+ * backing order).
+ */
+export async function refundPaidOrder(
+  ctx: GatewayContext,
+  user: MerchantUser,
+  order: OrderRecord,
+  amountMinor: number,
+  reference: string,
+  origin: RequestOrigin,
+): Promise<{ refund_id: string }> {
+  const amount = { minor: amountMinor };
   // The attempt that took the money, and what its provider allows.
   const paid = (await listAttemptsOfOrder(ctx.store.db, order.order_id)).find((a) => a.status === 'paid');
   const provider = paid ? await ctx.providers.byAccount(paid.account_id) : undefined;

@@ -18,9 +18,11 @@ import { refundRoute } from './routes/refund.js';
 import { createTransactionRoute } from './routes/create-transaction.js';
 import { allRatesRoute } from './routes/all-rates.js';
 import { healthRoute } from './routes/health.js';
+import { invoiceRoutes } from './routes/invoice.js';
 import { merchantHostedDataRoute } from './routes/merchant-hosted-data.js';
 import { miniProgramRoutes } from './routes/mini-programs.js';
 import { paymentPageRoutes } from './routes/payment-page.js';
+import { invoicePageRoutes } from './routes/invoice-page.js';
 import { queryTransactionRoute } from './routes/query-transaction.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { walletDetailRoute } from './routes/wallet-detail.js';
@@ -90,12 +92,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(allRatesRoute);
   await app.register(walletDetailRoute);
   await app.register(miniProgramRoutes);
+  await app.register(invoiceRoutes);
   await app.register(brandRoutes);
   // The HTML pages, in a scope of their own with the security headers (the API's hot paths run none of their hooks).
   const sandbox = ctx.providers.sandbox;
   await app.register(async (pages) => {
     await registerPageSecurity(pages, config);
     await pages.register(paymentPageRoutes);
+    await pages.register(invoicePageRoutes);
     if (sandbox) await pages.register(sandboxRoutes, { sandbox });
   });
   return app;

@@ -34,7 +34,7 @@ const INTRO = `The Latipay 2.0 merchant API as this gateway serves it: existing 
 
 **Requests.** POST bodies are JSON (\`application/json\`) or \`application/x-www-form-urlencoded\`; GET parameters go in the query string. Amounts are decimal strings with at most two decimals (\`"120.00"\`); amounts the gateway sends are always strings with exactly two.
 
-**Signature rule.** Every request carries \`signature\`: take every parameter except \`signature\` (path parameters such as \`merchant_reference\` included), drop those that are null or empty, sort the names in plain code-unit order, join them as \`name=value\` with \`&\`, append your api_key, and compute HMAC-SHA256 of that text keyed by your api_key, in lowercase hex. Values are used exactly as sent. For example, with api_key \`111222333\`, \`merchant_reference=6000324&user_id=U000000013111222333\` gives \`58f93f458880120d650611f2452917a25a39edc2f5e3a03baac73a7a49bc81f4\`. The legacy forms of Latipay 2.0 clients are accepted too. Answers that carry a \`signature\` are signed by the gateway: a created transaction with HMAC(\`nonce + host_url\`), an order's status with HMAC(\`merchant_reference + payment_method + status + currency + amount\`).
+**Signature rule.** Every request carries \`signature\`: take every parameter except \`signature\` (path parameters such as \`merchant_reference\` included), drop those that are null or empty, sort the names in plain code-unit order, join them as \`name=value\` with \`&\`, append your api_key, and compute HMAC-SHA256 of that text keyed by your api_key, in lowercase hex. Values are used exactly as sent. For example, with api_key \`111222333\`, \`merchant_reference=6000324&user_id=U000000013111222333\` gives \`58f93f458880120d650611f2452917a25a39edc2f5e3a03baac73a7a49bc81f4\`. The legacy forms of Latipay 2.0 clients are accepted too. Answers that carry a \`signature\` are signed by the gateway: a created transaction with HMAC(\`nonce + host_url\`), an order's status with HMAC(\`merchant_reference + payment_method + status + currency + amount\`), and invoice answers with the sorted signature over their fields except \`code\`, \`message\` and \`signature\`.
 
 **Callbacks.** When an order reaches a final status the gateway POSTs \`merchant_reference, order_id, currency, amount, payment_method, status, pay_time, signature\` (form-encoded) to the order's \`callback_url\`, with Standard Webhooks headers, until your server answers HTTP 200 with the body \`sent\`.`;
 
@@ -193,6 +193,111 @@ const MERCHANT_API: Record<string, RouteDoc> = {
     description: "The rates the wallet's currency converts at (e.g. NZD→CNY), as used for `amount_cny`.",
     querystring: query({ user_id: userId, wallet_id: walletId, signature }),
   },
+  'POST /v2/invoice': {
+    summary: 'Create an invoice (payment link)',
+    tags: ['invoices'],
+    description:
+      'Creates a payment link: `invoice_url` (PUBLIC_URL/invoice/{token}) opens a page where the payer picks one of the wallet\'s methods; the page counts opens, expires after `period_time` minutes (1440 by default, at most 43200) and refuses after `max_open_count` opens. Answers `invoice_id`, `qrcode_pic` (a PNG data URL of invoice_url when `qrcode` is true, else empty) and `invoice_url`, signed with the sorted signature over those three fields. The paid result (and any other final status) is POSTed to `notify_url` like a callback, with `merchant_reference` = invoice_id. The same `customer_order_id` with the same fields answers the same invoice; with other fields, 207. Codes: 204, 205, 206, 207, 301 (pay_currency not the wallet\'s), 302 (no provider serves the wallet), 450, 454.',
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        amount: amount('Amount in the wallet currency, at most two decimals'),
+        product_name: field('Optional: what is sold, shown on the page'),
+        period_time: Type.Integer({ description: 'Optional: minutes the page stays valid (default 1440, at most 43200)', example: 1440 }),
+        max_open_count: Type.Integer({ description: 'Optional: how many times the page may be opened', example: 5 }),
+        app: Type.Integer({ enum: [0, 1], description: 'Optional: 1 created on a phone, 0 elsewhere' }),
+        customer_order_id: field('Optional: your own order id, unique per user; addresses the invoice like invoice_id'),
+        customer_reference: field('Optional: notes shown on the page'),
+        return_url: field('Optional: where the payer goes after paying (receives the signed status like spec §4.5)'),
+        notify_url: field('Optional: where the final status is POSTed (like a callback)'),
+        qrcode: Type.Boolean({ description: 'Optional: true answers qrcode_pic and shows the QR on the page' }),
+        pay_currency: field('Optional: must be the wallet\'s currency (301 otherwise)'),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'signature'],
+    ),
+  },
+  'GET /v2/invoice': {
+    summary: 'Query an invoice',
+    tags: ['invoices'],
+    description:
+      'The invoice addressed by `invoice_id` or `customer_order_id`, flat: Latipay\'s list fields (status `pending`, `paid`, `failed` or `canceled`) and ours (`max_open_count`, `qrcode`, `app`, `expire_time`, `order_id`: the backing order), signed with the sorted signature over every field but code and message (`payment_methods` written as its items joined by commas). Unknown: 201.',
+    querystring: query({
+      user_id: userId,
+      invoice_id: Type.Optional(field('The invoice (or give customer_order_id)')),
+      customer_order_id: Type.Optional(field('Your order id (or give invoice_id)')),
+      signature,
+    }),
+  },
+  'GET /v2/invoices': {
+    summary: 'List invoices',
+    tags: ['invoices'],
+    description:
+      'Your invoices created from `start_time` up to `end_time` (now when absent; a date alone includes its whole day), of one wallet with `wallet_id`, newest first, `page_size` (default 20, at most 100) at a time from `page` 1. Times are `YYYY-MM-DD HH:mm:ss` or `YYYY-MM-DD` in the gateway\'s time zone. Answers `page`, `page_size`, `total` and `invoices` (each signed like GET /v2/invoice); `signature` signs page, page_size, total and the invoices\' signatures joined by commas.',
+    querystring: query({
+      user_id: userId,
+      start_time: field('Created at or after', '2026-03-01 00:00:00'),
+      end_time: Type.Optional(field('Created at or before (default: now)', '2026-03-31')),
+      wallet_id: Type.Optional(walletId),
+      page: Type.Optional(field('Which page, from 1', '1')),
+      page_size: Type.Optional(field('Invoices per page, 1 to 100 (default 20)', '20')),
+      signature,
+    }),
+  },
+  'PUT /v2/invoice': {
+    summary: 'Edit an unpaid invoice',
+    tags: ['invoices'],
+    description:
+      'Changes an invoice nobody has paid, addressed by `invoice_id` (then `customer_order_id` is a new value) or by `customer_order_id`. `wallet_id` and `amount` are required; any other field of the create may be sent, and one not sent keeps its value. A payment in progress is closed and the backing order follows. Answers like the create. Codes: 900 paid, 901 deleted or expired, 201 unknown, 207 (another wallet once a payer started paying), 1 (the payment in progress could not be closed now).',
+    body: body(
+      {
+        user_id: userId,
+        wallet_id: walletId,
+        invoice_id: field('The invoice (or give customer_order_id)'),
+        amount: amount('The new amount'),
+        product_name: field('Optional'),
+        period_time: Type.Integer({ description: 'Optional: minutes from the invoice\'s creation' }),
+        customer_order_id: field('Optional: the address, or with invoice_id a new value'),
+        customer_reference: field('Optional'),
+        qrcode: Type.Boolean({ description: 'Optional' }),
+        signature,
+      },
+      ['user_id', 'wallet_id', 'amount', 'signature'],
+    ),
+  },
+  'DELETE /v2/invoice': {
+    summary: 'Delete (cancel) an unpaid invoice',
+    tags: ['invoices'],
+    description:
+      'Its page refuses from then on; a backing order still pending is cancelled (its `canceled` status goes to notify_url) and its payment closed. Deleting again answers 0; a paid invoice answers 900; unknown 201. JSON or form body (or, without a body, the query string).',
+    body: body(
+      {
+        user_id: userId,
+        invoice_id: field('The invoice (or give customer_order_id)'),
+        customer_order_id: field('Your order id (or give invoice_id)'),
+        signature,
+      },
+      ['user_id', 'signature'],
+    ),
+  },
+  'POST /v2/invoice/refund': {
+    summary: 'Refund a paid invoice',
+    tags: ['invoices'],
+    description:
+      'Refunds the invoice\'s payment (its backing order) by `POST /refund`\'s rules: the whole amount still refundable, or `refund_amount` [ours] of it. Answers `refund_id`, signed. Codes: 551 unknown, 556 not paid or refused by the provider, 550 bad amount, 559 balance, 562 already refunded in full (or the same amount and reference just now). An optional `Idempotency-Key` header makes a retry answer the first outcome.',
+    body: body(
+      {
+        user_id: userId,
+        invoice_id: field('The invoice (or give customer_order_id)'),
+        customer_order_id: field('Your order id (or give invoice_id)'),
+        reference: field('Optional: notes about this refund'),
+        refund_amount: amount('Optional [ours]: part of the amount; default all that is left'),
+        signature,
+      },
+      ['user_id', 'signature'],
+    ),
+  },
   'GET /healthz': {
     summary: 'Health',
     tags: ['operations'],
@@ -239,6 +344,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         { name: 'payments', description: 'Create, query and cancel payments' },
         { name: 'refunds', description: 'Refund paid orders' },
         { name: 'wallets', description: 'What a wallet accepts and converts at' },
+        { name: 'invoices', description: 'Payment links: create, query, list, edit, delete, refund' },
         { name: 'operations', description: 'For the operator' },
       ],
     },

@@ -54,6 +54,7 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:6px 14px;margin:14px 0;font-s
 .outcome-canceled{background:#e8ecf2;color:#1d2330}.outcome-rejected{background:#fbe3e3;color:#a31515}.neutral{background:#e8ecf2;color:#1d2330}.danger{background:#fbe3e3;color:#a31515}
 .primary{background:${p.accent};color:${p.onAccent}}.outline{background:#fff;color:${p.accentText};border:2px solid ${p.accentText};padding:12px}
 .hint{text-align:center;color:#5b6575;font-size:13px;margin:0 0 10px}
+.method-choice{display:flex;align-items:center;justify-content:center;gap:10px}.method-choice svg{width:24px;height:24px;flex:none}
 .notice{background:#fff7e0;border-radius:8px;padding:10px 12px;font-size:14px;margin:10px 0}
 .outcome{border-radius:8px;padding:12px 14px;font-size:16px;font-weight:600;margin:12px 0}
 .outcome-paid{background:#e3f5e9;color:#0a5c25}.outcome-declined{background:#fbe3e3;color:#a31515}.outcome-closed{background:#e8ecf2;color:#1d2330}

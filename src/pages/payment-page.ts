@@ -27,6 +27,8 @@ export interface PaymentPageInput {
   theme: Theme;
   /** The response's Content-Security-Policy script nonce. */
   scriptNonce: string;
+  /** The back link's words when it is not back to the merchant (an invoice's order: back to its choice of methods). */
+  backLabel?: string;
 }
 
 // A trade's QR never changes, and drawing one was most of the page's CPU: the last
@@ -112,7 +114,7 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
     ${action}
     <p class="status" id="status" data-test="status" data-status="pending">${t.waiting}</p>
     <p class="countdown"><span>${t.expiresIn}</span> <span id="countdown" data-expires="${Number(order.expires_at)}" data-now="${input.now}">--:--</span></p>
-    ${order.backpage_url ? html`<footer><a href="${order.backpage_url}" data-test="back">${t.back}</a></footer>` : raw('')}
+    ${order.backpage_url ? html`<footer><a href="${order.backpage_url}" data-test="back">${input.backLabel ?? t.back}</a></footer>` : raw('')}
     ${referenceHtml(order, t)}`;
 
   return page({

@@ -181,22 +181,13 @@ const byIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
  */
 export async function renewOrderNonce(db: Db, orderId: string, nonce: string, now: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    // Two retries at once: the second reads the nonce the first gave, and replaces that one.
-    for (let tries = 0; tries < 3; tries++) {
-      const current = await trx.selectFrom('orders').select('nonce').where('order_id', '=', orderId).where('status', '=', 'pending').executeTakeFirst();
-      if (!current) return false;
-      const result = await trx
-        .updateTable('orders')
-        .set({ nonce, updated_at: now })
-        .where('order_id', '=', orderId)
-        .where('nonce', '=', current.nonce)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
-      await trx.insertInto('earlier_nonces').values({ nonce: current.nonce, order_id: orderId, replaced_at: now }).execute();
-      return true;
-    }
-    return false;
+    // The row is locked (PostgreSQL; SQLite runs one writer): retries at once renew in turn,
+    // each keeping the nonce the one before it gave.
+    const current = await lockForUpdate(trx, trx.selectFrom('orders').select('nonce').where('order_id', '=', orderId).where('status', '=', 'pending')).executeTakeFirst();
+    if (!current) return false;
+    await trx.updateTable('orders').set({ nonce, updated_at: now }).where('order_id', '=', orderId).execute();
+    await trx.insertInto('earlier_nonces').values({ nonce: current.nonce, order_id: orderId, replaced_at: now }).execute();
+    return true;
   });
 }
 

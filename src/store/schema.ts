@@ -24,6 +24,7 @@ export interface Database {
   id_blocks: IdBlockTable;
   earlier_nonces: EarlierNonceTable;
   order_details: OrderDetailsTable;
+  invoices: InvoiceTable;
 }
 
 export interface OrganisationTable {
@@ -291,4 +292,40 @@ export interface EarlierNonceTable {
 export interface OrderDetailsTable {
   order_id: string;
   details: string;
+}
+
+export interface InvoiceTable {
+  invoice_id: string;
+  user_id: string;
+  wallet_id: string;
+  organisation_id: number;
+  amount_minor: number;
+  currency: string;
+  /** '' when the merchant gave none. */
+  product_name: string;
+  /** Minutes the page stays valid, counted from created_at. */
+  period_time: number;
+  /** How many times the page may be opened; null: no limit. */
+  max_open_count: number | null;
+  open_count: number;
+  /** 1: created on a phone, 0: elsewhere; null: not said. */
+  app: number | null;
+  customer_order_id: string | null;
+  customer_reference: string | null;
+  /** '' when none. */
+  return_url: string;
+  /** '' when none. */
+  notify_url: string;
+  /** 1: the QR of invoice_url is shown. */
+  qrcode: number;
+  /** The last segment of invoice_url. */
+  token: string;
+  /** `pending`, or `canceled` once deleted (paid and failed are the backing order's). */
+  status: string;
+  /** The backing order, once a payer picked a method. */
+  order_id: string | null;
+  request_hash: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { createTestDatabase } from '../helpers/database.js';
-import { cleanupStack, newSecretKey, startGatewayProcess } from '../e2e/helpers.js';
+import { cleanupStack, newSecretKey, startGatewayProcess, waitFor } from '../e2e/helpers.js';
 
 /**
  * The README's shell examples, run as written against a live gateway: the quick start takes
@@ -15,6 +15,7 @@ import { cleanupStack, newSecretKey, startGatewayProcess } from '../e2e/helpers.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const SANDBOX_MERCHANT = /user_id:\s+(U\d+)\n\s+wallet_id:\s+(W\d+)\n\s+api_key:\s+([0-9a-f]{32})/;
 
 /** The README's ```sh blocks, in order. */
 function shellBlocks(): string[] {
@@ -54,7 +55,8 @@ describe('the README', () => {
     cleanup(() => gateway.kill());
 
     // The sandbox merchant, as the README says the first start prints it.
-    const printed = /user_id:\s+(U\d+)\n\s+wallet_id:\s+(W\d+)\n\s+api_key:\s+([0-9a-f]{32})/.exec(gateway.output());
+    // It is printed just after the gateway starts listening: waited for, not assumed.
+    const printed = await waitFor('the sandbox merchant printed', () => SANDBOX_MERCHANT.exec(gateway.output()) ?? undefined).catch(() => null);
     assert.ok(printed, `the first start printed the sandbox merchant:\n${gateway.output()}`);
     const [, userId, walletId, apiKey] = printed as unknown as [string, string, string, string];
 

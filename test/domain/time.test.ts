@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatWireTime, parseUtcOffset } from '../../src/domain/time.js';
+import fc from 'fast-check';
+import { formatWireTime, parseUtcOffset, parseWireTime } from '../../src/domain/time.js';
 
 const PLUS_EIGHT = 8 * 60;
 
@@ -58,4 +59,28 @@ describe('parseUtcOffset', () => {
       assert.equal(parseUtcOffset(text), undefined);
     });
   }
+});
+
+describe('parseWireTime', () => {
+  test('reads YYYY-MM-DD HH:mm:ss in the offset, and a date alone as its midnight', () => {
+    assert.deepEqual(parseWireTime('2017-03-05 00:30:05', PLUS_EIGHT), { ms: Date.UTC(2017, 2, 4, 16, 30, 5), dateOnly: false });
+    assert.deepEqual(parseWireTime('2017-03-05', PLUS_EIGHT), { ms: Date.UTC(2017, 2, 4, 16, 0, 0), dateOnly: true });
+    assert.deepEqual(parseWireTime('2017-03-05 00:30:05', 0), { ms: Date.UTC(2017, 2, 5, 0, 30, 5), dateOnly: false });
+  });
+
+  test('refuses other shapes and dates that do not exist', () => {
+    for (const text of ['2017-3-5', '2017/03/05', '2017-02-29', '2016-02-30', '2017-13-01', '2017-03-05 24:00:00', '2017-03-05 10:60:00', '2017-03-05 10:00', '1488644405000', '', ' 2017-03-05']) {
+      assert.equal(parseWireTime(text, PLUS_EIGHT), undefined, text);
+    }
+    assert.ok(parseWireTime('2016-02-29', PLUS_EIGHT), 'a leap day');
+  });
+
+  test('reads back what formatWireTime writes, to the second', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800 }), fc.integer({ min: -14 * 60, max: 14 * 60 }), (seconds, offset) => {
+        const ms = seconds * 1000;
+        assert.deepEqual(parseWireTime(formatWireTime(ms, offset), offset), { ms, dateOnly: false });
+      }),
+    );
+  });
 });

@@ -487,6 +487,14 @@ describe('POST /v2/transaction', () => {
       assert.equal(rows[0].status, 'pending');
     });
 
+    test('the same new checkout sent several times at once makes one order, and every answer names it', async () => {
+      const fields = signed(transactionFields(gw.merchant, { merchant_reference: `burst-${Date.now()}` }), gw.merchant.api_key);
+      const before = await countOrders(gw);
+      const answers = (await Promise.all(Array.from({ length: 6 }, () => postTransaction(gw, fields)))).map(answerOf);
+      assert.deepEqual(answers.map((a) => a.code), [0, 0, 0, 0, 0, 0], JSON.stringify(answers));
+      assert.equal(await countOrders(gw), before + 1);
+    });
+
     test('the page of the earlier nonce moves on to the current one (also after two retries at once); its status still answers', async () => {
       const first = await createOrder(gw);
       const again = signed(first.fields, gw.merchant.api_key);

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { rawRequest, type RawAnswer } from '../helpers/raw-http.js';
 import { createOrder, settleOrder } from './support.js';
+import { createInvoice } from './invoice-support.js';
 
 /**
  * Hostile input to every endpoint: bodies nested thousands of levels deep, over the body
@@ -21,7 +22,7 @@ const SOCKET_RUNS = 60;
 
 /** Every route the gateway registers (checked against the router below), and what answers it gives. */
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** The merchant API: every answer is `{code, message}` JSON. */
   api: boolean;
@@ -45,6 +46,14 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v2/detail/:wallet_id', api: true },
   { method: 'POST', path: '/v2/miniapppay', api: true },
   { method: 'POST', path: '/v2/minialipay', api: true },
+  { method: 'POST', path: '/v2/invoice', api: true },
+  { method: 'GET', path: '/v2/invoice', api: true },
+  { method: 'PUT', path: '/v2/invoice', api: true },
+  { method: 'DELETE', path: '/v2/invoice', api: true },
+  { method: 'GET', path: '/v2/invoices', api: true },
+  { method: 'POST', path: '/v2/invoice/refund', api: true },
+  { method: 'GET', path: '/invoice/:token', api: false },
+  { method: 'POST', path: '/invoice/:token', api: false },
   { method: 'POST', path: '/channels/:provider/notify', api: false },
   { method: 'POST', path: '/channels/:provider/notify/:account', api: false },
   { method: 'GET', path: '/pay/:nonce', api: false },
@@ -194,7 +203,7 @@ describe('hostile input to every endpoint', () => {
   let gw: TestGateway;
   let port: number;
   /** Real identifiers, so some requests reach past the lookups: a pending order and a paid one. */
-  let ids: { pendingNonce: string; paidNonce: string; reference: string; orderId: string; wallet: string; trade: string };
+  let ids: { pendingNonce: string; paidNonce: string; reference: string; orderId: string; wallet: string; trade: string; token: string };
 
   before(async () => {
     gw = await createTestGateway({ env: { LONG_POLL_SECONDS: '1' } });
@@ -203,7 +212,8 @@ describe('hostile input to every endpoint', () => {
     const page = await gw.app.inject({ method: 'GET', url: `/pay/${pending.nonce}`, headers: { accept: 'text/html' } });
     const trade = /\/sandbox\/wallet\/([^"?]+)/.exec(page.body)?.[1] ?? 'T1';
     assert.equal((await settleOrder(gw, paid.orderId, 'paid')).statusCode, 200);
-    ids = { pendingNonce: pending.nonce, paidNonce: paid.nonce, reference: pending.reference, orderId: pending.orderId, wallet: gw.merchant.wallet_id, trade };
+    const invoice = await createInvoice(gw, gw.merchant);
+    ids = { pendingNonce: pending.nonce, paidNonce: paid.nonce, reference: pending.reference, orderId: pending.orderId, wallet: gw.merchant.wallet_id, trade, token: invoice.token };
     await gw.app.listen({ port: 0, host: '127.0.0.1' });
     port = (gw.app.server.address() as AddressInfo).port;
   });
@@ -217,7 +227,7 @@ describe('hostile input to every endpoint', () => {
       // A pending order's stream stays open: streams are exercised in connection-limits.test.ts.
       if (route.path.endsWith('/events') && choice === null) return ids.paidNonce;
       if (choice !== null) return choice;
-      return { merchant_reference: ids.reference, nonce: ids.pendingNonce, wallet_id: ids.wallet, channel: 'sandbox', tradeNo: ids.trade, orderId: ids.orderId, thing: 'x' }[name] ?? 'x';
+      return { merchant_reference: ids.reference, nonce: ids.pendingNonce, wallet_id: ids.wallet, channel: 'sandbox', tradeNo: ids.trade, orderId: ids.orderId, token: ids.token, thing: 'x' }[name] ?? 'x';
     });
   }
 
@@ -248,7 +258,7 @@ describe('hostile input to every endpoint', () => {
             method: route.method,
             url,
             headers,
-            ...(route.method === 'POST' ? { payload: body } : {}),
+            ...(route.method !== 'GET' ? { payload: body } : {}),
           });
           assertAnswer(route, response.statusCode, response.headers['content-type'] as string | undefined, response.body, `${route.method} ${url.slice(0, 80)} ${contentType} ${body.subarray(0, 40).toString('latin1')}`);
         },
@@ -297,7 +307,7 @@ describe('hostile input to every endpoint', () => {
               ? Buffer.concat([Buffer.from(head(path, 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n') + '\r\n'), Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')])
               : Buffer.concat([Buffer.from(head(path, `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`) + '\r\n'), payload]);
             // Only routes that read a body refuse it; a GET is answered without reading it.
-            refusal = route.method === 'POST' && !route.path.includes('no_such') && route.path !== '/healthz' ? 413 : undefined;
+            refusal = route.method !== 'GET' && !route.path.includes('no_such') && route.path !== '/healthz' ? 413 : undefined;
             break;
           }
           case 'hostileBody': {

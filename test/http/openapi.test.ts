@@ -20,10 +20,16 @@ const MERCHANT_ENDPOINTS = [
   'POST /v2/minialipay',
   'GET /v2/detail/{wallet_id}',
   'GET /v2/all_rate',
+  'POST /v2/invoice',
+  'GET /v2/invoice',
+  'GET /v2/invoices',
+  'PUT /v2/invoice',
+  'DELETE /v2/invoice',
+  'POST /v2/invoice/refund',
 ];
 
 /** Routes that are not the merchant API: the customer's pages, the sandbox, providers' notifications, the operator's. */
-const NOT_MERCHANT_API = [/^\/pay\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/, /^\/brand\//];
+const NOT_MERCHANT_API = [/^\/pay\//, /^\/invoice\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/, /^\/brand\//];
 
 /** Every route the app registered (`METHOD /path/{param}`, HEAD left out), read from fastify's route tree. */
 function registeredRoutes(app: FastifyInstance): string[] {
@@ -128,7 +134,7 @@ describe('GET /openapi.json', () => {
       assert.equal(operation.responses['4XX']?.$ref, '#/components/responses/Refused');
       const [method] = name.split(' ');
       if (name.includes('gatewaydata')) continue; // the nonce is the credential
-      if (method === 'POST') {
+      if (method === 'POST' || method === 'PUT' || method === 'DELETE') {
         const content = operation.requestBody?.content ?? {};
         assert.deepEqual(Object.keys(content).sort(), ['application/json', 'application/x-www-form-urlencoded'], name);
         assert.ok(content['application/json'].schema.required?.includes('signature'), `${name}: signature required`);

@@ -9,6 +9,7 @@ import { findOrganisationName } from '../../store/merchants.js';
 import { findOrderByNonce, findOrderStatus, type OrderRecord } from '../../store/orders.js';
 import { detectDevice, type Device } from '../../pages/device.js';
 import { pickLanguage, type Language } from '../../pages/i18n.js';
+import { invoiceStringsFor } from '../../pages/invoice-strings.js';
 import { renderMessagePage } from '../../pages/message-page.js';
 import { renderPaymentPage } from '../../pages/payment-page.js';
 import { outcomeOf, renderResultPage } from '../../pages/result-page.js';
@@ -105,6 +106,8 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       sandbox: session.order.channel === SANDBOX_CHANNEL,
       theme,
       scriptNonce: reply.cspNonce.script,
+      // An invoice's order leads back to the invoice's page, where another method can be picked.
+      ...(session.order.backpage_url?.startsWith(`${ctx.config.publicUrl}/invoice/`) ? { backLabel: invoiceStringsFor(language).otherMethod } : {}),
     });
     return reply.type(HTML).send(body);
   });
