@@ -7,6 +7,9 @@ export interface Actor {
   readonly source: string;
 }
 
+/** The gateway itself, acting on what a provider said (e.g. a late payment it could not give back). */
+export const PROVIDER_REPORT_ACTOR: Actor = { actor: 'gateway', source: 'provider report' };
+
 export type AuditAction =
   | 'merchant.create'
   | 'merchant.disable'
@@ -19,6 +22,7 @@ export type AuditAction =
   | 'refund.create'
   | 'order.cancel'
   | 'order.settle'
+  | 'order.reversal_failed'
   | 'provider.set'
   | 'provider.remove'
   | 'invoice.update'

@@ -15,6 +15,8 @@ export interface GatewayObserver {
   refundFailedAfterAcceptance(): void;
   /** A provider reported a payment that does not match its order: the order is flagged for review. */
   paymentFlagged(): void;
+  /** A late payment could not be given back (its reversal failed): the order is flagged for review. */
+  reversalFailed(): void;
 }
 
 /** What the use cases need, handed down from the entry point (tests build their own). */

@@ -84,7 +84,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
     clock,
     shutdown: deps.shutdown ?? new AbortController().signal,
     log: deps.logger,
-    observer: deps.observer ?? { refundFailedAfterAcceptance() {}, paymentFlagged() {} },
+    observer: deps.observer ?? { refundFailedAfterAcceptance() {}, paymentFlagged() {}, reversalFailed() {} },
   };
   context = ctx;
   return Object.assign(ctx, {

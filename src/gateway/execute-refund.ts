@@ -1,9 +1,12 @@
 import { notifyUrlOf } from '../channels/provider-registry.js';
 import { ProviderError, type RefundReport } from '../channels/provider.js';
+import { formatAmount } from '../domain/money.js';
 import { appendLedgerEntry } from '../store/ledger.js';
+import { flagFinishedOrder } from '../store/orders.js';
 import { findAttempt, listAttemptsOfOrder, type AttemptRecord } from '../store/payment-attempts.js';
 import { recordProviderMessage } from '../store/provider-messages.js';
 import { claimStaleRefund, findRefund, listStaleOpenRefunds, moveOpenRefund, type RefundRecord } from '../store/refunds.js';
+import { PROVIDER_REPORT_ACTOR, recordAudit } from './audit.js';
 import type { GatewayContext } from './context.js';
 
 /** Where a refund stands after its provider was asked. */
@@ -74,7 +77,11 @@ function outcomeOf(refund: RefundRecord): RefundOutcome {
  * pending refund becomes processing when accepted; an open one ends succeeded, or failed
  * with its debit credited back (`refund_failed`), in one transaction. Answers whether it
  * changed anything (a repeat changes nothing). A refund that fails after its provider had
- * accepted it is logged as an error: the merchant was told code 0.
+ * accepted it is logged as an error: the merchant was told code 0. A reversal that fails
+ * (a late payment the provider would not give back: Antom refuses to refund a payment its
+ * cancel already returned, a refund window closed…) leaves money booked to the wallet that
+ * the order should not hold: the order is flagged for review and the audit log says so, in
+ * the same transaction, and an error is logged.
  */
 export async function recordRefundReport(ctx: GatewayContext, report: RefundReport): Promise<boolean> {
   const now = ctx.clock();
@@ -97,9 +104,21 @@ export async function recordRefundReport(ctx: GatewayContext, report: RefundRepo
       currency: before.currency,
       created_at: now,
     });
+    if (before.kind === 'reversal') {
+      const amount = `${formatAmount(Number(before.amount_minor))} ${before.currency}`;
+      const reason = report.reason ?? 'refused by the provider';
+      await flagFinishedOrder(trx, before.order_id, `a late payment of ${amount} could not be given back (${reason}); check it with the provider`, now);
+      await recordAudit(trx, PROVIDER_REPORT_ACTOR, 'order.reversal_failed', before.order_id, { refund_id: before.refund_id, amount, reason }, now);
+    }
     return true;
   });
-  if (changed && report.state === 'failed' && before.status === 'processing') {
+  if (changed && report.state === 'failed' && before.kind === 'reversal') {
+    ctx.log.error(
+      { orderId: before.order_id, refundId: report.refundId, reason: report.reason },
+      'a late payment could not be given back; its money stays booked to the wallet and the order is flagged for review',
+    );
+    ctx.observer.reversalFailed();
+  } else if (changed && report.state === 'failed' && before.status === 'processing') {
     ctx.log.error({ refundId: report.refundId, orderId: before.order_id, reason: report.reason }, 'a refund the provider had accepted failed; its money is back in the wallet');
     ctx.observer.refundFailedAfterAcceptance();
   }

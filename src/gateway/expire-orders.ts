@@ -15,7 +15,9 @@ export interface ExpireOptions {
  * becomes `failed`, and its callback is queued in the same transaction, but only after its
  * provider was asked (askProviderFirst): an order paid at the provider whose notification
  * was lost becomes paid instead, and an open trade is closed first so it cannot be paid
- * after. An order whose provider cannot be asked now waits for the next sweep.
+ * after. An order whose provider cannot be asked now waits for the next sweep. An order
+ * flagged for review (a payment that did not match it) is never expired: the operator ends
+ * it with `orders settle`.
  *
  * Orders are claimed in batches, locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so
  * sweeps running at once (on several instances) never fail or notify an order twice.

@@ -4,7 +4,7 @@ import { formatAmount } from '../domain/money.js';
 import { signObject } from '../domain/signature.js';
 import { findOrganisationName, findWallet } from '../store/merchants.js';
 import { findOrderByNonce } from '../store/orders.js';
-import { attemptSeq, listAttemptsOfOrder } from '../store/payment-attempts.js';
+import { attemptSeq, findLatestAttempt, listAttemptsOfOrder } from '../store/payment-attempts.js';
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
 import { nextActionOf, openAttempt } from './start-payment.js';
@@ -42,7 +42,9 @@ export interface GatewayData {
  * failed, cancelled, rejected or expired one (901): the cash register then starts a new order.
  * `amount_cny` and `currency_rate` are the ones recorded when the order was created, so a
  * later rate change never alters them, until a provider reports what the payer was charged
- * in CNY (Antom's customsDeclarationAmount and quote): then they are the provider's.
+ * in CNY (Antom's customsDeclarationAmount and quote): then they are the provider's. An order
+ * whose payment did not match it (flagged for review, still pending) shows the attempt that
+ * was paid, never a new QR: the customer must not pay twice.
  */
 export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promise<GatewayData> {
   const order = /^[0-9a-f]{64}$/.test(nonce) ? await findOrderByNonce(ctx.store.db, nonce) : undefined;
@@ -60,11 +62,12 @@ export async function loadGatewayData(ctx: GatewayContext, nonce: string): Promi
     findWallet(ctx.store.db, order.wallet_id),
     findOrganisationName(ctx.store.db, Number(order.organisation_id)),
   ]);
-  const attempt = await openAttempt(ctx, order, { device: 'pc', purpose: 'merchant_qr', returnUrl: order.return_url });
+  const flagged = order.review_reason !== null ? await findLatestAttempt(ctx.store.db, order.order_id) : undefined;
+  const attempt = flagged ?? (await openAttempt(ctx, order, { device: 'pc', purpose: 'merchant_qr', returnUrl: order.return_url }));
   const action = nextActionOf(attempt);
   const qrCodeUrl = action?.type === 'show_qr' ? action.qrContent : '';
-  // A pending order's first attempt has reported nothing yet: only a later one's predecessors can have.
-  const earlier = attemptSeq(attempt.attempt_id) > 1 ? await listAttemptsOfOrder(ctx.store.db, order.order_id) : [];
+  // A new first attempt has reported nothing yet: only a later one's predecessors, or the flagged one itself, can have.
+  const earlier = attemptSeq(attempt.attempt_id) > 1 || flagged ? await listAttemptsOfOrder(ctx.store.db, order.order_id) : [];
   const reported = earlier.filter((a) => a.payer_currency === 'CNY' && a.payer_amount_minor !== null).at(-1);
   const fields: Omit<GatewayData, 'signature'> = {
     order_id: order.order_id,

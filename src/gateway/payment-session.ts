@@ -7,7 +7,7 @@ import { findLatestAttempt, type AttemptRecord } from '../store/payment-attempts
 import type { GatewayContext } from './context.js';
 import { outgoingKey } from './credentials.js';
 import { returnRedirectUrl } from './result-fields.js';
-import { accountOfOrder, nextActionOf, openAttempt } from './start-payment.js';
+import { accountOfOrder, nextActionOf, openAttempt, PaymentClosedError } from './start-payment.js';
 
 export type PaymentSession =
   | { kind: 'unknown' }
@@ -15,6 +15,8 @@ export type PaymentSession =
   | { kind: 'moved'; nonce: string }
   | { kind: 'expired'; order: OrderRecord }
   | { kind: 'final'; order: OrderRecord; organisationName: string; redirectUrl: string | undefined }
+  /** A payment of the order was reported and did not match it: an operator checks it; nothing more can be paid. */
+  | { kind: 'review'; order: OrderRecord; organisationName: string }
   /**
    * Inside the wallet's own browser, the payer is identified first (WeChat's OAuth, for
    * JSAPI's openid): the page sends the customer to `redirectUrl`, setting `cookie`.
@@ -59,21 +61,29 @@ export async function loadPaymentSession(
   const order = await findOrderByNonce(ctx.store.db, nonce);
   if (!order) return { kind: 'unknown' };
   if (order.nonce !== nonce) return { kind: 'moved', nonce: order.nonce };
-  if (Number(order.expires_at) <= ctx.clock()) return { kind: 'expired', order };
+  // A payment under review stays so past the order's expiry: the customer did pay something.
+  const underReview = order.status === 'pending' && order.review_reason !== null;
+  if (Number(order.expires_at) <= ctx.clock() && !underReview) return { kind: 'expired', order };
   const organisationName = (await findOrganisationName(ctx.store.db, Number(order.organisation_id))) ?? '';
-  if (isFinal(order.status as OrderStatus)) {
-    const user = await ctx.credentials.findUser(order.user_id);
-    return { kind: 'final', order, organisationName, redirectUrl: user ? returnRedirectUrl(order, outgoingKey(user, ctx.clock())) : undefined };
-  }
+  if (isFinal(order.status as OrderStatus)) return finalSession(ctx, order, organisationName);
+  if (underReview) return { kind: 'review', order, organisationName };
   const returnUrl = `${ctx.config.publicUrl}/pay/${nonce}`;
   const step = await identifyPayer(ctx, order, nonce, returnUrl, context.device, oauth);
   if (step.kind === 'redirect') return { kind: 'identify', order, redirectUrl: step.url, cookie: step.cookie };
-  const attempt = await openAttempt(ctx, order, {
-    purpose: 'payment_page',
-    returnUrl,
-    ...context,
-    ...(step.kind === 'identified' ? { payerOpenId: step.openId } : {}),
-  });
+  let attempt: AttemptRecord;
+  try {
+    attempt = await openAttempt(ctx, order, {
+      purpose: 'payment_page',
+      returnUrl,
+      ...context,
+      ...(step.kind === 'identified' ? { payerOpenId: step.openId } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof PaymentClosedError)) throw error;
+    // The order moved on while the page asked: what it is now.
+    const current = (await findOrderByNonce(ctx.store.db, nonce)) ?? order;
+    return isFinal(current.status as OrderStatus) ? finalSession(ctx, current, organisationName) : { kind: 'review', order: current, organisationName };
+  }
   const nextAction = nextActionOf(attempt);
   return {
     kind: 'pending',
@@ -84,6 +94,11 @@ export async function loadPaymentSession(
     qrUrl: nextAction?.type === 'show_qr' ? nextAction.qrContent : '',
     identified: step.kind === 'identified',
   };
+}
+
+async function finalSession(ctx: GatewayContext, order: OrderRecord, organisationName: string): Promise<PaymentSession> {
+  const user = await ctx.credentials.findUser(order.user_id);
+  return { kind: 'final', order, organisationName, redirectUrl: user ? returnRedirectUrl(order, outgoingKey(user, ctx.clock())) : undefined };
 }
 
 type IdentifyStep = { kind: 'none' } | { kind: 'redirect'; url: string; cookie: string } | { kind: 'identified'; openId: string };

@@ -13,7 +13,7 @@ import { askProviderToRefund } from './execute-refund.js';
  * `reversal` refund of that attempt, pending, with its `reversal` debit. After commit,
  * `settleReversal` asks the provider like any refund. Nothing is lost: the row exists
  * before the provider is asked, and a failed reversal stays on record (failed, its debit
- * credited back) for an operator.
+ * credited back, the order flagged for review) for an operator.
  */
 export async function recordLatePaymentReversal(
   trx: Db,
@@ -46,13 +46,13 @@ export async function recordLatePaymentReversal(
   return reversal;
 }
 
-/** After commit: asks the provider to give the late payment back. Never throws (the notification is already applied). */
+/**
+ * After commit: asks the provider to give the late payment back. Never throws (the
+ * notification is already applied). A refusal flags the order (recordRefundReport).
+ */
 export async function settleReversal(ctx: GatewayContext, reversal: RefundRecord): Promise<void> {
   try {
-    const outcome = await askProviderToRefund(ctx, reversal);
-    if (outcome.status === 'failed') {
-      ctx.log.error({ orderId: reversal.order_id, refundId: reversal.refund_id, outcome }, 'a late payment could not be given back');
-    }
+    await askProviderToRefund(ctx, reversal);
   } catch (error) {
     ctx.log.error({ err: error, orderId: reversal.order_id, refundId: reversal.refund_id }, 'a late payment could not be given back; it stays pending');
   }

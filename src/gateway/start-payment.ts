@@ -1,11 +1,47 @@
 import type { NextAction, PaymentContext, PaymentFlow, PaymentProvider } from '../channels/provider.js';
 import { notifyUrlOf } from '../channels/provider-registry.js';
+import { LatipayError } from '../domain/errors.js';
 import type { PaymentMethod } from '../domain/payment-methods.js';
-import type { OrderRecord } from '../store/orders.js';
-import { attemptIdOf, attemptSeq, findAttempt, findLatestAttempt, insertAttempt, MAX_ATTEMPTS, updateAttempt, type AttemptRecord } from '../store/payment-attempts.js';
+import { findOrderById, type OrderRecord } from '../store/orders.js';
+import {
+  attemptIdOf,
+  attemptSeq,
+  findAttempt,
+  findLatestAttempt,
+  insertAttempt,
+  listAttemptsOfOrder,
+  MAX_ATTEMPTS,
+  updateAttempt,
+  type AttemptRecord,
+} from '../store/payment-attempts.js';
 import { recordProviderMessage } from '../store/provider-messages.js';
 import type { GatewayContext } from './context.js';
 import { loadOrderDetails } from './order-details.js';
+
+/**
+ * The order takes no payment attempt: it is no longer pending (paid 900, else 901), or a
+ * payment of it was already reported (900): an attempt is paid, which on a pending order
+ * means the payment did not match it and waits for an operator (flagged for review).
+ * Another attempt would let the customer pay twice.
+ */
+export class PaymentClosedError extends LatipayError {
+  /** Pending, with a payment reported: the customer is told it is being checked. */
+  readonly underReview: boolean;
+  constructor(order: Pick<OrderRecord, 'order_id' | 'status'>) {
+    const underReview = order.status === 'pending';
+    super(
+      underReview || order.status === 'paid' ? 'ALREADY_PAID' : 'ALREADY_FAILED',
+      underReview ? `a payment of order ${order.order_id} was reported and is under review; it takes no other` : `order ${order.order_id} is ${order.status}`,
+    );
+    this.underReview = underReview;
+  }
+}
+
+/** Throws PaymentClosedError unless the order can still be paid: pending, and no payment of it reported. */
+function assertPayable(order: Pick<OrderRecord, 'order_id' | 'status' | 'review_reason'>, attempts: ReadonlyArray<Pick<AttemptRecord, 'status'>>): void {
+  const reported = order.review_reason !== null || attempts.some((a) => a.status === 'paid');
+  if (order.status !== 'pending' || reported) throw new PaymentClosedError(order);
+}
 
 /** The order's provider account: the one chosen when it was created. */
 export function accountOfOrder(order: Pick<OrderRecord, 'provider_account_id' | 'channel'>): string {
@@ -21,18 +57,45 @@ function wantedFlow(provider: PaymentProvider, context: PaymentContext): Payment
 }
 
 /**
+ * The kind of customer a visit is, for a redirect: a provider's link is made for one (Antom's
+ * cashier gives a PC's QR page for WEB, an app link for a phone's browser and its OS, Alipay's
+ * own scheme inside Alipay), and asking again with the same attempt id gives the first answer
+ * again (Antom's idempotency), so another kind of customer needs another attempt.
+ */
+function terminalOf(context: PaymentContext): string {
+  return context.os ? `${context.device}/${context.os}` : context.device;
+}
+
+/** What next_action holds: the provider's next action, and for a redirect the terminal it was made for. */
+type StoredNextAction = NextAction & { readonly terminal?: string };
+
+function storedNextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): StoredNextAction | undefined {
+  return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as StoredNextAction);
+}
+
+/**
  * Whether an open attempt serves this visit: its flow is the one wanted; with none wanted,
  * any flow but an in-app payment when the visit is not inside a wallet's browser (a page
- * opened in WeChat, then on a PC, needs a QR there: WeixinJSBridge exists only in WeChat).
+ * opened in WeChat, then on a PC, needs a QR there: WeixinJSBridge exists only in WeChat),
+ * and a redirect only for the kind of customer it was made for (attempts recorded before
+ * terminals were, without one, serve anyone as they did).
  */
-function fits(attemptFlow: string, wanted: PaymentFlow | undefined, context: PaymentContext): boolean {
-  if (wanted !== undefined) return attemptFlow === wanted;
-  return attemptFlow !== 'in_app' || context.device === 'wechat' || context.device === 'alipay';
+function fits(attempt: Pick<AttemptRecord, 'flow' | 'next_action'>, wanted: PaymentFlow | undefined, context: PaymentContext): boolean {
+  if (wanted !== undefined) return attempt.flow === wanted;
+  if (attempt.flow === 'in_app') return context.device === 'wechat' || context.device === 'alipay';
+  if (attempt.flow === 'redirect') {
+    const made = storedNextActionOf(attempt)?.terminal;
+    return made === undefined || made === terminalOf(context);
+  }
+  return true;
 }
 
 /** The next action recorded on an attempt. */
 export function nextActionOf(attempt: Pick<AttemptRecord, 'next_action'>): NextAction | undefined {
-  return attempt.next_action === null ? undefined : (JSON.parse(attempt.next_action) as NextAction);
+  const stored = storedNextActionOf(attempt);
+  if (!stored) return undefined;
+  const { terminal: _terminal, ...action } = stored;
+  return action as NextAction;
 }
 
 /**
@@ -53,15 +116,21 @@ export async function closeOpenAttempt(ctx: GatewayContext, orderId: string): Pr
  * pending with the order's provider and fits the context, else a new one (the order id and
  * the next two digits) opened with the provider, outside any transaction. Two pages asking
  * at once ask the provider for the same attempt id, which providers take as the same
- * payment, and only one row is written.
+ * payment, and only one row is written. Throws PaymentClosedError when the order can no
+ * longer be paid (checked again on its current row before a new attempt is opened).
  */
 export async function openAttempt(ctx: GatewayContext, order: OrderRecord, context: PaymentContext): Promise<AttemptRecord> {
   const accountId = accountOfOrder(order);
   const provider = await ctx.providers.byAccount(accountId);
   if (!provider) throw new Error(`order ${order.order_id} names provider account ${accountId}, which this gateway does not have`);
-  const latest = await findLatestAttempt(ctx.store.db, order.order_id);
+  const found = await findLatestAttempt(ctx.store.db, order.order_id);
+  assertPayable(order, found ? [found] : []);
   const flow = wantedFlow(provider, context);
-  if (latest && latest.status === 'pending' && latest.account_id === accountId && fits(latest.flow, flow, context)) return latest;
+  if (found && found.status === 'pending' && found.account_id === accountId && fits(found, flow, context)) return found;
+  // A new way to pay: only for an order that is still pending now, none of whose attempts was paid.
+  const [current, attempts] = await Promise.all([findOrderById(ctx.store.db, order.order_id), listAttemptsOfOrder(ctx.store.db, order.order_id)]);
+  assertPayable(current ?? order, attempts);
+  const latest = attempts.at(-1);
   const seq = latest ? attemptSeq(latest.attempt_id) + 1 : 1;
   if (seq > MAX_ATTEMPTS) throw new Error(`order ${order.order_id} has had ${MAX_ATTEMPTS} payment attempts`);
   const attemptId = attemptIdOf(order.order_id, seq);
@@ -88,7 +157,7 @@ export async function openAttempt(ctx: GatewayContext, order: OrderRecord, conte
     flow: created.flow,
     status: 'pending',
     provider_payment_id: created.providerPaymentId ?? null,
-    next_action: JSON.stringify(created.nextAction),
+    next_action: JSON.stringify(created.flow === 'redirect' ? { ...created.nextAction, terminal: terminalOf(context) } : created.nextAction),
     amount_minor: Number(order.amount_minor),
     currency: order.currency,
     created_at: now,

@@ -75,11 +75,11 @@ export class GatewayMetrics implements GatewayObserver {
     for (const outcome of ['delivered', 'failed', 'abandoned'] satisfies DeliveryOutcome[]) this.#attempts.inc({ outcome }, 0);
     this.#events = new Counter({
       name: 'latipay_attention_events_total',
-      help: 'What an operator should look at, counted by this process: refund_failed_after_acceptance (a refund the provider accepted, then failed; its money is back in the wallet), payment_flagged (a payment that did not match its order, flagged for review)',
+      help: 'What an operator should look at, counted by this process: refund_failed_after_acceptance (a refund the provider accepted, then failed; its money is back in the wallet), payment_flagged (a payment that did not match its order, flagged for review), reversal_failed (a late payment the provider would not give back; its order flagged for review)',
       labelNames: ['event'],
       registers,
     });
-    for (const event of ['refund_failed_after_acceptance', 'payment_flagged']) this.#events.inc({ event }, 0);
+    for (const event of ['refund_failed_after_acceptance', 'payment_flagged', 'reversal_failed']) this.#events.inc({ event }, 0);
 
     this.#orders = new Gauge({ name: 'latipay_orders', help: 'Orders in the database by status (the same from every instance)', labelNames: ['status'], registers });
     this.#callbacksPending = new Gauge({ name: 'latipay_callbacks_pending', help: 'Callbacks not delivered yet: due now or waiting for their next attempt', registers });
@@ -121,6 +121,10 @@ export class GatewayMetrics implements GatewayObserver {
 
   paymentFlagged(): void {
     this.#events.inc({ event: 'payment_flagged' });
+  }
+
+  reversalFailed(): void {
+    this.#events.inc({ event: 'reversal_failed' });
   }
 
   /** One recorded delivery attempt (NotificationWorker's onAttempt). */

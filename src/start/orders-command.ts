@@ -93,7 +93,9 @@ function showText(o: OrderDescription): string {
     `  ${o.status}: ${o.amount} ${o.currency}${o.amount_cny ? ` (${o.amount_cny} CNY at ${o.currency_rate})` : ''} by ${o.payment_method}, "${o.product_name}"`,
     `  created ${o.created_at}, ${o.paid_at ? `paid ${o.paid_at}` : `expires ${o.expires_at}`}; provider ${o.provider}`,
   ];
-  if (o.review_reason) lines.push(`  FLAGGED for review: ${o.review_reason} (latipay orders settle ${o.order_id} --paid|--failed --reason …)`);
+  if (o.review_reason) {
+    lines.push(`  FLAGGED for review: ${o.review_reason}${o.status === 'pending' ? ` (latipay orders settle ${o.order_id} --paid|--failed --reason …)` : ''}`);
+  }
   for (const a of o.attempts) {
     const payer = a.payer_amount ? `, payer ${a.payer_amount} ${a.payer_currency}${a.payer_rate ? ` at ${a.payer_rate}` : ''}` : '';
     lines.push(`  attempt ${a.attempt_id} ${a.provider} ${a.flow}: ${a.status}${a.provider_payment_id ? ` (${a.provider_payment_id})` : ''}${payer}`);

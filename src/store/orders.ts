@@ -230,6 +230,19 @@ export async function flagOrderForReview(db: Db, orderId: string, reason: string
     .execute();
 }
 
+/**
+ * Flags an order for an operator whatever its status: a late payment that could not be given
+ * back (its reversal failed) is money the order holds and should not. The first reason stays.
+ */
+export async function flagFinishedOrder(db: Db, orderId: string, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ review_reason: reason.slice(0, 500), updated_at: now })
+    .where('order_id', '=', orderId)
+    .where('review_reason', 'is', null)
+    .execute();
+}
+
 /** Up to `limit` pending orders whose payment window closed by `now`, oldest first (not locked). */
 export async function findExpiredOrders(db: Db, now: number, limit: number): Promise<Array<Pick<OrderRecord, 'order_id' | 'user_id'>>> {
   return db
@@ -237,6 +250,8 @@ export async function findExpiredOrders(db: Db, now: number, limit: number): Pro
     .select(['order_id', 'user_id'])
     .where('status', '=', 'pending')
     .where('expires_at', '<=', now)
+    // A flagged order was paid, but not as it should have been: the operator ends it.
+    .where('review_reason', 'is', null)
     .orderBy('expires_at')
     .limit(limit)
     .execute();
@@ -257,6 +272,7 @@ export async function lockExpiredOrders(db: Db, orderIds: readonly string[], now
       .where('order_id', 'in', orderIds)
       .where('status', '=', 'pending')
       .where('expires_at', '<=', now)
+      .where('review_reason', 'is', null)
       .orderBy('expires_at'),
   ).execute();
 }
@@ -274,7 +290,7 @@ export interface OrderFilter {
   readonly status?: string;
   readonly userId?: string;
   readonly walletId?: string;
-  /** Only pending orders flagged for review (a payment that did not match). */
+  /** Only orders flagged for review: pending ones (a payment that did not match), and any with a late payment that could not be given back. */
   readonly flagged?: boolean;
   readonly limit: number;
 }
@@ -287,7 +303,24 @@ export async function listOrders(db: Db, filter: OrderFilter): Promise<OrderReco
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.walletId !== undefined) query = query.where('wallet_id', '=', filter.walletId);
-  if (filter.flagged) query = query.where('status', '=', 'pending').where('review_reason', 'is not', null);
+  if (filter.flagged) {
+    // A final order's flag stays as its history once settled; it needs an operator only while its money is held (a failed reversal).
+    query = query
+      .where('review_reason', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'pending'),
+          eb.exists(
+            eb
+              .selectFrom('refunds')
+              .select('refunds.refund_id')
+              .whereRef('refunds.order_id', '=', 'orders.order_id')
+              .where('refunds.kind', '=', 'reversal')
+              .where('refunds.status', '=', 'failed'),
+          ),
+        ]),
+      );
+  }
   return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
 }
 

@@ -3,7 +3,7 @@
 // to spoil a notification or make the provider fail). A scenario a provider cannot express
 // is not generated for it. The gateway listens on 127.0.0.1 (providers notify it there),
 // its delivery worker posts callbacks to a merchant's server on 127.0.0.1, and WeChat Pay
-// is the protocol-exact fake: nothing leaves loopback.
+// and Antom (Alipay) are the protocol-exact fakes: nothing leaves loopback.
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import http from 'node:http';
@@ -19,23 +19,29 @@ import { findLatestAttempt, type AttemptRecord } from '../../src/store/payment-a
 import { findRefund } from '../../src/store/refunds.js';
 import { setSandboxTradeStatus } from '../../src/store/sandbox-trades.js';
 import { startMerchantServer, waitFor, type MerchantServer } from '../e2e/helpers.js';
+import type { FakeAntom } from '../fakes/antom/fake-antom.js';
 import { FakeWechatPay } from '../fakes/wechatpay/fake-wechatpay.js';
+import { antomFactories, configureAntom, makeAntomMerchant, startFakeAntom, type AntomMerchant } from '../helpers/antom.js';
 import { createTestGateway, signed, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.js';
 import { cancel, ledgerOf, openAttemptOf, refund, refundsOf, sandboxOf } from '../helpers/money.js';
 import { configureWechat, makeWechatMerchant, wechatFactories, type WechatMerchant } from '../helpers/wechatpay.js';
 import { answerOf, createOrder, hmac } from '../http/support.js';
 
 const TTL_MS = 7_200_000;
-/** The WeChat adapter's per-call deadline here, and a delay past it. */
+/** The adapters' per-call deadline here, and a delay past it. */
 const TIMEOUT_MS = 400;
 const PAST_TIMEOUT_MS = 1_200;
 
 type Call = 'create' | 'query' | 'refund' | 'charge';
-type Tampering = 'a bad signature' | 'a stale timestamp' | 'a probe signature' | 'an unknown serial';
+type Tampering = 'a bad signature' | 'a stale timestamp' | 'a probe signature' | 'an unknown key';
 
 /** What the scenarios need from a provider; optional parts are what only some providers can do. */
 interface Driver {
   readonly name: string;
+  /** The payment method the provider serves in these scenarios. */
+  readonly method: 'wechat' | 'alipay';
+  /** What the payer pays in and at what rate, as the provider reports it for a payment (when it does). */
+  readonly payer?: { readonly currency: string; readonly rate: string };
   /** Starts what the provider needs; answers the gateway's options. */
   start(): Promise<Partial<TestGatewayOptions>>;
   /** Gives the merchant's wallet its account with the provider (none for the sandbox). */
@@ -63,8 +69,12 @@ interface Driver {
   readonly refundNotifications: boolean;
   /** Reconciliation asks this provider about pending payments (the sandbox's orders are not swept). */
   readonly reconciled: boolean;
+  /** The spoilt notifications the provider's fake can send. */
+  readonly tamperings?: readonly Tampering[];
   /** A spoilt notification: answers what the gateway answered it. */
   tamper?(gw: TestGateway, attempt: AttemptRecord, tampering: Tampering): Promise<{ status: number; body: string }>;
+  /** Whether an answer's body is the provider's own "not taken, send it again". */
+  refusal?(body: string): boolean;
   /** The next call of this kind for the attempt fails: an error status, or no answer in time. */
   failNext?(call: Call, failure: '5xx' | 'timeout' | 'lost connection', attemptId: string): void;
   /** How many payments and refunds the provider holds for the attempt. */
@@ -74,6 +84,11 @@ interface Driver {
   payCode(behaviour: 'paid' | 'declined' | 'pending'): string;
   /** The customer confirms a pending pay code payment (the gateway learns it by notification or by asking). */
   confirmPayCode(gw: TestGateway, attempt: AttemptRecord): Promise<void>;
+  /**
+   * A pay code whose charge the provider answers with neither a result nor a wait (Antom's
+   * U/UNKNOWN_EXCEPTION): the payment exists and is in process until the customer confirms.
+   */
+  unknownPayCode?(): string;
 }
 
 function wechatCode(): string {
@@ -84,6 +99,7 @@ function wechatCode(): string {
 
 const sandboxDriver = (): Driver => ({
   name: 'sandbox',
+  method: 'wechat',
   async start() {
     return { env: { SANDBOX_BARCODE_PENDING_MS: '100' } };
   },
@@ -144,6 +160,8 @@ const wechatDriver = (): Driver => {
           : /^POST \/v3\/global\/micropay\/transactions\/pay$/;
   return {
     name: 'wechatpay',
+    method: 'wechat',
+    payer: { currency: 'CNY', rate: '4.12345678' },
     async start() {
       merchant = makeWechatMerchant();
       fake = await FakeWechatPay.start({ merchants: [merchant.fake] });
@@ -186,17 +204,19 @@ const wechatDriver = (): Driver => {
     },
     refundNotifications: true,
     reconciled: true,
+    tamperings: ['a bad signature', 'a stale timestamp', 'a probe signature', 'an unknown key'],
     async tamper(_gw, attempt, tampering) {
       const options = {
         'a bad signature': { badSignature: true },
         'a stale timestamp': { staleTimestampSeconds: 600 },
         'a probe signature': { probeSignature: true },
-        'an unknown serial': { unknownSerial: true },
+        'an unknown key': { unknownSerial: true },
       }[tampering];
       const record = await fake.notifyRaw(attempt.attempt_id, options);
       const last = record.attempts.at(-1);
       return { status: last?.status ?? 0, body: last?.responseBody ?? '' };
     },
+    refusal: (body) => (JSON.parse(body) as { code?: string }).code === 'FAIL',
     failNext(call, failure, attemptId) {
       const matcher = callPattern(call, attemptId);
       if (failure === '5xx') fake.failNext(matcher, { status: 500, afterProcessing: call !== 'query' });
@@ -215,6 +235,114 @@ const wechatDriver = (): Driver => {
       await fake.pay(attempt.attempt_id);
       // Quick Pay has no notification: the gateway asks.
       await reconcileAll(gw);
+    },
+  };
+};
+
+/** An Alipay pay code (25–30 and 16–24 digits in all). */
+function alipayCode(): string {
+  let out = '28';
+  while (out.length < 18) out += String(randomInt(0, 10));
+  return out;
+}
+
+const antomDriver = (): Driver => {
+  let fake: FakeAntom;
+  let merchant: AntomMerchant;
+  const succeeded = (record: { acknowledged: boolean; attempts: ReadonlyArray<{ exactAcknowledgement: boolean }> } | undefined) => {
+    assert.equal(record?.acknowledged, true, 'the gateway acknowledged the notification');
+    assert.ok(record?.attempts.every((a) => a.exactAcknowledgement), 'with exactly the body Antom documents');
+  };
+  return {
+    name: 'antom',
+    method: 'alipay',
+    payer: { currency: 'CNY', rate: '4.2' },
+    async start() {
+      merchant = makeAntomMerchant();
+      fake = await startFakeAntom([merchant]);
+      return { providerFactories: antomFactories({ timeoutMs: TIMEOUT_MS }) };
+    },
+    async configure(gw) {
+      await configureAntom(gw, gw.merchant.wallet_id, fake, merchant);
+    },
+    stop: () => fake.stop(),
+    async pay(_gw, attempt, { notify }) {
+      const record = await fake.pay(attempt.attempt_id, { notify });
+      if (notify) succeeded(record);
+    },
+    async decline(_gw, attempt) {
+      await fake.decline(attempt.attempt_id);
+    },
+    async tradeClosed(_gw, attempt) {
+      const status = fake.payment(attempt.attempt_id)?.status;
+      return status === 'CANCELLED' || status === 'FAIL';
+    },
+    async payNotifiedTwice(_gw, attempt) {
+      const record = await fake.pay(attempt.attempt_id);
+      await fake.redeliver(String(record?.id));
+      assert.equal(record?.attempts.length, 2);
+      succeeded(record);
+    },
+    async notifyMismatch(_gw, attempt, change) {
+      const record = await fake.notifyRaw(attempt.attempt_id, {
+        ...(change.amountMinor !== undefined ? { amount: String(change.amountMinor) } : {}),
+        ...(change.currency !== undefined ? { currency: change.currency } : {}),
+      });
+      assert.equal(record.acknowledged, true, 'taken in (and flagged): Antom need not send it again');
+    },
+    // Antom answers every refund U/REFUND_IN_PROCESS (the fake's default); notifyRefund or inquiryRefund ends it.
+    processingReference: 'refund',
+    failingReference: 'refund',
+    refuseNextRefund() {
+      fake.failNext('refund', { result: { resultCode: 'REFUND_AMOUNT_EXCEED', resultStatus: 'F', resultMessage: 'The total refund amount has exceeded the payment amount.' } });
+      return 'refused';
+    },
+    async endRefund(_gw, refundId, outcome, notify) {
+      const record = await fake.completeRefund(refundId, outcome === 'succeeded' ? 'SUCCESS' : 'FAIL', { notify });
+      if (notify) succeeded(record);
+    },
+    refundNotifications: true,
+    reconciled: true,
+    // Antom has no probe signatures; its key is named by keyVersion.
+    tamperings: ['a bad signature', 'a stale timestamp', 'an unknown key'],
+    async tamper(_gw, attempt, tampering) {
+      const options = {
+        'a bad signature': { badSignature: true },
+        'a stale timestamp': { staleTimeSeconds: 600 },
+        'a probe signature': {},
+        'an unknown key': { unknownKeyVersion: true },
+      }[tampering];
+      const record = await fake.notifyRaw(attempt.attempt_id, options);
+      const last = record.attempts.at(-1);
+      return { status: last?.status ?? 0, body: last?.responseBody ?? '' };
+    },
+    refusal: (body) => (JSON.parse(body) as { result?: { resultStatus?: string } }).result?.resultStatus !== 'S',
+    failNext(call, failure, attemptId) {
+      const endpoint = call === 'create' || call === 'charge' ? 'pay' : call === 'query' ? 'inquiryPayment' : 'refund';
+      // An inquiry names the payment only in its body, by Antom's paymentId once known (a sweep asks about other orders too).
+      const ids = [attemptId, fake.payment(attemptId)?.paymentId].filter((id): id is string => !!id);
+      const matcher = call === 'query' ? (r: { endpoint?: string; body: string }) => r.endpoint === endpoint && ids.some((id) => r.body.includes(`"${id}"`)) : endpoint;
+      // The adapter sends a cashier payment whose answer was lost once more at once (same
+      // paymentRequestId): only a second failure reaches the page.
+      const options = { times: call === 'create' ? 2 : 1 };
+      if (failure === '5xx') fake.failNext(matcher, { status: 500, afterProcessing: call !== 'query' }, options);
+      else if (failure === 'lost connection') fake.failNext(matcher, { dropConnection: true, afterProcessing: true }, options);
+      else fake.failNext(matcher, { delayMs: PAST_TIMEOUT_MS }, options);
+    },
+    paymentsAt: (attemptId) => (fake.payment(attemptId) ? 1 : 0),
+    refundsAt: (attemptId) => fake.refundsOf(attemptId).length,
+    payCode(behaviour) {
+      const code = alipayCode();
+      fake.presentCode(code, behaviour === 'paid' ? 'paid' : behaviour === 'declined' ? 'declined' : 'confirm');
+      return code;
+    },
+    async confirmPayCode(_gw, attempt) {
+      succeeded(await fake.pay(attempt.attempt_id));
+    },
+    unknownPayCode() {
+      const code = alipayCode();
+      fake.presentCode(code, 'unknown');
+      return code;
     },
   };
 };
@@ -244,7 +372,7 @@ async function listeningGateway(options: Partial<TestGatewayOptions>, clock: () 
   };
 }
 
-for (const makeDriver of [sandboxDriver, wechatDriver]) {
+for (const makeDriver of [sandboxDriver, wechatDriver, antomDriver]) {
   const driver = makeDriver();
 
   describe(`provider contract: ${driver.name}`, () => {
@@ -269,7 +397,7 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
     });
 
     async function newOrder(amount = '120.00') {
-      const created = await createOrder(gw, { payment_method: 'wechat', amount, callback_url: shop.callbackUrl });
+      const created = await createOrder(gw, { payment_method: driver.method, amount, callback_url: shop.callbackUrl });
       const attempt = await openAttemptOf(gw, created.orderId);
       assert.equal(attempt.provider, driver.name);
       return { ...created, attempt };
@@ -306,9 +434,9 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
       assert.deepEqual(await ledger(orderId), [['payment', 12_000]]);
       const stored = await findLatestAttempt(gw.store.db, orderId);
       assert.equal(stored?.status, 'paid');
-      if (driver.name === 'wechatpay') {
-        assert.equal(stored?.payer_currency, 'CNY');
-        assert.equal(stored?.payer_rate, '4.12345678');
+      if (driver.payer) {
+        assert.equal(stored?.payer_currency, driver.payer.currency);
+        assert.equal(stored?.payer_rate, driver.payer.rate);
       }
     });
 
@@ -435,7 +563,7 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
       assert.deepEqual(await ledger(orderId), [['payment', 12_000], ['refund', -2_000], ['refund_failed', 2_000]]);
     });
 
-    test('Quick Pay: a pay code paid at once, one declined, one the customer confirms later', async () => {
+    test('barcode: a pay code paid at once, one declined, one the customer confirms later', async () => {
       const charge = async (payCode: string) => {
         const fields = { user_id: gw.merchant.user_id, wallet_id: gw.merchant.wallet_id, amount: '4.80', pay_code: payCode, merchant_reference: `bc-${randomInt(1e9)}`, callback_url: shop.callbackUrl };
         const answer = answerOf(await gw.app.inject({ method: 'POST', url: '/barcode', payload: signed(fields, gw.merchant.api_key) }));
@@ -454,14 +582,34 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
       assert.deepEqual(await ledger(pending.orderId), [['payment', 480]]);
     });
 
-    const { tamper } = driver;
-    if (tamper) {
-      for (const tampering of ['a bad signature', 'a stale timestamp', 'a probe signature', 'an unknown serial'] as const) {
-        test(`a notification with ${tampering} is refused (4xx/5xx, FAIL) and changes nothing`, async () => {
+    const { unknownPayCode } = driver;
+    if (unknownPayCode) {
+      test('barcode: a charge answered "unknown" is inquired about: pending while in process, asked again until paid, charged once', async () => {
+        const fields = { user_id: gw.merchant.user_id, wallet_id: gw.merchant.wallet_id, amount: '4.80', pay_code: unknownPayCode(), merchant_reference: `bc-${randomInt(1e9)}`, callback_url: shop.callbackUrl };
+        const answer = answerOf(await gw.app.inject({ method: 'POST', url: '/barcode', payload: signed(fields, gw.merchant.api_key) }));
+        assert.equal(answer.code, 0, JSON.stringify(answer));
+        const orderId = String(answer.order_id);
+        assert.equal(await statusOf(orderId), 'pending', 'the inquiry says in process: the order waits');
+        await reconcile();
+        assert.equal(await statusOf(orderId), 'pending', 'still in process');
+        const attempt = (await findLatestAttempt(gw.store.db, orderId)) as AttemptRecord;
+        await driver.pay(gw, attempt, { notify: false });
+        await reconcile();
+        assert.equal(await statusOf(orderId), 'paid', 'the next inquiry finds it paid');
+        await paidCallback(fields.merchant_reference, 'paid');
+        assert.deepEqual(await ledger(orderId), [['payment', 480]]);
+        assert.equal(driver.paymentsAt?.(attempt.attempt_id), 1, 'one payment at the provider');
+      });
+    }
+
+    const { tamper, refusal } = driver;
+    if (tamper && refusal) {
+      for (const tampering of driver.tamperings ?? []) {
+        test(`a notification with ${tampering} is refused (4xx/5xx, the provider's failure body) and changes nothing`, async () => {
           const { orderId, attempt } = await newOrder();
           const answer = await tamper(gw, attempt, tampering);
           assert.ok(answer.status >= 400 && answer.status < 600, String(answer.status));
-          assert.equal(JSON.parse(answer.body).code, 'FAIL');
+          assert.ok(refusal(answer.body), answer.body);
           const order = await findOrderById(gw.store.db, orderId);
           assert.equal(order?.status, 'pending');
           assert.equal(order?.review_reason, null);
@@ -478,7 +626,7 @@ for (const makeDriver of [sandboxDriver, wechatDriver]) {
     if (failNext && paymentsAt && refundsAt) {
       for (const failure of ['5xx', 'timeout'] as const) {
         test(`${failure} when opening the payment: the page asks again with the same attempt, and one payment exists`, async () => {
-          const created = await createOrder(gw, { payment_method: 'wechat', callback_url: shop.callbackUrl });
+          const created = await createOrder(gw, { payment_method: driver.method, callback_url: shop.callbackUrl });
           failNext('create', failure, `${created.orderId}01`);
           await assert.rejects(openAttemptOf(gw, created.orderId));
           const attempt = await openAttemptOf(gw, created.orderId);

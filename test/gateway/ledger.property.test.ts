@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { cancel, latePaidNotification, refund } from '../helpers/money.js';
+import { cancel, latePaidNotification, openAttemptOf, refund } from '../helpers/money.js';
 import { answerOf, createOrder, settleOrder } from '../http/support.js';
 import type { CreatedMerchant } from '../../src/gateway/create-merchant.js';
 import { listLedgerEntries, walletBalance } from '../../src/store/ledger.js';
@@ -71,6 +71,8 @@ async function runSequence(gw: TestGateway, merchant: CreatedMerchant, ops: Op[]
     const where = `step ${step} ${JSON.stringify(op)}`;
     if (op.kind === 'create') {
       const created = await createOrder(gw, { amount: money(op.cents) }, merchant);
+      // The customer opens the payment page: a late payment needs an attempt to arrive on.
+      await openAttemptOf(gw, created.orderId);
       const order: ModelOrder = { orderId: created.orderId, reference: created.reference, cents: op.cents, status: 'pending', received: 0, returned: 0, latePaid: false, done: [] };
       orders.push(order);
       if (op.pay) {

@@ -99,6 +99,7 @@ export async function openAttemptOf(gw: TestGateway, orderId: string): Promise<A
 export async function latePaidNotification(gw: TestGateway, orderId: string): Promise<LightMyRequestResponse> {
   const order = await findOrderById(gw.store.db, orderId);
   if (!order) throw new Error(`no order ${orderId}`);
+  // A payment arrives on an attempt the customer opened (an order no longer pending takes no new one).
   const attempt = (await findLatestAttempt(gw.store.db, orderId)) ?? (await openAttemptOf(gw, orderId));
   const tradeNo = attempt.provider_payment_id as string;
   await setSandboxTradeStatus(gw.store.db, tradeNo, 'TRADE_SUCCESS', Date.now());

@@ -8,6 +8,7 @@ import {
   cancelFields,
   latePaidNotification,
   ledgerOf,
+  openAttemptOf,
   postCancel,
   refundsOf,
   sandboxOf,
@@ -16,7 +17,8 @@ import {
 import { TEST_DIALECT } from '../helpers/database.js';
 import { assignWallet, insertUser } from '../../src/store/merchants.js';
 import { listNotificationsForOrder } from '../../src/store/notifications.js';
-import { findOrderById } from '../../src/store/orders.js';
+import { listAuditEvents } from '../../src/store/audit-events.js';
+import { findOrderById, listOrders } from '../../src/store/orders.js';
 import { answerOf, createOrder, findOrder, hmac, settleOrder, PC_UA } from './support.js';
 
 async function statusOf(gw: TestGateway, orderId: string): Promise<string | undefined> {
@@ -209,6 +211,7 @@ describe('POST /cancel', () => {
     test('a late paid notification for a cancelled order is booked and given back at once', async () => {
       const m = await gw.addMerchant();
       const order = await createOrder(gw, { amount: '42.00' }, m);
+      await openAttemptOf(gw, order.orderId);
       assert.equal((await cancel(gw, m, order.reference)).code, 0);
 
       const response = await latePaidNotification(gw, order.orderId);
@@ -244,6 +247,7 @@ describe('POST /cancel', () => {
     test('a late payment the provider will not give back stays on record (failed reversal, money kept)', async () => {
       const m = await gw.addMerchant();
       const order = await createOrder(gw, { amount: '8.00' }, m);
+      await openAttemptOf(gw, order.orderId);
       assert.equal((await cancel(gw, m, order.reference)).code, 0);
       const sandbox = sandboxOf(gw);
       sandbox.refund = async (request) => ({ refundId: request.refundId, state: 'failed', reason: 'refund window closed' });
@@ -262,6 +266,13 @@ describe('POST /cancel', () => {
         ['refund_failed', 800],
       ]);
       assert.equal(await balanceOf(gw, m.wallet_id), 800);
+      // Money the order should not hold: flagged for an operator, listed, and in the audit log.
+      const flagged = await findOrderById(gw.store.db, order.orderId);
+      assert.equal(flagged?.status, 'canceled');
+      assert.match(String(flagged?.review_reason), /a late payment of 8\.00 NZD could not be given back \(refund window closed\)/);
+      assert.deepEqual((await listOrders(gw.store.db, { flagged: true, userId: m.user_id, limit: 10 })).map((o) => o.order_id), [order.orderId]);
+      const audit = await listAuditEvents(gw.store.db, { since: 0, limit: 10, target: order.orderId });
+      assert.deepEqual(audit.map((e) => [e.action, e.actor]), [['order.cancel', m.user_id], ['order.reversal_failed', 'gateway']]);
     });
 
     test('a cancel racing a payment: exactly one wins, and the money follows the winner', async () => {

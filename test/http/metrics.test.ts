@@ -9,7 +9,7 @@ import { enqueueNotification } from '../../src/store/notifications.js';
 import { waitFor } from '../e2e/helpers.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
 import { answerOf, createOrder, settleOrder } from './support.js';
-import { openAttemptOf, paidOrder, refund, refundsOf } from '../helpers/money.js';
+import { cancel, latePaidNotification, openAttemptOf, paidOrder, refund, refundsOf, sandboxOf } from '../helpers/money.js';
 import { settleReport } from '../../src/gateway/settle-payment.js';
 import { recordRefundReport } from '../../src/gateway/execute-refund.js';
 
@@ -113,6 +113,23 @@ describe('GET /metrics', () => {
     const after = (await scrape(gw)).samples;
     assert.equal(after.get('latipay_attention_events_total{event="payment_flagged"}'), 1);
     assert.equal(after.get('latipay_attention_events_total{event="refund_failed_after_acceptance"}'), 1);
+  });
+
+  test('a late payment the provider would not give back is counted for the operator', async () => {
+    const before = (await scrape(gw)).samples;
+    assert.equal(before.get('latipay_attention_events_total{event="reversal_failed"}'), 0);
+    const order = await createOrder(gw);
+    await openAttemptOf(gw, order.orderId);
+    assert.equal((await cancel(gw, gw.merchant, order.reference)).code, 0);
+    const sandbox = sandboxOf(gw);
+    sandbox.refund = async (request) => ({ refundId: request.refundId, state: 'failed', reason: 'refund window closed' });
+    try {
+      assert.equal((await latePaidNotification(gw, order.orderId)).statusCode, 200);
+    } finally {
+      delete (sandbox as { refund?: unknown }).refund;
+    }
+    const after = (await scrape(gw)).samples;
+    assert.equal(after.get('latipay_attention_events_total{event="reversal_failed"}'), 1);
   });
 
   test('the database pool: pg Pool figures on PostgreSQL, none on SQLite (no pool there)', async () => {

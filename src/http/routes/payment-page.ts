@@ -94,6 +94,7 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
       if (session.redirectUrl) return reply.redirect(session.redirectUrl, 302);
       return reply.type(HTML).send(await endPage(session, request.params.nonce, language, reply.cspNonce.script));
     }
+    if (session.kind === 'review') return reply.type(HTML).send(renderMessagePage(request, 'underReview', 200));
     const body = await renderPaymentPage({
       order: session.order,
       organisationName: session.organisationName,
@@ -114,10 +115,13 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<NonceRoute>('/pay/:nonce/result', { config: { html: true } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const session = await loadPaymentSession(ctx, request.params.nonce);
+    // A pending order's attempt is opened here as on the page itself: for the device that asks.
+    const device = detectDevice(request.headers['user-agent']);
+    const session = await loadPaymentSession(ctx, request.params.nonce, paymentContextOf(device, request.headers['user-agent']));
     if (session.kind === 'unknown') return reply.code(404).type(HTML).send(renderMessagePage(request, 'notFound', 404));
     if (session.kind === 'moved') return reply.redirect(`/pay/${session.nonce}/result`, 302);
     if (session.kind === 'pending' || session.kind === 'identify') return reply.redirect(`/pay/${request.params.nonce}`, 302);
+    if (session.kind === 'review') return reply.type(HTML).send(renderMessagePage(request, 'underReview', 200));
     const page = await endPage(session, request.params.nonce, pickLanguage(request), reply.cspNonce.script);
     return reply.code(session.kind === 'expired' ? 410 : 200).type(HTML).send(page);
   });

@@ -4,7 +4,7 @@ import { ProviderError } from '../../channels/provider.js';
 import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js';
 import { REJECTED_MESSAGE, REJECTED_REFERENCE_MESSAGE, sandboxFlowOf, sandboxOutcomesOf, type SandboxOutcome } from '../../channels/sandbox/sandbox-methods.js';
 import { latipayError } from '../../domain/errors.js';
-import { accountOfOrder, openAttempt } from '../../gateway/start-payment.js';
+import { accountOfOrder, openAttempt, PaymentClosedError } from '../../gateway/start-payment.js';
 import { findLatestAttempt, orderIdOfAttempt } from '../../store/payment-attempts.js';
 import { findWalletCached, sandboxMayServe } from '../../gateway/wallets.js';
 import { findOrderById, findOrderStatus } from '../../store/orders.js';
@@ -104,9 +104,16 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
       if (order.status === 'pending') {
         const latest = await findLatestAttempt(ctx.store.db, order.order_id);
         const open = latest?.status === 'pending' && latest.account_id === accountOfOrder(order) && latest.provider_payment_id !== null;
-        const attempt = open ? latest : await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url });
+        // An order that became final meanwhile is answered as it is now, like one final already;
+        // one whose payment is under review is refused (900).
+        const attempt = open
+          ? latest
+          : await openAttempt(ctx, order, { device: 'pc', purpose: 'payment_page', returnUrl: order.return_url }).catch((error: unknown) => {
+              if (error instanceof PaymentClosedError && !error.underReview) return undefined;
+              throw error;
+            });
         try {
-          if (attempt.provider_payment_id) {
+          if (attempt?.provider_payment_id) {
             await channel.settle(attempt.provider_payment_id, outcome, { notify: request.body.notify, ...(outcome === 'rejected' ? { rejection } : {}) });
           }
         } catch (error) {

@@ -3,6 +3,7 @@
 // scenarios run against, written so that they can move to the shared contract suite
 // (test/contract/) with another provider's driver beside it.
 import type { LightMyRequestResponse } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { ParamValue } from '../../../src/domain/signature.js';
 import type { AntomProviderOptions } from '../../../src/channels/antom/antom-provider.js';
 import { findOrderById, type OrderRecord } from '../../../src/store/orders.js';
@@ -58,12 +59,15 @@ export interface AntomWorld {
   close(): Promise<void>;
 }
 
-export async function startAntomWorld(options: { fake?: Omit<FakeAntomOptions, 'merchants'>; adapter?: AntomProviderOptions } = {}): Promise<AntomWorld> {
+export async function startAntomWorld(
+  options: { fake?: Omit<FakeAntomOptions, 'merchants'>; adapter?: AntomProviderOptions; logDestination?: DestinationStream } = {},
+): Promise<AntomWorld> {
   const port = await findFreePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   let offset = 0;
   const gw = await createTestGateway({
-    env: { PUBLIC_URL: publicUrl, NOTIFY_RETRY_SECONDS: '1' },
+    env: { PUBLIC_URL: publicUrl, NOTIFY_RETRY_SECONDS: '1', ...(options.logDestination ? { LOG_LEVEL: 'warn' } : {}) },
+    logDestination: options.logDestination,
     worker: true,
     clock: () => Date.now() + offset,
     providerFactories: antomFactories(options.adapter),

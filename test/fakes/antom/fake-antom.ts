@@ -161,7 +161,7 @@ export type FailureSpec =
   /** A signed answer with this result instead (e.g. U / UNKNOWN_EXCEPTION); afterProcessing: the request takes effect first. */
   | { result: { resultCode: string; resultStatus: 'S' | 'F' | 'U'; resultMessage: string }; afterProcessing?: boolean };
 
-export type RequestMatcher = Endpoint | string | RegExp | ((request: { method: string; path: string; endpoint?: Endpoint }) => boolean);
+export type RequestMatcher = Endpoint | string | RegExp | ((request: { method: string; path: string; endpoint?: Endpoint; body: string }) => boolean);
 
 export interface RequestLogEntry {
   seq: number;
@@ -590,7 +590,7 @@ export class FakeAntom {
       return;
     }
 
-    const injection = this.#takeInjection(method, path, endpoint);
+    const injection = this.#takeInjection(method, path, endpoint, entry.body);
     if (injection) entry.injected = injection;
     if (injection && 'delayMs' in injection) await this.#sleep(injection.delayMs);
     if (this.#stopped) {
@@ -660,12 +660,12 @@ export class FakeAntom {
     res.end(text);
   }
 
-  #takeInjection(method: string, path: string, endpoint: Endpoint | undefined): FailureSpec | undefined {
+  #takeInjection(method: string, path: string, endpoint: Endpoint | undefined, body: string): FailureSpec | undefined {
     const pathname = path.split('?')[0];
     const index = this.#injections.findIndex(({ matcher }) => {
       if (typeof matcher === 'string') return matcher.startsWith('/') ? pathname.startsWith(matcher) : endpoint === matcher;
       if (matcher instanceof RegExp) return matcher.test(`${method} ${path}`);
-      return matcher({ method, path, endpoint });
+      return matcher({ method, path, endpoint, body });
     });
     if (index < 0) return undefined;
     const injection = this.#injections[index];
