@@ -48,9 +48,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
         publicUrl: config.publicUrl,
         signingKey: deps.secrets.deriveKey('sandbox-channel'),
         clock,
-        deliver: async (events) => {
-          await takeProviderEvents(context as GatewayContext, 'sandbox', events);
-        },
+        deliver: (events) => takeProviderEvents(context as GatewayContext, 'sandbox', events),
         barcodePendingMs: config.sandboxBarcodePendingMs,
         onError: (error, what) => deps.logger.error({ err: error }, what),
       })

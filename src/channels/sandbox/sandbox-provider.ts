@@ -103,8 +103,11 @@ export interface SandboxProviderDeps {
   /** The key the sandbox signs its notifications with (derived from SECRET_KEY). */
   signingKey: string;
   clock: () => number;
-  /** How the sandbox's notifications reach the gateway (in process, as verified events). */
-  deliver: (events: readonly ProviderEvent[]) => Promise<void>;
+  /**
+   * How the sandbox's notifications reach the gateway (in process, as verified events);
+   * answers what became of each, when it knows.
+   */
+  deliver: (events: readonly ProviderEvent[]) => Promise<readonly string[] | void>;
   /** How long a pending barcode payment waits before the sandbox customer settles it (default 3000). */
   barcodePendingMs?: number;
   /** Told when a delayed settlement fails (it runs on a timer, with no caller to answer). */
@@ -285,7 +288,7 @@ export class SandboxProvider implements PaymentProvider {
     tradeNo: string,
     outcome: SandboxOutcome,
     options: { notify?: boolean; bank?: string; rejection?: PaymentRejection } = {},
-  ): Promise<SandboxNotification> {
+  ): Promise<SandboxNotification & { readonly delivered?: string }> {
     const { db, clock } = this.#deps;
     // Every method can be paid or fail; the other outcomes are checked against the trade's method.
     if (outcome === 'canceled' || outcome === 'rejected') {
@@ -301,8 +304,10 @@ export class SandboxProvider implements PaymentProvider {
     const trade = settled ?? (await findSandboxTrade(db, tradeNo));
     if (!trade) throw new ProviderError('not_done', `unknown sandbox trade ${tradeNo}`);
     const notification = this.notificationOf(trade);
-    if (options.notify !== false && trade.status !== 'WAIT_BUYER_PAY') await this.#deps.deliver([eventOf(notification)]);
-    return notification;
+    if (options.notify === false || trade.status === 'WAIT_BUYER_PAY') return notification;
+    // What settlement made of it (`applied`…), for a caller that would otherwise read the order again.
+    const delivered = (await this.#deps.deliver([eventOf(notification)]))?.[0];
+    return delivered === undefined ? notification : { ...notification, delivered };
   }
 
   /** The signed notification of a trade's current status. */

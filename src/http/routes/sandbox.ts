@@ -114,7 +114,9 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
             });
         try {
           if (attempt?.provider_payment_id) {
-            await channel.settle(attempt.provider_payment_id, outcome, { notify: request.body.notify, ...(outcome === 'rejected' ? { rejection } : {}) });
+            const settled = await channel.settle(attempt.provider_payment_id, outcome, { notify: request.body.notify, ...(outcome === 'rejected' ? { rejection } : {}) });
+            // Applied: the order has the outcome now, with no need to read it again.
+            if (settled.delivered === 'applied') return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: outcome };
           }
         } catch (error) {
           if (error instanceof ProviderError) throw latipayError('FAIL', error.message);
