@@ -70,6 +70,11 @@ export interface Config {
   /** How long a customer has to pay a pending order (and how long its nonce lives). */
   readonly orderTtlSeconds: number;
   /**
+   * The same for a PayID order (PAYID_TTL_SECONDS): the payer sends a bank transfer to the
+   * PayID from their own bank, which takes longer than scanning a QR; at expiry the order fails.
+   */
+  readonly payidTtlSeconds: number;
+  /**
    * Orders pending with a real provider this long are asked about (a lost notification is
    * found); refunds in flight this long are asked again; 0 = only at expiry.
    */
@@ -234,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyKeyHours: readInt(env, 'IDEMPOTENCY_KEY_HOURS', 24, 1, 24 * 365),
     longPollSeconds: readInt(env, 'LONG_POLL_SECONDS', 180, 1, 3_600),
     orderTtlSeconds: readInt(env, 'ORDER_TTL_SECONDS', 7_200, 60, 30 * 86_400),
+    payidTtlSeconds: readInt(env, 'PAYID_TTL_SECONDS', 86_400, 60, 30 * 86_400),
     expirySweepSeconds: readInt(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 3_600),
     reconcileAfterSeconds: readInt(env, 'RECONCILE_AFTER_SECONDS', 120, 0, 86_400),
     sandboxBarcodePendingMs: readInt(env, 'SANDBOX_BARCODE_PENDING_MS', 3_000, 0, 600_000),

@@ -187,6 +187,20 @@ describe('EXPIRY_SWEEP_SECONDS', () => {
   }
 });
 
+describe('PAYID_TTL_SECONDS', () => {
+  test('defaults to a day, apart from ORDER_TTL_SECONDS', () => {
+    const config = loadConfig({ ORDER_TTL_SECONDS: '900' });
+    assert.equal(config.payidTtlSeconds, 86_400);
+    assert.equal(config.orderTtlSeconds, 900);
+  });
+
+  test('is read as a number', () => assert.equal(loadConfig({ PAYID_TTL_SECONDS: '172800' }).payidTtlSeconds, 172_800));
+
+  for (const value of ['59', '-1', 'a day', '1.5', String(30 * 86_400 + 1)]) {
+    test(`refuses ${JSON.stringify(value)} naming the variable`, () => assertConfigError({ PAYID_TTL_SECONDS: value }, 'PAYID_TTL_SECONDS'));
+  }
+});
+
 describe('SANDBOX_BARCODE_PENDING_MS', () => {
   test('defaults to 3000 ms', () => assert.equal(loadConfig({}).sandboxBarcodePendingMs, 3_000));
 

@@ -133,10 +133,14 @@ export interface AttemptRef {
   readonly providerPaymentId: string | null;
 }
 
-/** A provider's report on one attempt. Amounts are in the order's currency; the payer's, when given, too. */
+/**
+ * A provider's report on one attempt. Amounts are in the order's currency; the payer's, when given, too.
+ * `canceled`: the payer cancelled at the provider (a bank's Cancel); `rejected`: the provider
+ * received the payment and refused it (PayID: a prohibited reference…), see `rejection`.
+ */
 export interface PaymentReport {
   readonly attemptId: string;
-  readonly state: 'pending' | 'paid' | 'failed' | 'closed';
+  readonly state: 'pending' | 'paid' | 'failed' | 'closed' | 'canceled' | 'rejected';
   readonly providerPaymentId?: string;
   readonly amountMinor?: number;
   readonly currency?: string;
@@ -144,9 +148,18 @@ export interface PaymentReport {
   readonly payerCurrency?: string;
   /** The rate the provider converted at (a decimal string), when it says. */
   readonly payerRate?: string;
+  /** Why a `rejected` payment was refused, as the merchant's callback tells it (PayID's `message` and `blockData`). */
+  readonly rejection?: PaymentRejection;
   /** When the payment was made, or the report's time (epoch ms). */
   readonly occurredAt: number;
   readonly raw?: unknown;
+}
+
+export interface PaymentRejection {
+  /** The reason, in words. */
+  readonly message: string;
+  /** What caused the block (PayID: the payer's prohibited reference), when that was the reason. */
+  readonly blockData?: string;
 }
 
 export interface RefundRequest {

@@ -19,8 +19,12 @@ export interface SettlementOrder {
 /** A provider's report on one attempt (from a notification, a query, or a charge's answer). */
 export interface AttemptReport {
   readonly attemptId: string;
-  /** `closed`: the provider will not take the payment any more (expired, cancelled, declined). */
-  readonly state: 'pending' | 'paid' | 'failed' | 'closed';
+  /**
+   * `closed`: the provider will not take the payment any more (expired, cancelled, declined);
+   * `canceled`: the payer cancelled at the provider (a bank's Cancel button); `rejected`: the
+   * provider received the money and refused it (PayID), so nothing is credited.
+   */
+  readonly state: 'pending' | 'paid' | 'failed' | 'closed' | 'canceled' | 'rejected';
   /** What was paid, in the order's currency, when the provider says (a paid report must). */
   readonly amountMinor?: number;
   readonly currency?: string;
@@ -28,9 +32,15 @@ export interface AttemptReport {
   readonly occurredAt: number;
 }
 
+/** The statuses a provider's report can end an order with (a merchant's cancel is not the provider's). */
+export type SettledStatus = 'paid' | 'failed' | 'canceled' | 'rejected';
+
 export type Settlement =
-  /** The pending order ends: paid (its payment credited to the wallet) or failed; its callback is sent. */
-  | { readonly action: 'finish'; readonly status: 'paid' | 'failed'; readonly paidAt: number | null; readonly creditMinor: number }
+  /**
+   * The pending order ends: paid (its payment credited to the wallet), failed, canceled by
+   * the payer at the provider, or rejected by the provider; its callback is sent.
+   */
+  | { readonly action: 'finish'; readonly status: SettledStatus; readonly paidAt: number | null; readonly creditMinor: number }
   /**
    * Money arrived for an order that cannot take it (cancelled, failed, or paid by another
    * attempt): it is booked and given back at once, never kept silently, never lost.
@@ -60,7 +70,9 @@ export function decideSettlement(order: SettlementOrder, report: AttemptReport):
     return { action: 'reverse', amountMinor: report.amountMinor ?? order.amountMinor };
   }
   if (order.status !== 'pending') return { action: 'none', reason: `the order is already ${order.status}` };
-  return { action: 'finish', status: 'failed', paidAt: null, creditMinor: 0 };
+  // A rejected payment was refused (and returned) by the provider: the wallet is credited nothing.
+  const status = report.state === 'canceled' || report.state === 'rejected' ? report.state : 'failed';
+  return { action: 'finish', status, paidAt: null, creditMinor: 0 };
 }
 
 function amountMismatch(order: SettlementOrder, report: AttemptReport): string | undefined {

@@ -97,6 +97,10 @@ export async function createTransaction(ctx: GatewayContext, params: RequestPara
   }
   const route = await ctx.providers.route(wallet, method);
   if (!route) throw latipayError('PAY_COMPANY_NOT_FOUND', `no provider serves ${method} for ${walletId} on this gateway`);
+  // Latipay's merchant-hosted QR takes `alipay` and `wechat` only: a bank, PayID or UnionPay payment has no QR to show.
+  if (hostType === '1' && method !== 'alipay' && method !== 'wechat') {
+    throw latipayError('BAD_PARAMETER', `host_type=1 (merchant-hosted QR) takes payment_method alipay or wechat, not ${method}`);
+  }
 
   // What makes two requests "the same checkout": not the customer's ip, not the signature.
   const requestHash = createHash('sha256')

@@ -10,7 +10,8 @@ export interface ExpireOptions {
 }
 
 /**
- * Order expiry (ORDER_TTL_SECONDS): a pending order whose payment window has closed
+ * Order expiry (ORDER_TTL_SECONDS; PAYID_TTL_SECONDS for PayID, whose payer sends a bank
+ * transfer, see paymentWindowSeconds): a pending order whose payment window has closed
  * becomes `failed`, and its callback is queued in the same transaction, but only after its
  * provider was asked (askProviderFirst): an order paid at the provider whose notification
  * was lost becomes paid instead, and an open trade is closed first so it cannot be paid

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { convertMinor } from '../domain/fx.js';
 import { generateNonce, orderIdFor } from '../domain/ids.js';
 import type { OrderRecord } from '../store/orders.js';
@@ -24,6 +25,11 @@ export type NewOrderFields = Pick<
   | 'provider_account_id'
   | 'currency_rate'
 > & { merchant_reference?: string };
+
+/** How long a customer has to pay an order of `method`: PAYID_TTL_SECONDS for PayID, else ORDER_TTL_SECONDS. */
+export function paymentWindowSeconds(config: Pick<Config, 'orderTtlSeconds' | 'payidTtlSeconds'>, method: string): number {
+  return method === 'payid' ? config.payidTtlSeconds : config.orderTtlSeconds;
+}
 
 /**
  * A pending order as first written: a new id (from `orderNumber`: ctx.orderNumbers) and
@@ -57,7 +63,7 @@ export function newPendingOrder(ctx: GatewayContext, fields: NewOrderFields, now
     channel_trade_id: null,
     channel_qr_url: null,
     created_at: now,
-    expires_at: now + ctx.config.orderTtlSeconds * 1000,
+    expires_at: now + paymentWindowSeconds(ctx.config, fields.payment_method) * 1000,
     paid_at: null,
     updated_at: now,
     currency_rate: fields.currency_rate,

@@ -134,7 +134,7 @@ async function settleOne(ctx: GatewayContext, providerName: string, eventId: str
       const decision = decide(found.view, report);
       switch (decision.action) {
         case 'finish': {
-          const change = { status: decision.status, paidAt: decision.paidAt };
+          const change = { status: decision.status, paidAt: decision.paidAt, rejection: decision.status === 'rejected' ? report.rejection : undefined };
           if (!(await finishOrderWithCallback(trx, order, change, outgoingKey(signer, now), ctx.config.timeZoneOffsetMinutes, now))) return 'unchanged';
           if (decision.creditMinor > 0) {
             await appendLedgerEntry(trx, {
@@ -305,8 +305,10 @@ async function settleBatch(ctx: GatewayContext, items: TurnItem[], answers: Arra
   for (const [i, { providerName, eventId, report }] of items.entries()) {
     const order = orders[i];
     const signer = order ? users.get(order.user_id) : undefined;
-    // Only the plain case: a pending order, its only attempt (no earlier one to weigh), a first report.
+    // Only the plain case: a pending order, its only attempt (no earlier one to weigh), a first
+    // report. A PayID order's callback reads its attempt (payIdCallbackFields): the general path.
     if (!order || !signer || order.status !== 'pending' || taken.has(order.order_id) || attemptSeq(report.attemptId) !== 1) continue;
+    if (order.payment_method === 'payid') continue;
     const decision = decideSettlement({ status: 'pending', amountMinor: Number(order.amount_minor), currency: order.currency, paidAttemptId: null }, report);
     if (decision.action !== 'finish') continue;
     taken.add(order.order_id);

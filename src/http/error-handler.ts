@@ -78,7 +78,10 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   return void reply.code(status).send({ code: ERROR_CODES.BAD_PARAMETER, message: `parameter is wrong: ${detail}` });
 }
 
-/** A browser asking for a page gets one, except under /v2/: the merchant API answers JSON whatever the client accepts. */
+/**
+ * A browser asking for a page gets one, except under /v2/ and the older /merchanthosted/
+ * (gatewaydata without /v2): the merchant API answers JSON whatever the client accepts.
+ */
 function wantsPage(request: FastifyRequest): boolean {
-  return request.method === 'GET' && request.headers.accept?.includes('text/html') === true && !request.url.startsWith('/v2/');
+  return request.method === 'GET' && request.headers.accept?.includes('text/html') === true && !request.url.startsWith('/v2/') && !request.url.startsWith('/merchanthosted/');
 }

@@ -45,7 +45,13 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:6px 14px;margin:14px 0;font-s
 .qr{display:flex;justify-content:center;margin:16px 0}.qr svg{width:240px;height:240px}
 .status{text-align:center;font-size:15px;margin:10px 0}.countdown{text-align:center;color:#5b6575;font-size:14px}
 .button{display:block;width:100%;text-align:center;padding:14px;border-radius:10px;border:0;font-size:17px;font-weight:600;cursor:pointer;text-decoration:none;margin:10px 0}
-.alipay{background:#1677ff;color:#fff}.wechat{background:#07c160;color:#fff}.neutral{background:#e8ecf2;color:#1d2330}.danger{background:#fbe3e3;color:#a31515}
+.alipay{background:#1677ff;color:#fff}.wechat{background:#07c160;color:#fff}
+.onlineBank,.polipay,.bank{background:#1d3a6b;color:#fff}.upi_upop{background:#0b4ea2;color:#fff}.payid{background:#111;color:#fff}
+.instructions{background:#f3f5f8;border-radius:10px;padding:12px 14px}.strong{font-weight:700;font-size:17px}
+.steps{font-size:14px;color:#3d4655;padding-left:20px;margin:10px 0}.steps li{margin:4px 0}
+.banks{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin:14px 0}.banks a{display:flex;align-items:center;gap:10px;padding:12px;border:1px solid #d8dee8;border-radius:10px;text-decoration:none;color:#1d2330;font-weight:600}
+.tile{width:28px;height:28px;flex:none}.field{display:block;width:100%;padding:10px 12px;border:1px solid #c5ccd8;border-radius:8px;font-size:16px;margin:4px 0 6px}
+.outcome-canceled{background:#e8ecf2;color:#1d2330}.outcome-rejected{background:#fbe3e3;color:#a31515}.neutral{background:#e8ecf2;color:#1d2330}.danger{background:#fbe3e3;color:#a31515}
 .primary{background:${p.accent};color:${p.onAccent}}.outline{background:#fff;color:${p.accentText};border:2px solid ${p.accentText};padding:12px}
 .hint{text-align:center;color:#5b6575;font-size:13px;margin:0 0 10px}
 .method-choice{display:flex;align-items:center;justify-content:center;gap:10px}.method-choice svg{width:24px;height:24px;flex:none}

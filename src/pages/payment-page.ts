@@ -5,7 +5,7 @@ import type { Device } from './device.js';
 import type { Language, Strings } from './i18n.js';
 import { stringsFor } from './i18n.js';
 import { html, page, raw, type RawHtml } from './layout.js';
-import { amountHtml, detailsHtml, methodName, methodOf, referenceHtml } from './order-summary.js';
+import { amountHtml, detailsHtml, isBankMethod, methodName, methodOf, referenceHtml, type PageMethod } from './order-summary.js';
 import type { Theme } from './theme.js';
 
 export interface PaymentPageInput {
@@ -73,7 +73,12 @@ export async function renderPaymentPage(input: PaymentPageInput): Promise<string
   // A provider's own page (Antom's cashier): left to, except from the other wallet's app, which cannot open it.
   const redirect = input.nextAction?.type === 'redirect' && navigable(input.nextAction.url) ? input.nextAction.url : undefined;
   let action: RawHtml;
-  if (redirect !== undefined && !(device === 'wechat-app' && method !== 'wechat')) {
+  if (input.nextAction?.type === 'show_instructions') {
+    // PayID: the payer sends the money from their own bank; the page waits for it.
+    action = instructionsHtml(input.nextAction.instructions, input.sandbox, language, t);
+  } else if (redirect !== undefined && isBankMethod(method)) {
+    action = bankRedirectHtml(redirect, device, method, t);
+  } else if (redirect !== undefined && !(device === 'wechat-app' && method !== 'wechat')) {
     action = redirectHtml(redirect, device, method, t);
   } else if (device === 'pc') {
     action = html`${qr}<p class="status muted">${scan}</p>${testWallet}`;
@@ -134,6 +139,38 @@ function redirectHtml(url: string, device: Device, method: string, t: Strings): 
   }
   const label = device === 'mobile' && method === 'alipay' ? t.openAlipay : t.payNow;
   return html`<a class="button ${method}" data-test="redirect" data-auto-redirect="1" href="${url}">${label}</a>`;
+}
+
+/**
+ * The way to the bank's (or UnionPay's) page, in this tab on every device: the bank sends the
+ * payer back to this order's result, which moves on to the merchant. On a phone the page goes
+ * there by itself, once per link, as for any redirect.
+ */
+function bankRedirectHtml(url: string, device: Device, method: PageMethod, t: Strings): RawHtml {
+  const label = method === 'upi_upop' ? t.payWithUnionPay : t.payWithBank;
+  const link =
+    device === 'pc'
+      ? html`<a class="button ${method}" data-test="redirect" href="${url}">${label}</a>`
+      : html`<a class="button ${method}" data-test="redirect" data-auto-redirect="1" href="${url}">${label}</a>`;
+  return html`${link}<p class="hint">${t.bankRedirectHint}</p>`;
+}
+
+/**
+ * What to pay by oneself, as the provider said (a PayID, its reference, the amount), with the
+ * steps to do it; in the sandbox, the way to its test bank app (same origin, like the test wallet).
+ */
+function instructionsHtml(instructions: Readonly<Record<string, string>>, sandbox: boolean, language: Language, t: Strings): RawHtml {
+  const { payId, reference, amount, currency, sandboxPayerUrl } = instructions;
+  const row = (label: string, value: string | undefined, name: string) =>
+    value ? html`<dt>${label}</dt><dd class="strong" data-test="${name}">${value}</dd>` : raw('');
+  const testBank =
+    sandbox && sandboxPayerUrl
+      ? html`<a class="button outline" data-test="test-bank" href="${`${walletPath(sandboxPayerUrl)}?lang=${language}`}">${t.openTestBank}</a><p class="hint">${t.testBankHint}</p>`
+      : raw('');
+  return html`<p class="notice" data-test="instructions-intro">${t.payIdIntro.replace('{amount}', amount ?? '').replace('{currency}', currency ?? '')}</p>
+    <dl class="instructions" data-test="instructions">${row(t.payIdLabel, payId, 'payid')}${row(t.payIdReference, reference, 'payid-reference')}${row(t.amount, amount && `${amount} ${currency ?? ''}`.trim(), 'payid-amount')}</dl>
+    <ol class="steps"><li>${t.payIdStep1}</li><li>${t.payIdStep2}</li><li>${t.payIdStep3}</li></ol>
+    <p class="hint">${t.payIdWaiting}</p>${testBank}`;
 }
 
 /** Links a page may send a customer to: the web, and Alipay's own app schemes; never script. */

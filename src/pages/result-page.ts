@@ -2,7 +2,7 @@ import type { OrderRecord } from '../store/orders.js';
 import type { Language } from './i18n.js';
 import { stringsFor } from './i18n.js';
 import { html, page, raw } from './layout.js';
-import { amountHtml, detailsHtml, referenceHtml } from './order-summary.js';
+import { amountHtml, detailsHtml, isBankMethod, methodOf, referenceHtml } from './order-summary.js';
 import type { Theme } from './theme.js';
 
 /** How a payment ended, as the customer is told: `expired` is a pending order whose time ran out (or the failure the sweep made of it). */
@@ -73,7 +73,8 @@ export function renderResultPage(input: ResultPageInput): string {
 
   const [title, reason] = {
     failed: [t.failedTitle, t.reasonFailed],
-    canceled: [t.canceledTitle, t.reasonCanceled],
+    // A bank's Cancel ends the order too: for those methods the page cannot tell who cancelled.
+    canceled: [t.canceledTitle, isBankMethod(methodOf(order)) ? t.reasonCanceledByPayer : t.reasonCanceled],
     rejected: [t.rejectedTitle, t.reasonRejected],
     expired: [t.expiredTitle, t.reasonExpired],
   }[outcome];

@@ -5,6 +5,7 @@ import { afterTheSaleSchema } from './migrations/002-after-the-sale.js';
 import { safeOnTheInternetSchema } from './migrations/003-safe-on-the-internet.js';
 import { providersSchema } from './migrations/004-providers.js';
 import { invoicesSchema } from './migrations/005-invoices.js';
+import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
@@ -15,6 +16,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '003-safe-on-the-internet': safeOnTheInternetSchema(types),
     '004-providers': providersSchema(types),
     '005-invoices': invoicesSchema(types),
+    '007-payment-methods': paymentMethodsSchema(types),
     '008-order-ids-and-nonces': orderIdsAndNoncesSchema(types),
   };
 }

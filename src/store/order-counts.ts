@@ -5,7 +5,8 @@ export type OrderCounts = Record<OrderStatus, number>;
 
 /**
  * How far behind the clock the counted-once boundary stays: an order is created with
- * `expires_at` = its creation time + ORDER_TTL_SECONDS (at least a minute), so no order
+ * `expires_at` = its creation time + ORDER_TTL_SECONDS (PAYID_TTL_SECONDS for PayID; either
+ * at least a minute), so no order
  * created from now on can fall below the boundary, even from an instance whose clock runs
  * this much behind.
  */
@@ -18,7 +19,7 @@ const BOUNDARY_LAG_MS = 10 * 60_000;
  * order expires in the future. So once no pending order expires before a boundary B, the
  * orders expiring before B are all final and stay as they are: they are counted once, and
  * later only the slice between the old and the new boundary is added. Each call counts the
- * orders expiring from the boundary on (those of the last ORDER_TTL_SECONDS + 10 minutes,
+ * orders expiring from the boundary on (those of the last payment window + 10 minutes,
  * the only ones that can still change). Every query is a range of orders_status_expires_idx
  * (status, expires_at), read from the index alone.
  *

@@ -5,6 +5,8 @@ import { PreparedQuery } from './prepared.js';
 import { batcherPerDatabase, sharesRoundTrips } from './turn-batcher.js';
 
 export type SandboxTradeRecord = Selectable<SandboxTradeTable>;
+/** A trade as opened: nothing to add to its status yet. */
+export type NewSandboxTrade = Omit<SandboxTradeRecord, 'detail'>;
 
 const insertTrade = new PreparedQuery((db, slot) =>
   db
@@ -29,14 +31,14 @@ const setStatus = new PreparedQuery((db, slot) => db.updateTable('sandbox_trades
 const settleOpen = new PreparedQuery((db, slot) =>
   db
     .updateTable('sandbox_trades')
-    .set({ status: slot(0), updated_at: slot(1) })
+    .set({ status: slot(0), updated_at: slot(1), detail: slot(3) })
     .where('trade_no', '=', slot(2))
     .where('status', '=', 'WAIT_BUYER_PAY')
     .returningAll(),
 );
 
 /** The trade as inserted, or undefined when the attempt already has one. */
-export async function insertSandboxTrade(db: Db, t: SandboxTradeRecord): Promise<SandboxTradeRecord | undefined> {
+export async function insertSandboxTrade(db: Db, t: NewSandboxTrade): Promise<SandboxTradeRecord | undefined> {
   if (sharesRoundTrips(db)) return insertBatcher(db).add(t);
   return insertTrade.first(db, [t.trade_no, t.out_trade_no, t.method, t.amount_minor, t.currency, t.subject, t.status, t.created_at, t.updated_at]);
 }
@@ -53,7 +55,7 @@ const insertTrades = new PreparedQuery((db, slot) =>
     .onConflict((oc) => oc.column('out_trade_no').doNothing())
     .returningAll(),
 );
-const insertBatcher = batcherPerDatabase(async (db, trades: SandboxTradeRecord[]) => {
+const insertBatcher = batcherPerDatabase(async (db, trades: NewSandboxTrade[]) => {
   const inserted = new Map((await insertTrades.rows(db, TRADE_COLUMNS.map((c) => trades.map((t) => t[c])))).map((t) => [t.trade_no, t]));
   return trades.map((t) => inserted.get(t.trade_no));
 });
@@ -61,13 +63,17 @@ const settleTrades = new PreparedQuery((db, slot) => {
   const at = sql`array_position(${slot(0)}::text[], trade_no)`;
   return db
     .updateTable('sandbox_trades')
-    .set({ status: sql<string>`(${slot(1)}::text[])[${at}]`, updated_at: sql<number>`(${slot(2)}::bigint[])[${at}]` })
+    .set({
+      status: sql<string>`(${slot(1)}::text[])[${at}]`,
+      updated_at: sql<number>`(${slot(2)}::bigint[])[${at}]`,
+      detail: sql<string | null>`(${slot(3)}::text[])[${at}]`,
+    })
     .where(sql<boolean>`trade_no = any(${slot(0)}::text[])`)
     .where('status', '=', 'WAIT_BUYER_PAY')
     .returningAll();
 });
-const settleBatcher = batcherPerDatabase(async (db, items: Array<{ tradeNo: string; status: string; now: number }>) => {
-  const args = [items.map((t) => t.tradeNo), items.map((t) => t.status), items.map((t) => t.now)];
+const settleBatcher = batcherPerDatabase(async (db, items: Array<{ tradeNo: string; status: string; now: number; detail: string | null }>) => {
+  const args = [items.map((t) => t.tradeNo), items.map((t) => t.status), items.map((t) => t.now), items.map((t) => t.detail)];
   const settled = new Map((await settleTrades.rows(db, args)).map((t) => [t.trade_no, t]));
   // A trade listed twice settled once, with its first listing's status: only that one is told so.
   return items.map((t) => {
@@ -101,10 +107,19 @@ export async function setSandboxTradeStatus(db: Db, tradeNo: string, status: str
   await setStatus.execute(db, [status, now, tradeNo]);
 }
 
-/** Moves a trade still waiting for the buyer to `status`: the trade as it now is, or undefined when it was not waiting (or does not exist). */
-export async function settleOpenSandboxTrade(db: Db, tradeNo: string, status: string, now: number): Promise<SandboxTradeRecord | undefined> {
-  if (sharesRoundTrips(db)) return settleBatcher(db).add({ tradeNo, status, now });
-  return settleOpen.first(db, [status, now, tradeNo]);
+/**
+ * Moves a trade still waiting for the buyer to `status`, with `detail` (JSON, or null): the
+ * trade as it now is, or undefined when it was not waiting (or does not exist).
+ */
+export async function settleOpenSandboxTrade(
+  db: Db,
+  tradeNo: string,
+  status: string,
+  now: number,
+  detail: string | null = null,
+): Promise<SandboxTradeRecord | undefined> {
+  if (sharesRoundTrips(db)) return settleBatcher(db).add({ tradeNo, status, now, detail });
+  return settleOpen.first(db, [status, now, tradeNo, detail]);
 }
 
 /** Closes the attempt's trade if it is still waiting for the buyer; a paid or closed trade stays as it is. */

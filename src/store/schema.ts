@@ -151,6 +151,8 @@ export interface SandboxTradeTable {
   status: string;
   created_at: number;
   updated_at: number;
+  /** JSON of what the trade ended with besides its status (bank, rejection); null: nothing. */
+  detail: string | null;
 }
 
 export interface FxRateTable {

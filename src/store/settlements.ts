@@ -1,4 +1,5 @@
 import { sql, type Compilable } from 'kysely';
+import type { SettledStatus } from '../domain/settlement.js';
 import type { Db } from './store.js';
 import { PreparedQuery } from './prepared.js';
 
@@ -6,7 +7,7 @@ import { PreparedQuery } from './prepared.js';
 export interface OneStatementSettlement {
   orderId: string;
   attemptId: string;
-  status: 'paid' | 'failed';
+  status: SettledStatus;
   paidAt: number | null;
   /** The wallet's ledger credit (the payment), 0 for none. */
   creditMinor: number;

@@ -39,7 +39,7 @@ describe('GET /v2/detail/{wallet_id}', () => {
   before(async () => {
     gw = await createTestGateway();
     single = await gw.addMerchant({ name: 'WeChat Only', methods: ['wechat'] });
-    many = await gw.addMerchant({ name: 'Everything', methods: ['wechat', 'alipay', 'upi_upop', 'payid', 'onlineBank'] });
+    many = await gw.addMerchant({ name: 'Everything', methods: ['wechat', 'alipay', 'upi_upop', 'moneymore', 'payid', 'onlineBank', 'polipay', 'coin_payments'] });
   });
   after(async () => {
     await gw.close();
@@ -74,8 +74,21 @@ describe('GET /v2/detail/{wallet_id}', () => {
 
   test("names the wallet's methods as display names, in the wallet's order, leaving out those no provider serves", async () => {
     assertMethods(await detail(gw, single.wallet_id, { user_id: single.user_id, signature: sortedSignature(single) }), 'Wechat');
-    // The wallet also accepts upi_upop, payid and onlineBank, but nothing here serves them yet.
-    assertMethods(await detail(gw, many.wallet_id, { user_id: many.user_id, signature: legacySignature(many) }), 'Wechat,Alipay');
+    // The sandbox serves the NZ and Australian methods too; nothing here serves moneymore or coin_payments.
+    assertMethods(await detail(gw, many.wallet_id, { user_id: many.user_id, signature: legacySignature(many) }), 'Wechat,Alipay,UPI_UPOP,PayID,OnlineBank,Polipay');
+  });
+
+  test('in production a live wallet lists none of the methods the sandbox would serve; a test wallet lists them', async () => {
+    const production = await createTestGateway({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://pay.example.test', SANDBOX: 'on' } });
+    try {
+      const methods = ['payid', 'onlineBank', 'polipay', 'upi_upop'];
+      const live = await production.addMerchant({ name: 'Live', methods });
+      const tester = await production.addMerchant({ name: 'Tester', methods, test: true });
+      assertMethods(await detail(production, live.wallet_id, { user_id: live.user_id, signature: legacySignature(live) }), '');
+      assertMethods(await detail(production, tester.wallet_id, { user_id: tester.user_id, signature: legacySignature(tester) }), 'PayID,OnlineBank,Polipay,UPI_UPOP');
+    } finally {
+      await production.close();
+    }
   });
 
   describe('errors', () => {

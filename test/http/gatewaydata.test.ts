@@ -125,6 +125,10 @@ describe('GET /v2/merchanthosted/gatewaydata/{nonce}', () => {
     assert.equal(body.code, 0);
     assert.deepEqual({ ...body.data, qr_code: undefined }, { ...(current.json() as { data: Record<string, unknown> }).data, qr_code: undefined });
     assert.equal((await gw.app.inject({ method: 'GET', url: `/merchanthosted/gatewaydata/${'0'.repeat(64)}` })).json().code, 201);
+    // Like /v2/, the older path is the merchant API: JSON even to a browser, even for a URL the router cannot read.
+    const unreadable = await gw.app.inject({ method: 'GET', url: '/merchanthosted/gatewaydata/%zz', headers: { accept: 'text/html' } });
+    assert.equal(unreadable.statusCode, 400);
+    assert.equal(unreadable.json().code, 207);
   });
 
   test('answers every field of §4.3 with the sorted signature, keyed by the api_key', async () => {

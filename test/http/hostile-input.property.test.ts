@@ -63,6 +63,14 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/sandbox/wallet/:tradeNo', api: false },
   { method: 'POST', path: '/sandbox/wallet/:tradeNo', api: false },
   { method: 'POST', path: '/sandbox/orders/:orderId', api: true },
+  // The sandbox's pages of NZ banks, POLi, UnionPay and PayID (payment-methods.md).
+  { method: 'GET', path: '/sandbox/bank/:tradeNo', api: false },
+  { method: 'GET', path: '/sandbox/bank/:tradeNo/:bank', api: false },
+  { method: 'POST', path: '/sandbox/bank/:tradeNo/:bank', api: false },
+  { method: 'GET', path: '/sandbox/unionpay/:tradeNo', api: false },
+  { method: 'POST', path: '/sandbox/unionpay/:tradeNo', api: false },
+  { method: 'GET', path: '/sandbox/payid/:tradeNo', api: false },
+  { method: 'POST', path: '/sandbox/payid/:tradeNo', api: false },
   { method: 'GET', path: '/brand/logo', api: false },
   // The operator's: metrics, the API document and its page (Swagger UI's files under /docs/static/*).
   { method: 'GET', path: '/metrics', api: false },

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { formatAmount } from '../../domain/money.js';
-import type { PaymentMethod } from '../../domain/payment-methods.js';
 import { hmacHex, signaturesEqual } from '../../domain/signature.js';
 import type { Db } from '../../store/store.js';
 import {
@@ -22,6 +21,7 @@ import {
   type CreatedPayment,
   type NotificationAck,
   type PaymentProvider,
+  type PaymentRejection,
   type PaymentReport,
   type ProviderCapabilities,
   type ProviderEvent,
@@ -31,6 +31,10 @@ import {
   type RefundReport,
   type RefundRequest,
 } from '../provider.js';
+import { SANDBOX_METHODS, sandboxFlowOf, sandboxOutcomesOf, type SandboxOutcome } from './sandbox-methods.js';
+
+/** How a sandbox trade ended: paid, declined (closed), cancelled by the payer at the bank, rejected (PayID). */
+export type SandboxTradeStatus = 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_CANCELED' | 'TRADE_REJECTED';
 
 /** The notification the sandbox provider sends the gateway, like a real provider's (HMAC-signed JSON). */
 export interface SandboxNotification {
@@ -38,11 +42,23 @@ export interface SandboxNotification {
   trade_no: string;
   /** The gateway's attempt id. */
   out_trade_no: string;
-  trade_status: 'TRADE_SUCCESS' | 'TRADE_CLOSED';
+  trade_status: SandboxTradeStatus;
   total_amount: number;
   currency: string;
   gmt_payment: number;
+  /** The bank the payer chose (NZ banks, POLi), when known. */
+  bank?: string;
+  /** A rejected PayID payment: why, and the reference that was blocked. */
+  message?: string;
+  block_data?: string;
   sign: string;
+}
+
+/** What a trade ended with besides its status (the `detail` column, JSON). */
+export interface SandboxTradeDetail {
+  bank?: string;
+  message?: string;
+  blockData?: string;
 }
 
 /** A refund whose reference contains this is refused by the sandbox provider (for tests). */
@@ -69,6 +85,15 @@ export function sandboxCodeBehaviour(payCode: string): SandboxCodeBehaviour {
 }
 
 const SIGNED_FIELDS = ['currency', 'event_id', 'gmt_payment', 'out_trade_no', 'total_amount', 'trade_no', 'trade_status'] as const;
+/** Signed after the others, each only when present (a notification of a wallet payment has none). */
+const OPTIONAL_SIGNED_FIELDS = ['bank', 'block_data', 'message'] as const;
+const TRADE_STATUSES: readonly string[] = ['TRADE_SUCCESS', 'TRADE_CLOSED', 'TRADE_CANCELED', 'TRADE_REJECTED'] satisfies SandboxTradeStatus[];
+const STATUS_OF_OUTCOME: Record<SandboxOutcome, SandboxTradeStatus> = {
+  paid: 'TRADE_SUCCESS',
+  failed: 'TRADE_CLOSED',
+  canceled: 'TRADE_CANCELED',
+  rejected: 'TRADE_REJECTED',
+};
 const ACK: NotificationAck = { status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' };
 const FAIL_ACK: NotificationAck = { status: 400, contentType: 'text/plain; charset=utf-8', body: 'fail' };
 
@@ -90,16 +115,19 @@ export interface SandboxProviderDeps {
 }
 
 /**
- * A built-in provider that behaves like a wallet app and moves no money: its trades have a
- * QR that opens a "sandbox Alipay/WeChat" page, where a tester confirms or declines; the
- * outcome reaches the gateway as a signed notification, verified like any provider's.
- * Behind the provider interface like the real ones, so everything above it is the same.
+ * A built-in provider that behaves like the payer's wallet app or bank and moves no money:
+ * Alipay and WeChat trades have a QR that opens a "sandbox Alipay/WeChat" page, where a
+ * tester confirms or declines; NZ banks and POLi send the payer to a bank list and the
+ * chosen bank's page (approve, decline, cancel), UnionPay to its card page; PayID shows a
+ * PayID and a reference to pay, which a sandbox bank app pays or gets rejected. The outcome
+ * reaches the gateway as a signed notification, verified like any provider's. Behind the
+ * provider interface like the real ones, so everything above it is the same.
  */
 export class SandboxProvider implements PaymentProvider {
   readonly name = 'sandbox';
   readonly capabilities: ProviderCapabilities = {
-    methods: ['alipay', 'wechat'] satisfies PaymentMethod[],
-    flows: ['qr', 'barcode', 'in_app'],
+    methods: SANDBOX_METHODS,
+    flows: ['qr', 'redirect', 'instructions', 'barcode', 'in_app'],
     currencies: 'any',
     partialRefunds: true,
     miniPrograms: ['alipay', 'wechat'],
@@ -114,8 +142,39 @@ export class SandboxProvider implements PaymentProvider {
   async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
     const now = this.#deps.clock();
     if (request.context.purpose === 'mini_program') return this.#miniProgram(request, now);
+    const flow = sandboxFlowOf(request.method);
+    if (flow === undefined) throw new ProviderError('not_done', `the sandbox does not serve ${request.method}`);
+    if (flow !== 'wallet' && request.context.purpose === 'merchant_qr') {
+      throw new ProviderError('not_done', `${request.method} has no QR for a merchant's screen`);
+    }
     const trade = await this.#openTrade(request, now);
-    return { flow: 'qr', nextAction: { type: 'show_qr', qrContent: this.walletUrl(trade.trade_no) }, providerPaymentId: trade.trade_no };
+    const providerPaymentId = trade.trade_no;
+    switch (flow) {
+      case 'wallet':
+        return { flow: 'qr', nextAction: { type: 'show_qr', qrContent: this.walletUrl(trade.trade_no) }, providerPaymentId };
+      case 'bank':
+        return { flow: 'redirect', nextAction: { type: 'redirect', url: this.bankListUrl(trade.trade_no) }, providerPaymentId };
+      case 'unionpay':
+        return { flow: 'redirect', nextAction: { type: 'redirect', url: this.unionPayUrl(trade.trade_no) }, providerPaymentId };
+      case 'payid':
+        return { flow: 'instructions', nextAction: { type: 'show_instructions', instructions: this.payIdInstructions(trade) }, providerPaymentId };
+    }
+  }
+
+  /**
+   * What a PayID payer is told: the PayID (one per trade, as Latipay gives one per order),
+   * the reference to type, the amount, and, the sandbox's own, the page of a sandbox bank
+   * app that pays it. Derived from the trade number with the signing key: stable, unguessable.
+   */
+  payIdInstructions(trade: Pick<SandboxTradeRecord, 'trade_no' | 'amount_minor' | 'currency'>): Record<string, string> {
+    const digest = hmacHex(this.#deps.signingKey, `payid:${trade.trade_no}`);
+    return {
+      payId: `sbx.${digest.slice(0, 8)}@payid.example`,
+      reference: `LP${digest.slice(8, 16).toUpperCase()}`,
+      amount: formatAmount(Number(trade.amount_minor)),
+      currency: trade.currency,
+      sandboxPayerUrl: this.payIdPayerUrl(trade.trade_no),
+    };
   }
 
   /**
@@ -184,6 +243,20 @@ export class SandboxProvider implements PaymentProvider {
     return `${this.#deps.publicUrl}/sandbox/wallet/${tradeNo}`;
   }
 
+  /** The bank list of an NZ banks or POLi trade. */
+  bankListUrl(tradeNo: string): string {
+    return `${this.#deps.publicUrl}/sandbox/bank/${tradeNo}`;
+  }
+
+  unionPayUrl(tradeNo: string): string {
+    return `${this.#deps.publicUrl}/sandbox/unionpay/${tradeNo}`;
+  }
+
+  /** The sandbox bank app that pays a PayID trade. */
+  payIdPayerUrl(tradeNo: string): string {
+    return `${this.#deps.publicUrl}/sandbox/payid/${tradeNo}`;
+  }
+
   findTrade(tradeNo: string): Promise<SandboxTradeRecord | undefined> {
     return findSandboxTrade(this.#deps.db, tradeNo);
   }
@@ -204,18 +277,30 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   /**
-   * The customer confirmed (`paid`) or declined (`failed`) in the sandbox wallet. The trade
-   * settles once; settling it again sends the same outcome again (a provider's retry).
-   * `notify: false` settles it without telling the gateway (a lost notification, for tests:
-   * only a query finds it).
+   * The customer confirmed (`paid`) or declined (`failed`) in the sandbox wallet or bank,
+   * cancelled at the bank (`canceled`), or the PayID payment was rejected (`rejected`, with
+   * its `rejection`). The trade settles once; settling it again sends the same outcome again
+   * (a provider's retry). `bank`: the bank the payer chose, kept with the trade. `notify:
+   * false` settles it without telling the gateway (a lost notification, for tests: only a
+   * query finds it). An outcome the trade's method cannot have (a wallet app's cancel) is refused.
    */
   async settle(
     tradeNo: string,
-    outcome: 'paid' | 'failed',
-    options: { notify?: boolean } = {},
+    outcome: SandboxOutcome,
+    options: { notify?: boolean; bank?: string; rejection?: PaymentRejection } = {},
   ): Promise<SandboxNotification & { readonly delivered?: string }> {
     const { db, clock } = this.#deps;
-    const settled = await settleOpenSandboxTrade(db, tradeNo, outcome === 'paid' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED', clock());
+    // Every method can be paid or fail; the other outcomes are checked against the trade's method.
+    if (outcome === 'canceled' || outcome === 'rejected') {
+      const open = await findSandboxTrade(db, tradeNo);
+      if (!open) throw new ProviderError('not_done', `unknown sandbox trade ${tradeNo}`);
+      if (!sandboxOutcomesOf(open.method).includes(outcome)) throw new ProviderError('not_done', `a ${open.method} payment cannot end ${outcome}`);
+    }
+    const detail: SandboxTradeDetail = {
+      ...(options.bank !== undefined ? { bank: options.bank } : {}),
+      ...(outcome === 'rejected' ? { message: options.rejection?.message ?? '', ...(options.rejection?.blockData !== undefined ? { blockData: options.rejection.blockData } : {}) } : {}),
+    };
+    const settled = await settleOpenSandboxTrade(db, tradeNo, STATUS_OF_OUTCOME[outcome], clock(), Object.keys(detail).length > 0 ? JSON.stringify(detail) : null);
     const trade = settled ?? (await findSandboxTrade(db, tradeNo));
     if (!trade) throw new ProviderError('not_done', `unknown sandbox trade ${tradeNo}`);
     const notification = this.notificationOf(trade);
@@ -227,14 +312,18 @@ export class SandboxProvider implements PaymentProvider {
 
   /** The signed notification of a trade's current status. */
   notificationOf(trade: SandboxTradeRecord): SandboxNotification {
+    const detail = detailOf(trade);
     return this.signNotification({
       event_id: `${trade.trade_no}:${trade.status}`,
       trade_no: trade.trade_no,
       out_trade_no: trade.out_trade_no,
-      trade_status: trade.status as SandboxNotification['trade_status'],
+      trade_status: trade.status as SandboxTradeStatus,
       total_amount: Number(trade.amount_minor),
       currency: trade.currency,
       gmt_payment: Number(trade.updated_at),
+      ...(detail.bank !== undefined ? { bank: detail.bank } : {}),
+      ...(detail.message !== undefined ? { message: detail.message } : {}),
+      ...(detail.blockData !== undefined ? { block_data: detail.blockData } : {}),
     });
   }
 
@@ -324,19 +413,45 @@ export class SandboxProvider implements PaymentProvider {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw reject('the notification must be an object');
     const n = body as Partial<SandboxNotification>;
     for (const field of SIGNED_FIELDS) if (n[field] === undefined || n[field] === null) throw reject(`the notification lacks ${field}`);
+    for (const field of OPTIONAL_SIGNED_FIELDS) if (n[field] !== undefined && typeof n[field] !== 'string') throw reject(`${field} must be a string`);
     if (typeof n.sign !== 'string' || !signaturesEqual(this.#sign(n as SandboxNotification), n.sign)) throw reject('the notification signature is wrong');
-    if (n.trade_status !== 'TRADE_SUCCESS' && n.trade_status !== 'TRADE_CLOSED') throw reject(`unknown trade_status ${String(n.trade_status)}`);
+    if (!TRADE_STATUSES.includes(String(n.trade_status))) throw reject(`unknown trade_status ${String(n.trade_status)}`);
     if (!Number.isSafeInteger(n.total_amount) || !Number.isSafeInteger(n.gmt_payment)) throw reject('total_amount and gmt_payment must be integers');
     return n as SandboxNotification;
   }
 
   #sign(fields: Omit<SandboxNotification, 'sign'>): string {
-    return hmacHex(this.#deps.signingKey, SIGNED_FIELDS.map((k) => `${k}=${String(fields[k])}`).join('&'));
+    const signed = SIGNED_FIELDS.map((k) => `${k}=${String(fields[k])}`);
+    for (const k of OPTIONAL_SIGNED_FIELDS) if (fields[k] !== undefined) signed.push(`${k}=${fields[k]}`);
+    return hmacHex(this.#deps.signingKey, signed.join('&'));
   }
 }
 
+/** A trade's detail column, read leniently (a trade from before the column has none). */
+export function detailOf(trade: Pick<SandboxTradeRecord, 'detail'>): SandboxTradeDetail {
+  if (!trade.detail) return {};
+  try {
+    return JSON.parse(trade.detail) as SandboxTradeDetail;
+  } catch {
+    return {};
+  }
+}
+
+const STATE_OF_STATUS: Record<string, PaymentReport['state']> = {
+  TRADE_SUCCESS: 'paid',
+  TRADE_CLOSED: 'failed',
+  TRADE_CANCELED: 'canceled',
+  TRADE_REJECTED: 'rejected',
+};
+
+function rejectionOf(state: PaymentReport['state'], message: string | undefined, blockData: string | undefined): { rejection?: PaymentRejection } {
+  if (state !== 'rejected') return {};
+  return { rejection: { message: message ?? '', ...(blockData !== undefined ? { blockData } : {}) } };
+}
+
 function reportOf(trade: SandboxTradeRecord, at: number): PaymentReport {
-  const state = trade.status === 'TRADE_SUCCESS' ? 'paid' : trade.status === 'TRADE_CLOSED' ? 'failed' : 'pending';
+  const state = STATE_OF_STATUS[trade.status] ?? 'pending';
+  const detail = detailOf(trade);
   return {
     attemptId: trade.out_trade_no,
     state,
@@ -344,20 +459,25 @@ function reportOf(trade: SandboxTradeRecord, at: number): PaymentReport {
     amountMinor: Number(trade.amount_minor),
     currency: trade.currency,
     occurredAt: Number(at),
+    ...rejectionOf(state, detail.message, detail.blockData),
   };
 }
 
 function eventOf(n: SandboxNotification): ProviderEvent {
+  const state = STATE_OF_STATUS[n.trade_status] ?? 'failed';
   return {
     kind: 'payment',
     eventId: n.event_id,
     report: {
       attemptId: n.out_trade_no,
-      state: n.trade_status === 'TRADE_SUCCESS' ? 'paid' : 'failed',
+      state,
       providerPaymentId: n.trade_no,
       amountMinor: n.total_amount,
       currency: n.currency,
       occurredAt: n.gmt_payment,
+      ...rejectionOf(state, n.message, n.block_data),
+      // Kept with the attempt for the audit trail: the bank chosen, a rejection's reason.
+      ...(n.bank !== undefined || n.message !== undefined ? { raw: { trade_status: n.trade_status, bank: n.bank, message: n.message, block_data: n.block_data } } : {}),
     },
   };
 }

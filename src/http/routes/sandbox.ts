@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ProviderError } from '../../channels/provider.js';
 import type { SandboxProvider } from '../../channels/sandbox/sandbox-provider.js';
+import { REJECTED_MESSAGE, REJECTED_REFERENCE_MESSAGE, sandboxFlowOf, sandboxOutcomesOf, type SandboxOutcome } from '../../channels/sandbox/sandbox-methods.js';
 import { latipayError } from '../../domain/errors.js';
 import { accountOfOrder, openAttempt, PaymentClosedError } from '../../gateway/start-payment.js';
 import { findLatestAttempt, orderIdOfAttempt } from '../../store/payment-attempts.js';
@@ -12,11 +13,20 @@ import { renderMessagePage } from '../../pages/message-page.js';
 import { renderSandboxWalletPage } from '../../pages/sandbox-wallet-page.js';
 import { themeFor } from '../../pages/theme.js';
 import type { OrderRecord } from '../../store/orders.js';
+import { sandboxMethodRoutes } from './sandbox-methods.js';
 
 const HTML = 'text/html; charset=utf-8';
 const Outcome = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) });
-/** `notify: false` settles the trade without telling the gateway: a lost notification, which only a query finds. */
-const Settle = Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]), notify: Type.Optional(Type.Boolean()) });
+/**
+ * `notify: false` settles the trade without telling the gateway: a lost notification, which
+ * only a query finds. `canceled` (a bank's Cancel) is for NZ banks, POLi and UnionPay;
+ * `rejected` for PayID, with `reference` when a prohibited reference was the reason (blockData).
+ */
+const Settle = Type.Object({
+  outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed'), Type.Literal('canceled'), Type.Literal('rejected')]),
+  notify: Type.Optional(Type.Boolean()),
+  reference: Type.Optional(Type.String({ maxLength: 140 })),
+});
 
 /**
  * The sandbox provider's own surface (only when SANDBOX is on; otherwise these paths answer
@@ -27,9 +37,10 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
   const { sandbox: channel } = options;
   const ctx = app.gateway;
 
-  /** A trade the sandbox may settle (in production, only a test wallet's), with its order. */
+  /** A wallet app's trade (Alipay, WeChat) the sandbox may settle (in production, only a test wallet's), with its order. */
   const findSettleableTrade = async (tradeNo: string) => {
-    const trade = await channel.findTrade(tradeNo);
+    const found = await channel.findTrade(tradeNo);
+    const trade = found && sandboxFlowOf(found.method) === 'wallet' ? found : undefined;
     const order = trade ? await findOrderById(ctx.store.db, orderIdOfAttempt(trade.out_trade_no)) : undefined;
     return trade && order && (await mayUseSandbox(order.wallet_id)) ? { trade, order } : undefined;
   };
@@ -74,7 +85,7 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
     },
   );
 
-  app.post<{ Params: { orderId: string }; Body: { outcome: 'paid' | 'failed'; notify?: boolean } }>(
+  app.post<{ Params: { orderId: string }; Body: { outcome: SandboxOutcome; notify?: boolean; reference?: string } }>(
     '/sandbox/orders/:orderId',
     { schema: { body: Settle }, helmet: false },
     async (request) => {
@@ -82,6 +93,11 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
       if (!order || order.channel !== channel.name || !(await mayUseSandbox(order.wallet_id))) {
         throw latipayError('ORDER_NOT_FOUND', `no sandbox order ${request.params.orderId}`);
       }
+      const { outcome, reference } = request.body;
+      if (!sandboxOutcomesOf(order.payment_method).includes(outcome)) {
+        throw latipayError('BAD_PARAMETER', `a ${order.payment_method} payment cannot end ${outcome}; it can end ${sandboxOutcomesOf(order.payment_method).join(', ')}`);
+      }
+      const rejection = reference !== undefined ? { message: REJECTED_REFERENCE_MESSAGE, blockData: reference } : { message: REJECTED_MESSAGE };
       // A tester may settle an order whose payment page was never opened; a final order
       // (cancelled, say) gets no new attempt, so it cannot be paid this way. The attempt
       // still open is the one paid (a mini program's, say), else the page's is opened.
@@ -98,9 +114,9 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
             });
         try {
           if (attempt?.provider_payment_id) {
-            const settled = await channel.settle(attempt.provider_payment_id, request.body.outcome, { notify: request.body.notify });
+            const settled = await channel.settle(attempt.provider_payment_id, outcome, { notify: request.body.notify, ...(outcome === 'rejected' ? { rejection } : {}) });
             // Applied: the order has the outcome now, with no need to read it again.
-            if (settled.delivered === 'applied') return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: request.body.outcome };
+            if (settled.delivered === 'applied') return { code: 0, message: 'SUCCESS', order_id: order.order_id, status: outcome };
           }
         } catch (error) {
           if (error instanceof ProviderError) throw latipayError('FAIL', error.message);
@@ -111,4 +127,6 @@ export async function sandboxRoutes(app: FastifyInstance, options: { sandbox: Sa
       return { code: 0, message: 'SUCCESS', order_id: order.order_id, status };
     },
   );
+
+  await app.register(sandboxMethodRoutes, { sandbox: channel });
 }
