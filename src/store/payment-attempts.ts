@@ -175,8 +175,8 @@ export interface AttemptUpdate {
   payer_rate?: string | null;
 }
 
-// A value not given (null) keeps the column's: one statement for every update.
-const updateStatement = new PreparedQuery((db, slot) =>
+/** The update of an attempt by `updateArgs` (slots 0–6): a value not given (null) keeps the column's, so one statement serves every update. */
+const updateOfAttempt = (db: Db, slot: (i: number) => never) =>
   db
     .updateTable('payment_attempts')
     .set({
@@ -187,24 +187,11 @@ const updateStatement = new PreparedQuery((db, slot) =>
       payer_rate: sql`coalesce(${slot(4)}, payer_rate)`,
       updated_at: slot(5),
     })
-    .where('attempt_id', '=', slot(6)),
-);
+    .where('attempt_id', '=', slot(6));
 
-const updateReturning = new PreparedQuery((db, slot) =>
-  db
-    .updateTable('payment_attempts')
-    .set({
-      status: slot(0),
-      provider_payment_id: sql`coalesce(${slot(1)}, provider_payment_id)`,
-      payer_amount_minor: sql`coalesce(${slot(2)}, payer_amount_minor)`,
-      payer_currency: sql`coalesce(${slot(3)}, payer_currency)`,
-      payer_rate: sql`coalesce(${slot(4)}, payer_rate)`,
-      updated_at: slot(5),
-    })
-    .where('attempt_id', '=', slot(6))
-    .where('provider', '=', slot(7))
-    .returningAll(),
-);
+const updateStatement = new PreparedQuery((db, slot) => updateOfAttempt(db, slot));
+
+const updateReturning = new PreparedQuery((db, slot) => updateOfAttempt(db, slot).where('provider', '=', slot(7)).returningAll());
 
 /** updateAttempt of an attempt of `provider`'s, answering it after the update (undefined: no such attempt of that provider). */
 export async function updateProvidersAttempt(db: Db, attemptId: string, provider: string, update: AttemptUpdate, now: number): Promise<AttemptRecord | undefined> {
