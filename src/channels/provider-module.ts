@@ -44,3 +44,19 @@ export class ProviderSettingsError extends Error {
     this.name = 'ProviderSettingsError';
   }
 }
+
+/** The flags a `provider set` was given, by flag name (`client-id`). */
+export type Settings = Readonly<Record<string, string | undefined>>;
+
+/** A flag's value, trimmed; undefined when absent or empty. */
+export function value(settings: Settings, flag: string): string | undefined {
+  const v = settings[flag]?.trim();
+  return v === '' ? undefined : v;
+}
+
+/** A flag's value, or ProviderSettingsError naming it. */
+export function need(settings: Settings, flag: string): string {
+  const v = value(settings, flag);
+  if (v === undefined) throw new ProviderSettingsError(flag, 'is required');
+  return v;
+}

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ProviderSettingsError, type ProviderModule, type ProviderOption } from '../provider-module.js';
+import { need, ProviderSettingsError, value, type ProviderModule, type ProviderOption, type Settings } from '../provider-module.js';
 import { DEFAULT_BASE_URL, type AntomConfig, type AntomSecrets } from './antom-account.js';
 import { createAntomProvider } from './antom-provider.js';
 import { keyFingerprint, parsePrivateKey, parsePublicKey } from './antom-signature.js';
@@ -22,18 +22,6 @@ const OPTIONS: readonly ProviderOption[] = [
   { flag: 'base-url', description: `Antom API base URL (default ${DEFAULT_BASE_URL}, the Asia domain)`, required: false },
 ];
 
-type Settings = Readonly<Record<string, string | undefined>>;
-
-function value(settings: Settings, flag: string): string | undefined {
-  const v = settings[flag]?.trim();
-  return v === '' ? undefined : v;
-}
-
-function need(settings: Settings, flag: string): string {
-  const v = value(settings, flag);
-  if (v === undefined) throw new ProviderSettingsError(flag, 'is required');
-  return v;
-}
 
 function rsa2048(flag: string, key: KeyObject, what: string): void {
   if (key.asymmetricKeyType !== 'rsa') throw new ProviderSettingsError(flag, `holds a ${key.asymmetricKeyType ?? 'non-RSA'} key; ${what} must be RSA (Antom signs with RSA256)`);

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ProviderSettingsError, type ProviderModule, type ProviderOption } from '../provider-module.js';
+import { need, ProviderSettingsError, value, type ProviderModule, type ProviderOption, type Settings } from '../provider-module.js';
 import { DEFAULT_BASE_URL, type WechatpayConfig, type WechatpaySecrets } from './wechatpay-account.js';
 import { publicKeyFingerprint } from './wechatpay-crypto.js';
 import { createWechatpayProvider } from './wechatpay-provider.js';
@@ -36,18 +36,6 @@ const INSTITUTIONAL_FLAGS = ['sp-mchid', 'sub-mchid', 'sp-appid', 'sub-appid'] a
 const MCHID = /^\d{1,32}$/;
 const APPID = /^wx[0-9A-Za-z]{16}$/;
 
-type Settings = Readonly<Record<string, string | undefined>>;
-
-function value(settings: Settings, flag: string): string | undefined {
-  const v = settings[flag]?.trim();
-  return v === '' ? undefined : v;
-}
-
-function need(settings: Settings, flag: string): string {
-  const v = value(settings, flag);
-  if (v === undefined) throw new ProviderSettingsError(flag, 'is required');
-  return v;
-}
 
 function matching(settings: Settings, flag: string, pattern: RegExp, what: string): string {
   const v = need(settings, flag);
