@@ -49,7 +49,7 @@ export async function describeIntegration(ctx: GatewayContext, organisationId: n
   for (const wallet of wallets) {
     const methods: MethodRoute[] = [];
     for (const method of wallet.methods.split(',').map((m) => m.trim()).filter(Boolean)) {
-      const route = isPaymentMethod(method) ? await ctx.providers.route(wallet, method as PaymentMethod) : undefined;
+      const route = isPaymentMethod(method) ? await routeOf(ctx, wallet, method) : undefined;
       methods.push({
         method,
         provider: route ? (route.accountId === SANDBOX_ACCOUNT ? 'sandbox' : route.provider.name) : null,
@@ -61,4 +61,14 @@ export async function describeIntegration(ctx: GatewayContext, organisationId: n
   }
   const since = ctx.clock() - CALLBACK_WINDOW_MS;
   return { base_url: ctx.config.publicUrl, users, wallets: integrations, callbacks: await measureCallbackHealth(db, organisationId, since), callbacks_since: since };
+}
+
+/** The route of a method, or undefined when none serves it or its account's adapter cannot be built (then payments fail too). */
+async function routeOf(ctx: GatewayContext, wallet: WalletRecord, method: PaymentMethod) {
+  try {
+    return await ctx.providers.route(wallet, method);
+  } catch (error) {
+    ctx.log.warn({ err: error, walletId: wallet.id, method }, 'a provider account of the wallet cannot be used');
+    return undefined;
+  }
 }
