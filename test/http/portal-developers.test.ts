@@ -88,6 +88,8 @@ describe('portal: developers', () => {
     assert.ok(ownerPage.body.includes(`action="/portal/developers/users/${gw.merchant.user_id}/rotate-key"`));
     assert.ok(ownerPage.body.includes('>Rotate API key</button>'));
     assert.ok(ownerPage.body.includes('<option value="86400" selected>'), 'a day of grace unless chosen otherwise');
+    const zh = textOf((await portalInject(gw.app, owner, { url: '/portal/developers?lang=zh' })).body);
+    assert.ok(zh.includes('轮换 API 密钥') && zh.includes('回调投递'), 'in Chinese too');
   });
 
   test("callback health counts the organisation's deliveries, failures and give-ups, not another's", async () => {

@@ -99,7 +99,7 @@ describe('portal: payment links', () => {
     assert.match(testOf(row, 'link-status') ?? '', /badge ok/);
     assert.match(row, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
     const paid = await portalInject(gw.app, owner, { url: `/portal/payment-links/${invoiceId}` });
-    assert.ok(paid.body.includes(orderId));
+    assert.ok(paid.body.includes(`href="/portal/orders/${orderId}"`), 'the order links to its page in Transactions');
     assert.equal(testOf(paid.body, 'order-status'), 'paid');
     assert.ok(!paid.body.includes('/deactivate"'), 'no Deactivate for a paid link');
 

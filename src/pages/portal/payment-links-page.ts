@@ -19,8 +19,9 @@ export function linkStatusBadge(t: LinksStrings, status: string): RawHtml {
 }
 
 /** The link as text the reader can select, and a button that copies it (see COPY_SCRIPT). */
-export function copyableLink(t: LinksStrings, id: string, url: string, label: string): RawHtml {
-  return html`<span class="copy"><input class="mono" id="${id}" type="text" readonly value="${url}" aria-label="${label}" data-test="link-url"><button class="button" type="button" data-copy="${id}" data-copied="${t.copied}" data-failed="${t.copyFailed}">${t.copyLink}</button></span>`;
+export function copyableLink(t: LinksStrings, id: string, url: string, label: string, describedBy?: string): RawHtml {
+  const description = describedBy ? html` aria-describedby="${describedBy}"` : raw('');
+  return html`<span class="copy"><input class="mono" id="${id}" type="text" readonly value="${url}" aria-label="${label}" data-test="link-url"><button class="button" type="button" data-copy="${id}" data-copied="${t.copied}" data-failed="${t.copyFailed}"${description}>${t.copyLink}</button></span>`;
 }
 
 /** The live region copy buttons report to. */
@@ -50,7 +51,7 @@ export function renderPaymentLinksBody(o: {
 <td data-test="link-status">${linkStatusBadge(t, link.status)}</td>
 <td class="num" data-test="link-opens">${opensText(t, link)}</td>
 <td>${link.paid_time || t.none_}</td>
-<td>${copyableLink(t, `link-${i}`, link.invoice_url, fillIn(t.linkOf, { id: link.invoice_id }))}</td>
+<td>${copyableLink(t, `link-${i}`, link.invoice_url, fillIn(t.linkOf, { id: link.invoice_id }), `desc-${i}`)}</td>
 <td><a href="/portal/payment-links/${link.invoice_id}" aria-label="${fillIn(t.detailsOf, { id: link.invoice_id })}">${t.details}</a></td>
 </tr>`,
   );

@@ -93,6 +93,8 @@ export async function portalPaymentLinksRoutes(app: FastifyInstance): Promise<vo
       link,
       qrcode: await qrcodePicOf(link.invoice_url),
       canManage: principal.role !== 'operator' && can(principal.role, 'manage_payment_links'),
+      // The order's page in the Transactions area.
+      orderHref: link.order_id === '' ? undefined : `/portal/orders/${encodeURIComponent(link.order_id)}`,
       flash,
     });
     return send(request, reply, 200, link.product_name || link.invoice_id, body, COPY_SCRIPT);
