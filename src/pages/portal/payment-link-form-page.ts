@@ -77,7 +77,7 @@ export function renderPaymentLinkFormBody(o: {
   const formProblem = problemOf('form');
   const summary =
     problems.length > 0
-      ? html`<div class="flash error" role="alert" tabindex="-1" id="problems" data-test="form-problems"><p>${formProblem ? problemText(t, formProblem.code) : t.fixErrors}</p></div>`
+      ? html`<p class="flash error" role="alert" tabindex="-1" id="problems" data-test="form-problems">${formProblem ? problemText(t, formProblem.code) : t.fixErrors}</p>`
       : raw('');
   if (o.wallets.length === 0) return html`<h1>${t.newTitle}</h1><div class="card"><p>${t.noWallets}</p><p><a href="/portal/payment-links">${t.back}</a></p></div>`;
   return html`<h1>${t.newTitle}</h1>${summary}<form class="card" method="post" action="/portal/payment-links/new" novalidate>${o.csrf}
