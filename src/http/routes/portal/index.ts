@@ -7,7 +7,9 @@ import { portalAssetRoutes } from './portal-assets.js';
 import { portalAuthRoutes } from './portal-auth.js';
 import { secureCookies } from './portal-csrf.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
+import { portalDevelopersRoutes } from './portal-developers.js';
 import { portalOperatorPlaceholderRoutes } from './portal-operator-placeholder.js';
+import { portalPaymentLinksRoutes } from './portal-payment-links.js';
 import { usePortalSecurity } from './portal-security.js';
 
 /**
@@ -33,4 +35,6 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
   await app.register(portalOperatorPlaceholderRoutes);
+  await app.register(portalPaymentLinksRoutes);
+  await app.register(portalDevelopersRoutes);
 }
