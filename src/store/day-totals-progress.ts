@@ -54,7 +54,7 @@ const MINUTE = 60_000;
 const FIRST_STEP_MS = 60 * MINUTE;
 const LONGEST_STEP_MS = 32 * 24 * 60 * MINUTE;
 /** A step that summed more rows than this halves the next; one with fewer than a fifth of it doubles it. */
-const ROWS_PER_STEP = 50_000;
+const ROWS_PER_STEP = 20_000;
 const MOST_STEPS = 10_000;
 
 /**
