@@ -19,7 +19,7 @@ import { Kysely, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { dayOf } from '../src/domain/calendar-day.js';
 import { SecretBox } from '../src/domain/secret-box.js';
-import { createMerchant } from '../src/gateway/create-merchant.js';
+import { createMerchant, type CreatedMerchant } from '../src/gateway/create-merchant.js';
 import { createDialectParts } from '../src/store/dialect/index.js';
 import { LedgerDayTotals } from '../src/store/ledger-day-totals.js';
 import { OrderDayTotals } from '../src/store/order-day-totals.js';
@@ -57,7 +57,7 @@ try {
   // The schema and three merchants, through the gateway's own code.
   const secrets = new SecretBox(randomBytes(32));
   const setup = await openStore(url, { poolSize: 2 });
-  const merchants = [];
+  const merchants: CreatedMerchant[] = [];
   for (const [name, currency] of [['Big', 'NZD'], ['Mid', 'NZD'], ['Small', 'AUD']]) {
     merchants.push(await createMerchant(setup.db, secrets, { name, currency, methods: ['alipay', 'wechat'] }, now));
   }
