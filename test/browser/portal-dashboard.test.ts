@@ -126,9 +126,9 @@ if (!existsSync(CHROMIUM)) {
       await signInBrowser(page, baseUrl, email, password);
       await page.getByRole('link', { name: 'Balance' }).click();
       await page.getByRole('heading', { level: 1, name: 'Balance' }).waitFor({ timeout: STEP_MS });
-      await page.getByLabel('Wallet').selectOption(gw.merchant.wallet_id);
-      await page.getByLabel('From').fill('2026-11-20');
-      await page.getByLabel('To').fill('2026-11-30');
+      await page.getByLabel('Wallet', { exact: true }).selectOption(gw.merchant.wallet_id);
+      await page.getByLabel('From', { exact: true }).fill('2026-11-20');
+      await page.getByLabel('To', { exact: true }).fill('2026-11-30');
       await Promise.all([page.waitForURL(/\/portal\/balance\?/, { timeout: STEP_MS }), page.getByRole('button', { name: 'Show' }).click()]);
       const url = new URL(page.url());
       assert.deepEqual([url.searchParams.get('wallet'), url.searchParams.get('from'), url.searchParams.get('to')], [gw.merchant.wallet_id, '2026-11-20', '2026-11-30']);
@@ -153,6 +153,9 @@ if (!existsSync(CHROMIUM)) {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
       assert.ok((await daily.boundingBox())!.width <= 390);
+      // The phone's own drawing is the one shown.
+      assert.equal(await daily.getAttribute('data-test'), 'daily-NZD-narrow');
+      assert.equal(await page.locator('[data-test="daily-NZD"]').isVisible(), false);
       await shoot(page, 'portal-dashboard-phone');
       await context.close();
     });

@@ -102,7 +102,11 @@ describe('GET /portal: the dashboard', () => {
   test('the charts: 30 daily bars of volume and bars per method, each an image named and described', async () => {
     const body = (await view(viewer)).body;
     const daily = elementOf(body, 'svg', 'daily-NZD') as string;
-    assert.match(daily, /^<svg class="chart" role="img" aria-labelledby="daily-NZD-title daily-NZD-desc"/);
+    assert.match(daily, /^<svg class="chart chart-wide" role="img" aria-labelledby="daily-NZD-title daily-NZD-desc"/);
+    // The phone's drawing has the same bars, and ids of its own.
+    const narrow = elementOf(body, 'svg', 'daily-NZD-narrow') as string;
+    assert.match(narrow, /^<svg class="chart chart-narrow" role="img" aria-labelledby="daily-NZD-narrow-title daily-NZD-narrow-desc"/);
+    assert.deepEqual(barValuesOf(narrow), [100_000, 200, 16_150]);
     assert.match(daily, /<title id="daily-NZD-title">Daily volume in NZD, last 30 days<\/title>/);
     assert.match(daily, /<desc id="daily-NZD-desc">1,163.50 NZD in 6 payments over the last 30 days; the busiest day was 2026-11-27 with 1,000.00 NZD.<\/desc>/);
     // Days with payments have a bar (oldest first): three days ago, yesterday, today.

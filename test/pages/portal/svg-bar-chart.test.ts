@@ -33,9 +33,11 @@ describe('the charts', () => {
         { value: 100, tooltip: 'full' },
       ],
     }).value;
+    // Two drawings, for a wide screen and for a phone.
+    assert.deepEqual([...svg.matchAll(/<svg class="([^"]+)"/g)].map((m) => m[1]), ['chart chart-wide', 'chart chart-narrow']);
     assert.match(svg, /<title id="c-title">A &lt;b&gt;<\/title><desc id="c-desc">&quot;quoted&quot; &amp; more<\/desc>/);
     assert.doesNotMatch(svg, /<script>|style=/);
-    const heights = [...svg.matchAll(/<rect [^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
+    const heights = [...svg.slice(0, svg.indexOf('</svg>')).matchAll(/<rect [^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
     assert.equal(heights.length, 2);
     assert.ok(Math.abs(heights[1] - 2 * heights[0]) < 0.2, `${heights}`);
   });
@@ -43,7 +45,7 @@ describe('the charts', () => {
   test('a bar list writes each value beside its bar', () => {
     const svg = renderBarList({ id: 'm', title: 't', summary: 's', rows: [{ label: 'Alipay', value: 300, valueText: '3.00 NZD' }, { label: 'WeChat Pay', value: 0, valueText: '0.00 NZD' }] }).value;
     assert.match(svg, /role="img" aria-labelledby="m-title m-desc"/);
-    assert.equal((svg.match(/<rect /g) ?? []).length, 1);
+    assert.equal((svg.match(/<rect /g) ?? []).length, 2, 'one bar in each drawing');
     assert.match(svg, />Alipay<\/text>.*>3.00 NZD<\/text>.*>WeChat Pay<\/text>.*>0.00 NZD<\/text>/s);
   });
 });
