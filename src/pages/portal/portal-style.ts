@@ -78,8 +78,12 @@ h3{font-size:16px;margin:0 0 8px}
 .auth h1{margin-top:0}
 .auth .field input{max-width:none}
 .qr svg{width:200px;height:200px;display:block;margin:8px 0}
+svg.chart{display:block;width:100%;max-width:760px;height:auto;margin:4px 0 8px}
+svg.chart-narrow{display:none}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;overflow-wrap:anywhere}
 @media (max-width:600px){
+svg.chart-wide{display:none}
+svg.chart-narrow{display:block}
 .top-inner{padding:8px 12px}
 main{padding:14px 12px}
 .nav{padding:0 4px}

@@ -5,6 +5,7 @@ import { readCookie, setCookie } from '../../cookies.js';
 import { portalAccountRoutes } from './portal-account.js';
 import { portalAssetRoutes } from './portal-assets.js';
 import { portalAuthRoutes } from './portal-auth.js';
+import { portalBalanceRoutes } from './portal-balance.js';
 import { secureCookies } from './portal-csrf.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
 import { portalDevelopersRoutes } from './portal-developers.js';
@@ -34,6 +35,7 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAuthRoutes, { throttle });
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
+  await app.register(portalBalanceRoutes);
   await app.register(portalOperatorPlaceholderRoutes);
   await app.register(portalPaymentLinksRoutes);
   await app.register(portalDevelopersRoutes);
