@@ -85,8 +85,8 @@ describe('the portal’s operators’ area', () => {
   test('refuses a create it cannot make, and makes nothing', async () => {
     const before = (await portalInject(gw.app, session, { url: '/portal/operator' })).body.match(/data-test="organisation"/g)?.length ?? 0;
     for (const form of [
-      { name: '', currency: 'NZD', mode: 'test' },
-      { name: 'Yen Shop', currency: 'JPY', mode: 'live' },
+      { name: '', currency: 'NZD', mode: 'test', owner_email: '' },
+      { name: 'Yen Shop', currency: 'JPY', mode: 'live', owner_email: '' },
       { name: 'Bad Owner', currency: 'NZD', mode: 'test', owner_email: 'nope' },
       { name: 'Taken Owner', currency: 'NZD', mode: 'test', owner_email: operator.email },
     ]) {

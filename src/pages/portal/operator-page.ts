@@ -76,7 +76,7 @@ export function renderCreatedBody(o: { s: OperatorStrings; created: CreatedOrgan
       ? html`<p class="flash error" role="alert">${fill(s.ownerNotMade, { reason: o.ownerProblem })}</p>`
       : raw('');
   return html`<h1>${s.createdTitle}</h1><p class="flash" role="status">${s.keyOnce}</p>
-<section class="card"><dl><dt>${s.organisationId}</dt><dd data-test="organisation-id">${m.organisation_id}</dd><dt>${s.userId}</dt><dd data-test="user-id">${m.user_id}</dd><dt>${s.walletId}</dt><dd data-test="wallet-id">${m.wallet_id} (${m.test ? s.testWallet : s.liveWallet})</dd></dl>
+<section class="card"><dl><dt>${s.organisationId}</dt><dd data-test="organisation-id">${m.organisation_id}</dd><dt>${s.userId}</dt><dd data-test="user-id">${m.user_id}</dd><dt>${s.walletId}</dt><dd><span data-test="wallet-id">${m.wallet_id}</span> <span class="badge">${m.test ? s.testWallet : s.liveWallet}</span></dd></dl>
 ${copyable(s, 'api-key', s.apiKey, m.api_key)}</section>${owner}
 <p><a href="/portal/operator">${s.back}</a></p>`;
 }

@@ -6,9 +6,11 @@ import { portalAccountRoutes } from './portal-account.js';
 import { portalAssetRoutes } from './portal-assets.js';
 import { portalAuthRoutes } from './portal-auth.js';
 import { secureCookies } from './portal-csrf.js';
+import { portalAuditRoutes } from './portal-audit.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
-import { portalOperatorPlaceholderRoutes } from './portal-operator-placeholder.js';
+import { portalOperatorRoutes } from './portal-operator.js';
 import { usePortalSecurity } from './portal-security.js';
+import { portalUsersRoutes } from './portal-users.js';
 
 /**
  * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
@@ -32,5 +34,7 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAuthRoutes, { throttle });
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
-  await app.register(portalOperatorPlaceholderRoutes);
+  await app.register(portalUsersRoutes);
+  await app.register(portalAuditRoutes);
+  await app.register(portalOperatorRoutes);
 }
