@@ -4,7 +4,7 @@ import type { PortalPrincipal } from '../../http/routes/portal/portal-session.js
 import type { OrganisationSummary } from '../../store/organisations.js';
 import { html, raw, type RawHtml } from '../layout.js';
 import type { Language } from '../i18n.js';
-import { fillTemplate as fill } from './fill-template.js';
+import { fillIn as fill } from './core-strings.js';
 import { OPERATOR_STRINGS, type OperatorStrings } from './operator-strings.js';
 import { csrfField } from './portal-layout.js';
 import { formatPortalTime } from './portal-time.js';

@@ -4,7 +4,7 @@ import type { PortalPrincipal } from '../../http/routes/portal/portal-session.js
 import { html, raw, type RawHtml } from '../layout.js';
 import type { Language } from '../i18n.js';
 import { csrfField } from './portal-layout.js';
-import { fillTemplate as fill } from './fill-template.js';
+import { fillIn as fill } from './core-strings.js';
 import { formatPortalTime } from './portal-time.js';
 import { USERS_STRINGS, type UsersStrings } from './users-strings.js';
 

@@ -10,7 +10,7 @@ import { isCurrency } from '../../../domain/money.js';
 import { listOrganisationSummaries } from '../../../store/organisations.js';
 import { findPortalUser } from '../../../store/portal-users.js';
 import { CONFIRM_AND_COPY_SCRIPT } from '../../../pages/portal/confirm-and-copy-script.js';
-import { fillTemplate } from '../../../pages/portal/fill-template.js';
+import { fillIn } from '../../../pages/portal/core-strings.js';
 import { operatorStrings, renderCreatedBody, renderOperatorLinkBody, renderOrganisationBody, renderOrganisationsBody } from '../../../pages/portal/operator-page.js';
 import type { OperatorStrings } from '../../../pages/portal/operator-strings.js';
 import { portalLanguage, renderPortalPage } from '../../../pages/portal/portal-layout.js';
@@ -62,8 +62,8 @@ export async function portalOperatorRoutes(app: FastifyInstance): Promise<void> 
     if (!detail) return undefined;
     const count = (text: string | undefined) => (/^\d{1,6}$/.test(text ?? '') ? Number(text) : 0);
     return query.done === 'disabled'
-      ? { kind: 'ok', text: fillTemplate(s.disabledNow, { name: detail.name, users: count(query.users), sessions: count(query.sessions) }) }
-      : { kind: 'ok', text: fillTemplate(s.enabledNow, { name: detail.name }) };
+      ? { kind: 'ok', text: fillIn(s.disabledNow, { name: detail.name, users: count(query.users), sessions: count(query.sessions) }) }
+      : { kind: 'ok', text: fillIn(s.enabledNow, { name: detail.name }) };
   };
 
   app.get<{ Querystring: { done?: string; org?: string; users?: string; sessions?: string } }>('/portal/operator', guard, async (request, reply) => {

@@ -7,7 +7,7 @@ import { portalActor, type PortalPrincipal } from '../../../gateway/portal/porta
 import { PortalInputError } from '../../../gateway/portal/portal-input-error.js';
 import { listPortalMembers } from '../../../store/portal-members.js';
 import { CONFIRM_AND_COPY_SCRIPT } from '../../../pages/portal/confirm-and-copy-script.js';
-import { fillTemplate } from '../../../pages/portal/fill-template.js';
+import { fillIn } from '../../../pages/portal/core-strings.js';
 import { portalLanguage, renderPortalPage } from '../../../pages/portal/portal-layout.js';
 import { renderLinkBody, renderUsersBody, usersStrings } from '../../../pages/portal/users-page.js';
 import type { UsersStrings } from '../../../pages/portal/users-strings.js';
@@ -56,8 +56,8 @@ export async function portalUsersRoutes(app: FastifyInstance): Promise<void> {
     let flash: Flash | undefined;
     if ((done === 'role' || done === 'removed') && user) {
       const member = (await listPortalMembers(ctx.store.db, principal.organisationId as number)).find((m) => m.id === user);
-      if (member && done === 'role') flash = { kind: 'ok', text: fillTemplate(s.roleChanged, { email: member.email, role: isPortalRole(member.role) ? s.roles[member.role] : member.role }) };
-      if (member && done === 'removed') flash = { kind: 'ok', text: fillTemplate(s.userRemoved, { email: member.email, sessions: /^\d{1,6}$/.test(sessions ?? '') ? Number(sessions) : 0 }) };
+      if (member && done === 'role') flash = { kind: 'ok', text: fillIn(s.roleChanged, { email: member.email, role: isPortalRole(member.role) ? s.roles[member.role] : member.role }) };
+      if (member && done === 'removed') flash = { kind: 'ok', text: fillIn(s.userRemoved, { email: member.email, sessions: /^\d{1,6}$/.test(sessions ?? '') ? Number(sessions) : 0 }) };
     }
     return show(request, reply, 200, { flash });
   });
