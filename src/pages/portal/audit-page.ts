@@ -37,7 +37,7 @@ export function renderAuditDetails(details: string): RawHtml {
     const shown = SECRET_KEY.test(key) || SECRET_VALUE.test(describeValue(value)) ? '•••' : describeValue(value);
     return html`<li><span class="muted">${key}:</span> ${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}</li>`;
   });
-  return items.length === 0 ? raw('') : html`<ul class="details">${items}</ul>`;
+  return items.length === 0 ? raw('') : html`<ul class="plain">${items}</ul>`;
 }
 
 /** The Audit log page's body: the filters, a page of events (newest first) and the pager. */
@@ -67,6 +67,6 @@ export function renderAuditBody(o: {
 <div class="field"><label for="audit-since">${s.since}</label><input id="audit-since" name="since" type="date" value="${o.filters.since}"></div>
 <div class="field"><label for="audit-action">${s.action}</label><select id="audit-action" name="action"><option value="">${s.allActions}</option>${options}</select></div>
 <div class="actions"><button class="button primary" type="submit">${s.apply}</button><a class="button" href="/portal/audit">${s.reset}</a></div></form>
-<div class="table-wrap"><table class="table"><caption class="muted">${s.title}</caption><thead><tr><th scope="col">${s.time}</th><th scope="col">${s.who}</th><th scope="col">${s.from}</th><th scope="col">${s.action}</th><th scope="col">${s.subject}</th><th scope="col">${s.details}</th></tr></thead>
+<div class="table-wrap"><table class="table"><caption class="sr-only">${s.title}</caption><thead><tr><th scope="col">${s.time}</th><th scope="col">${s.who}</th><th scope="col">${s.from}</th><th scope="col">${s.action}</th><th scope="col">${s.subject}</th><th scope="col">${s.details}</th></tr></thead>
 <tbody>${rows.length === 0 ? html`<tr><td colspan="6">${s.none}</td></tr>` : rows}</tbody></table></div>${pager}`;
 }

@@ -49,14 +49,14 @@ export function renderOrganisationsBody(o: {
   );
   const currencies = OFFERED_CURRENCIES.map((c) => html`<option value="${c}"${raw(c === form.currency ? ' selected' : '')}>${c}</option>`);
   return html`<h1>${s.title}</h1>${flashOf(o.flash)}<p class="muted">${s.intro}</p>
-<section class="card"><div class="table-wrap"><table class="table"><caption class="muted">${s.title}</caption><thead><tr><th scope="col">${s.id}</th><th scope="col">${s.name}</th><th scope="col">${s.apiUsers}</th><th scope="col">${s.wallets}</th><th scope="col">${s.portalUsers}</th><th scope="col">${s.status}</th><th scope="col">${s.actions}</th></tr></thead>
-<tbody>${rows.length === 0 ? html`<tr><td colspan="7">${s.none}</td></tr>` : rows}</tbody></table></div></section>
+<div class="table-wrap"><table class="table"><caption class="sr-only">${s.title}</caption><thead><tr><th scope="col">${s.id}</th><th scope="col">${s.name}</th><th scope="col">${s.apiUsers}</th><th scope="col">${s.wallets}</th><th scope="col">${s.portalUsers}</th><th scope="col">${s.status}</th><th scope="col">${s.actions}</th></tr></thead>
+<tbody>${rows.length === 0 ? html`<tr><td colspan="7">${s.none}</td></tr>` : rows}</tbody></table></div>
 <section class="card" aria-labelledby="create-title"><h2 id="create-title">${s.createTitle}</h2>
 <form method="post" action="/portal/operator/organisations" data-test="create-organisation">${csrfField(principal)}
 <div class="field"><label for="org-name">${s.name}</label><input id="org-name" name="name" required maxlength="200" value="${form.name}"></div>
 <div class="field"><label for="org-currency">${s.currency}</label><select id="org-currency" name="currency">${currencies}</select></div>
-<fieldset class="field"><legend>${s.mode}</legend>
-<label><input type="radio" name="mode" value="test"${raw(form.test ? ' checked' : '')}> ${s.test}</label><br>
+<fieldset class="choices"><legend>${s.mode}</legend>
+<label><input type="radio" name="mode" value="test"${raw(form.test ? ' checked' : '')}> ${s.test}</label>
 <label><input type="radio" name="mode" value="live"${raw(form.test ? '' : ' checked')}> ${s.live}</label></fieldset>
 <div class="field"><label for="org-owner">${s.ownerEmail}</label><input id="org-owner" name="owner_email" type="email" maxlength="254" autocomplete="off" aria-describedby="owner-help" value="${form.ownerEmail}"><p class="hint" id="owner-help">${s.ownerHelp}</p></div>
 <button class="button primary" type="submit">${s.create}</button></form></section>`;

@@ -48,7 +48,7 @@ export function renderUsersBody(o: {
   });
   const flash = o.flash ? html`<p class="flash${o.flash.kind === 'bad' ? ' error' : ''}" role="${o.flash.kind === 'bad' ? 'alert' : 'status'}" data-test="flash">${o.flash.text}</p>` : raw('');
   return html`<h1>${s.title}</h1>${flash}<p class="muted">${s.intro}</p>
-<section class="card" aria-labelledby="members-title"><h2 id="members-title">${s.members}</h2>
+<section aria-labelledby="members-title"><h2 id="members-title">${s.members}</h2>
 <div class="table-wrap"><table class="table"><thead><tr><th scope="col">${s.email}</th><th scope="col">${s.role}</th><th scope="col">${s.status}</th><th scope="col">${s.twoFactor}</th><th scope="col">${s.lastSignIn}</th><th scope="col">${s.actions}</th></tr></thead>
 <tbody>${rows}</tbody></table></div></section>
 <section class="card" aria-labelledby="invite-title"><h2 id="invite-title">${s.inviteTitle}</h2>
