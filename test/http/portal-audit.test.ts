@@ -144,6 +144,12 @@ describe('the portal’s Audit log', () => {
     );
   });
 
+  test('the page speaks Chinese when asked, action names too', async () => {
+    const page = await portalInject(gw.app, session, { url: '/portal/audit?lang=zh&action=portal.sign_in' });
+    assert.equal(page.statusCode, 200);
+    for (const text of ['操作日志', '起始日期', '<td>登录</td>']) assert.ok(page.body.includes(text), text);
+  });
+
   test('an operator has no organisation audit log', async () => {
     const operator = await addPortalUser(gw, { role: 'operator' });
     const operatorSession = await signIn(gw.app, operator.email, operator.password);

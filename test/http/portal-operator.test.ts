@@ -148,6 +148,12 @@ describe('the portal’s operators’ area', () => {
     assert.equal((await portalInject(gw.app, session, { url: '/portal/operator/organisations/abc' })).statusCode, 404);
   });
 
+  test('the area speaks Chinese when asked', async () => {
+    const page = await portalInject(gw.app, session, { url: '/portal/operator?lang=zh' });
+    assert.equal(page.statusCode, 200);
+    for (const text of ['创建组织', '钱包币种', '停用']) assert.ok(page.body.includes(text), text);
+  });
+
   test('a merchant’s user, even an owner, cannot reach the operators’ area', async () => {
     const owner = await addPortalUser(gw, { role: 'owner' });
     const ownerSession = await signIn(gw.app, owner.email, owner.password);

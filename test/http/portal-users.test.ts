@@ -226,6 +226,13 @@ describe('the portal’s Users area', () => {
     assert.equal(Number(untouched?.active), 1);
   });
 
+  test('the page speaks Chinese when asked', async () => {
+    const page = await portalInject(gw.app, ownerSession, { url: '/portal/users?lang=zh' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="zh-CN"/);
+    for (const text of ['邀请用户', '所有者', '最近登录']) assert.ok(page.body.includes(text), text);
+  });
+
   test('a change without the session’s CSRF token is refused', async () => {
     const viewer = await addPortalUser(gw, { role: 'viewer' });
     const forged = await gw.app.inject({
