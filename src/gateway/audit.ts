@@ -27,6 +27,7 @@ export type AuditAction =
   | 'order.reversal_failed'
   | 'provider.set'
   | 'provider.remove'
+  | 'invoice.create'
   | 'invoice.update'
   | 'invoice.delete'
   | 'portal_user.create'

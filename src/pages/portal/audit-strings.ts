@@ -1,3 +1,5 @@
+import type { AuditAction } from '../../gateway/audit.js';
+
 /** The Audit log area's words (docs/portal.md#audit-log); zh must have every en key. */
 const en = {
   title: 'Audit log',
@@ -29,6 +31,7 @@ const en = {
     'order.reversal_failed': 'Reversal failed',
     'provider.set': 'Provider configured',
     'provider.remove': 'Provider removed',
+    'invoice.create': 'Payment link created',
     'invoice.update': 'Payment link changed',
     'invoice.delete': 'Payment link deleted',
     'portal_user.create': 'User invited',
@@ -43,7 +46,8 @@ const en = {
     'portal.totp_disable': 'Two-factor turned off',
     'organisation.disable': 'Organisation disabled',
     'organisation.enable': 'Organisation enabled',
-  },
+    // Every action an organisation's event can have (an FX rate and SECRET_KEY concern none).
+  } satisfies Record<Exclude<AuditAction, 'rates.set' | 'secret.rotate'>, string>,
 } as const;
 
 type Strings<T> = { readonly [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };
@@ -78,6 +82,7 @@ const zh: Strings<typeof en> = {
     'order.reversal_failed': '冲正失败',
     'provider.set': '配置支付渠道',
     'provider.remove': '移除支付渠道',
+    'invoice.create': '创建付款链接',
     'invoice.update': '修改付款链接',
     'invoice.delete': '删除付款链接',
     'portal_user.create': '邀请用户',

@@ -8,7 +8,9 @@ import { portalAuthRoutes } from './portal-auth.js';
 import { secureCookies } from './portal-csrf.js';
 import { portalAuditRoutes } from './portal-audit.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
+import { portalDevelopersRoutes } from './portal-developers.js';
 import { portalOperatorRoutes } from './portal-operator.js';
+import { portalPaymentLinksRoutes } from './portal-payment-links.js';
 import { usePortalSecurity } from './portal-security.js';
 import { portalUsersRoutes } from './portal-users.js';
 
@@ -34,6 +36,8 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAuthRoutes, { throttle });
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
+  await app.register(portalPaymentLinksRoutes);
+  await app.register(portalDevelopersRoutes);
   await app.register(portalUsersRoutes);
   await app.register(portalAuditRoutes);
   await app.register(portalOperatorRoutes);
