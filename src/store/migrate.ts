@@ -10,6 +10,7 @@ import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.j
 import { portalSchema } from './migrations/009-portal.js';
 import { portalDashboardSchema } from './migrations/011-portal-dashboard.js';
 import { portalLinksSchema } from './migrations/012-portal-links.js';
+import { portalAuditSchema } from './migrations/014-portal-audit.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -24,6 +25,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '009-portal': portalSchema(types),
     '011-portal-dashboard': portalDashboardSchema(types),
     '012-portal-links': portalLinksSchema(),
+    '014-portal-audit': portalAuditSchema(types),
   };
 }
 

@@ -81,6 +81,13 @@ h3{font-size:16px;margin:0 0 8px}
 svg.chart{display:block;width:100%;max-width:760px;height:auto;margin:4px 0 8px}
 svg.chart-narrow{display:none}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;overflow-wrap:anywhere}
+.table .actions{margin:0;flex-wrap:nowrap}
+.table .actions form{margin:0}
+.table select{font:inherit;padding:8px;border:1px solid #8a94a6;border-radius:8px;background:#fff;color:#1d2330;min-height:44px}
+.choices{border:0;padding:0;margin:0 0 14px}
+.choices legend{font-weight:600;font-size:14px;padding:0;margin:0 0 4px}
+.choices label{display:flex;gap:8px;align-items:center;margin:4px 0;min-height:32px}
+.plain{list-style:none;margin:0;padding:0}
 @media (max-width:600px){
 svg.chart-wide{display:none}
 svg.chart-narrow{display:block}
