@@ -27,7 +27,7 @@ export interface LongPollJob {
   rate: number;
   /** Local addresses the sockets are spread over (127.0.0.1, 127.0.0.2, …). */
   sources: string[];
-  /** Seconds to wait, once settling began, for the last answer. */
+  /** Seconds to wait for the last answer once every payment has been made (HARD_LIMIT_SECONDS at most in all). */
   answerTimeoutSeconds: number;
 }
 
@@ -35,6 +35,8 @@ export interface LongPollResult {
   event: 'done';
   sent: number;
   connectErrors: number;
+  /** Connections that ended without an answer. */
+  lost: number;
   /** Answered before any payment was made: not held (the per-user cap, an error). */
   answeredEarly: number;
   answered: number;
@@ -43,20 +45,27 @@ export interface LongPollResult {
   /** Payments the sandbox did not accept. */
   settleErrors: number;
   settleSeconds: number;
+  /** The first few of each kind of error. */
   firstErrors: string[];
   answers: Array<[orderId: string, receivedAt: number, status: string]>;
 }
 
-const CONNECTING_AT_ONCE = 256;
+const CONNECTING_AT_ONCE = 128;
+const CONNECT_TRIES = 5;
+/** Past the time the payments should take, the longest the scenario waits. */
+export const HARD_LIMIT_SECONDS = 120;
 const settleReference = (i: number) => `bs-${i}`; // as bench/seed-orders.ts names them
 
 function run(job: LongPollJob): void {
   const { user_id: userId, api_key: apiKey } = job.merchant;
   const result: LongPollResult = {
-    event: 'done', sent: 0, connectErrors: 0, answeredEarly: 0, answered: 0, badAnswers: 0, settleErrors: 0, settleSeconds: 0, firstErrors: [], answers: [],
+    event: 'done', sent: 0, connectErrors: 0, lost: 0, answeredEarly: 0, answered: 0, badAnswers: 0, settleErrors: 0, settleSeconds: 0, firstErrors: [], answers: [],
   };
-  const noteError = (what: string) => {
-    if (result.firstErrors.length < 5) result.firstErrors.push(what);
+  const noted = new Map<string, number>();
+  const noteError = (kind: string, what: string) => {
+    const n = noted.get(kind) ?? 0;
+    noted.set(kind, n + 1);
+    if (n < 3) result.firstErrors.push(`${kind}: ${what}`);
   };
   let settling = false;
   let finished = false;
@@ -73,8 +82,12 @@ function run(job: LongPollJob): void {
     if (settling && open === 0) finish();
   };
 
-  /** `connected` is called once: when the socket connects or fails to. */
-  const openQuery = (i: number, connected: () => void) => {
+  /**
+   * `connected` is called once: when the socket has connected or, after CONNECT_TRIES, has
+   * failed to. A connection reset before anything was paid or answered (the listen backlog
+   * overflowed while thousands connect at once) is made again.
+   */
+  const openQuery = (i: number, connected: () => void, tries = 1) => {
     const reference = settleReference(i);
     // Sorted form of spec §2.1, is_block included.
     const signature = createHmac('sha256', apiKey).update(`is_block=1&merchant_reference=${reference}&user_id=${userId}${apiKey}`).digest('hex');
@@ -82,15 +95,31 @@ function run(job: LongPollJob): void {
     sockets.add(socket);
     open++;
     let data = '';
-    let done = false;
+    let ended = false;
     let wasConnected = false;
-    const end = () => {
-      if (!done) {
-        done = true;
-        open--;
-      }
+    let toldConnected = false;
+    const tellConnected = () => {
+      if (toldConnected) return;
+      toldConnected = true;
+      connected();
+    };
+    const end = (answered: boolean, error?: Error) => {
+      if (ended) return;
+      ended = true;
+      open--;
       sockets.delete(socket);
       socket.destroy();
+      if (!answered && !finished) {
+        if (!settling && data === '' && tries < CONNECT_TRIES) {
+          if (wasConnected) result.sent--;
+          setTimeout(() => openQuery(i, () => tellConnected(), tries + 1), 100 * tries);
+          return;
+        }
+        if (wasConnected) result.lost++;
+        else result.connectErrors++;
+        noteError(wasConnected ? 'lost' : 'connect', `${reference}: ${error?.message ?? 'closed without an answer'}`);
+        tellConnected();
+      }
       maybeFinish();
     };
     socket.setEncoding('utf8');
@@ -98,7 +127,7 @@ function run(job: LongPollJob): void {
       socket.write(`GET /v2/transaction/${reference}?user_id=${userId}&is_block=1&signature=${signature} HTTP/1.1\r\nHost: ${job.host}:${job.port}\r\nConnection: close\r\n\r\n`);
       result.sent++;
       wasConnected = true;
-      connected();
+      tellConnected();
     });
     socket.on('data', (chunk: string) => {
       data += chunk;
@@ -116,26 +145,15 @@ function run(job: LongPollJob): void {
       }
       if (answer.code !== 0) {
         result.badAnswers++;
-        noteError(`answer to ${reference}: ${body.slice(0, 200)}`);
+        noteError('bad answer', `${reference}: ${data.slice(0, 300)}`);
       }
       if (!settling) result.answeredEarly++;
       result.answered++;
       result.answers.push([answer.order_id ?? settleOrderId(i), receivedAt, answer.status ?? '?']);
-      end();
+      end(true);
     });
-    socket.on('error', (error) => {
-      if (!done) {
-        result.connectErrors++;
-        noteError(`${reference}: ${error.message}`);
-      }
-      if (!wasConnected) {
-        wasConnected = true;
-        connected();
-      }
-      end();
-    });
-    // Closed without a (whole) answer: counted as not answered.
-    socket.on('close', end);
+    socket.on('error', (error) => end(false, error));
+    socket.on('close', () => end(false));
   };
 
   // At most CONNECTING_AT_ONCE connections being made at a time (the listen backlog).
@@ -178,11 +196,13 @@ function run(job: LongPollJob): void {
             inFlight--;
             if (response.statusCode !== 200 || !/"code":0[,}]/.test(text)) {
               result.settleErrors++;
-              noteError(`settle ${settleOrderId(i)}: ${response.statusCode} ${text.slice(0, 200)}`);
+              noteError('payment refused', `${settleOrderId(i)}: ${response.statusCode} ${text.slice(0, 200)}`);
             }
             if (paid === job.count && inFlight === 0) {
               result.settleSeconds = (Date.now() - began) / 1000;
               agent.destroy();
+              // The deadline: answerTimeoutSeconds after the last payment was made.
+              setTimeout(finish, job.answerTimeoutSeconds * 1000).unref();
             }
           });
         },
@@ -190,7 +210,7 @@ function run(job: LongPollJob): void {
       req.on('error', (error) => {
         inFlight--;
         result.settleErrors++;
-        noteError(`settle ${settleOrderId(i)}: ${error.message}`);
+        noteError('payment failed', `${settleOrderId(i)}: ${error.message}`);
       });
       req.end('{"outcome":"paid"}');
     };
@@ -200,7 +220,8 @@ function run(job: LongPollJob): void {
       while (paid < due) pay(job.first + paid++);
       if (paid === job.count) clearInterval(timer);
     }, 10);
-    setTimeout(finish, (job.count / job.rate + job.answerTimeoutSeconds) * 1000).unref();
+    // However slow the payments, the scenario ends.
+    setTimeout(finish, (job.count / job.rate + HARD_LIMIT_SECONDS) * 1000).unref();
     maybeFinish();
   }
 }
