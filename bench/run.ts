@@ -349,6 +349,8 @@ type BenchMerchant = { organisation_id: number; user_id: string; wallet_id: stri
 
 interface Server {
   url: string;
+  /** When its process was started (epoch ms). */
+  startedAt: number;
   rss: RssSampler;
   /** What it printed last. */
   output(): string;
@@ -358,6 +360,7 @@ interface Server {
 
 /** Starts a process that serves HTTP on `port`, and waits until `healthPath` answers. */
 async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEnv, port: number, healthPath: string): Promise<Server> {
+  const startedAt = Date.now();
   const child = track(spawn(process.execPath, command, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   const keep = (c: Buffer) => (output = (output + c.toString()).slice(-16_000));
@@ -367,6 +370,7 @@ async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEn
   const rss = new RssSampler(child.pid as number);
   const server: Server = {
     url,
+    startedAt,
     rss,
     output: () => output,
     exited: () => child.exitCode !== null,
@@ -441,7 +445,10 @@ async function compareWithCeiling(
   const gatewayRuns: LoadResult[] = [];
   const ceilingRuns: LoadResult[] = [];
   for (let round = 0; round < options.rounds; round++) {
+    const from = (Date.now() - gateway.startedAt) / 1000;
     gatewayRuns.push(await runLoad({ ...job, url: gateway.url, durationSeconds: settings.duration }));
+    // To read this run alone in the gateway's profile: profile-top.ts --from= --to=.
+    if (profile) console.log(`[${db}] ${scenario}: gateway run ${round + 1} from ${from.toFixed(1)} s to ${((Date.now() - gateway.startedAt) / 1000).toFixed(1)} s of its process`);
     ceilingRuns.push(await runLoad({ ...job, url: ceiling.url, durationSeconds: settings.duration }));
   }
   const comparison = { ...comparePairs(db, scenario, gatewayRuns, ceilingRuns), loadAverage, ceilingPeakRssMiB: ceiling.rss.takePeakMiB() };
