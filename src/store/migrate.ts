@@ -7,6 +7,10 @@ import { providersSchema } from './migrations/004-providers.js';
 import { invoicesSchema } from './migrations/005-invoices.js';
 import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.js';
+import { portalSchema } from './migrations/009-portal.js';
+import { portalDashboardSchema } from './migrations/011-portal-dashboard.js';
+import { portalLinksSchema } from './migrations/012-portal-links.js';
+import { portalAuditSchema } from './migrations/014-portal-audit.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -18,6 +22,10 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '005-invoices': invoicesSchema(types),
     '007-payment-methods': paymentMethodsSchema(types),
     '008-order-ids-and-nonces': orderIdsAndNoncesSchema(types),
+    '009-portal': portalSchema(types),
+    '011-portal-dashboard': portalDashboardSchema(types),
+    '012-portal-links': portalLinksSchema(),
+    '014-portal-audit': portalAuditSchema(types),
   };
 }
 
