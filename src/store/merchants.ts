@@ -87,6 +87,11 @@ export async function listWalletsOfUser(db: Db, userId: string): Promise<WalletR
     .execute();
 }
 
+/** An organisation's wallets, by id. */
+export async function listWalletsOfOrganisation(db: Db, organisationId: number): Promise<WalletRecord[]> {
+  return db.selectFrom('wallets').select(WALLET_COLUMNS).where('organisation_id', '=', organisationId).orderBy('id').execute();
+}
+
 /** Changes a user's row; answers false when there is no such user. */
 export async function updateUser(
   db: Db,
