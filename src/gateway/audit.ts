@@ -5,6 +5,8 @@ import type { Db } from '../store/store.js';
 export interface Actor {
   readonly actor: string;
   readonly source: string;
+  /** The organisation a portal user acted for (its portal's audit log shows the event); null or absent: none. */
+  readonly organisationId?: number | null;
 }
 
 /** The gateway itself, acting on what a provider said (e.g. a late payment it could not give back). */
@@ -26,13 +28,30 @@ export type AuditAction =
   | 'provider.set'
   | 'provider.remove'
   | 'invoice.update'
-  | 'invoice.delete';
+  | 'invoice.delete'
+  | 'portal_user.create'
+  | 'portal_user.reset_password'
+  | 'portal_user.set_password'
+  | 'portal.sign_in'
+  | 'portal.sign_in_failed'
+  | 'portal.sign_out_everywhere'
+  | 'portal.totp_enable'
+  | 'portal.totp_disable';
 
 /**
  * Records an operator's or merchant's action in the audit log, in the caller's transaction
- * when there is one (the action and its record commit together). `details` must never
+ * when there is one (the action and its record commit together), under the organisation it
+ * concerns when there is one (`organisationId`, by default the actor's). `details` must never
  * hold a secret: keys are named by what they are, not shown.
  */
-export async function recordAudit(db: Db, by: Actor, action: AuditAction, target: string, details: Record<string, unknown>, now: number): Promise<void> {
-  await appendAuditEvent(db, { at: now, actor: by.actor, source: by.source, action, target, details: JSON.stringify(details) });
+export async function recordAudit(
+  db: Db,
+  by: Actor,
+  action: AuditAction,
+  target: string,
+  details: Record<string, unknown>,
+  now: number,
+  organisationId: number | null | undefined = by.organisationId,
+): Promise<void> {
+  await appendAuditEvent(db, { at: now, actor: by.actor, source: by.source, action, target, details: JSON.stringify(details), organisation_id: organisationId ?? null });
 }

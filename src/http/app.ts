@@ -22,6 +22,7 @@ import { invoiceRoutes } from './routes/invoice.js';
 import { merchantHostedDataRoute } from './routes/merchant-hosted-data.js';
 import { miniProgramRoutes } from './routes/mini-programs.js';
 import { paymentPageRoutes } from './routes/payment-page.js';
+import { portalRoutes } from './routes/portal/index.js';
 import { invoicePageRoutes } from './routes/invoice-page.js';
 import { queryTransactionRoute } from './routes/query-transaction.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await pages.register(paymentPageRoutes);
     await pages.register(invoicePageRoutes);
     if (sandbox) await pages.register(sandboxRoutes, { sandbox });
+    await pages.register(portalRoutes);
   });
   return app;
 }

@@ -1,11 +1,11 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { AuditEventTable } from './schema.js';
 import type { Db } from './store.js';
 
 export type AuditEventRecord = Selectable<AuditEventTable>;
 
 /** Appends one event; rows are never changed or deleted. */
-export async function appendAuditEvent(db: Db, event: Omit<AuditEventRecord, 'id'>): Promise<void> {
+export async function appendAuditEvent(db: Db, event: Omit<Insertable<AuditEventTable>, 'id'>): Promise<void> {
   await db.insertInto('audit_events').values(event).execute();
 }
 

@@ -7,6 +7,7 @@ import { providersSchema } from './migrations/004-providers.js';
 import { invoicesSchema } from './migrations/005-invoices.js';
 import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.js';
+import { portalSchema } from './migrations/009-portal.js';
 import { portalTransactionsSchema } from './migrations/010-portal-transactions.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
@@ -19,6 +20,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '005-invoices': invoicesSchema(types),
     '007-payment-methods': paymentMethodsSchema(types),
     '008-order-ids-and-nonces': orderIdsAndNoncesSchema(types),
+    '009-portal': portalSchema(types),
     '010-portal-transactions': portalTransactionsSchema(types),
   };
 }

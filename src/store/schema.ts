@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** The tables, as kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
 export interface Database {
@@ -25,12 +25,17 @@ export interface Database {
   earlier_nonces: EarlierNonceTable;
   order_details: OrderDetailsTable;
   invoices: InvoiceTable;
+  portal_users: PortalUserTable;
+  portal_sessions: PortalSessionTable;
+  portal_links: PortalLinkTable;
 }
 
 export interface OrganisationTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  /** 0: disabled by an operator; its portal users cannot sign in. */
+  active: Generated<number>;
 }
 
 export interface UserTable {
@@ -207,6 +212,8 @@ export interface AuditEventTable {
   /** JSON; never a secret. */
   details: string;
   source: string;
+  /** The organisation the event belongs to, when known (portal actions); null: the gateway's or unknown. */
+  organisation_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface IdempotencyKeyTable {
@@ -328,4 +335,44 @@ export interface InvoiceTable {
   created_at: number;
   updated_at: number;
   expires_at: number;
+}
+
+/** A user of the merchant portal: a member of one organisation, or an operator (organisation_id null). */
+export interface PortalUserTable {
+  id: string;
+  organisation_id: number | null;
+  /** Lowercased. */
+  email: string;
+  /** owner, admin, developer, support, viewer; operator. */
+  role: string;
+  /** `scrypt$N$r$p$salt$hash`; null until the set-password link is used. */
+  password_hash: string | null;
+  /** The TOTP secret, sealed with SECRET_KEY; null: no two-factor. */
+  totp_secret_sealed: string | null;
+  /** The last TOTP time step accepted (a code works once). */
+  totp_last_step: number | null;
+  active: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A signed-in portal session, found by the SHA-256 of its cookie token. */
+export interface PortalSessionTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  address: string;
+  user_agent: string;
+}
+
+/** A one-time set-password link, found by the SHA-256 of its token. */
+export interface PortalLinkTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

@@ -8,6 +8,7 @@ import type { Db } from './store.js';
 const SEALED_COLUMNS = [
   { table: 'users', id: 'id', columns: ['api_key_sealed', 'api_key_previous_sealed'] },
   { table: 'provider_accounts', id: 'id', columns: ['secrets_sealed'] },
+  { table: 'portal_users', id: 'id', columns: ['totp_secret_sealed'] },
 ] as const;
 
 /** One sealed secret, if the database holds any (to check a key against). */

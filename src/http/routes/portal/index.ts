@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { SignInThrottle, SIGN_IN_LIMITS } from '../../../gateway/portal/sign-in-throttle.js';
+import { LANGUAGE_COOKIE, usePortalBranding } from '../../../pages/portal/portal-layout.js';
+import { readCookie, setCookie } from '../../cookies.js';
+import { portalAccountRoutes } from './portal-account.js';
+import { portalAssetRoutes } from './portal-assets.js';
+import { portalAuthRoutes } from './portal-auth.js';
+import { secureCookies } from './portal-csrf.js';
+import { portalDashboardRoutes } from './portal-dashboard.js';
+import { portalOperatorPlaceholderRoutes } from './portal-operator-placeholder.js';
+import { usePortalSecurity } from './portal-security.js';
+
+/**
+ * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
+ * scope. Each area is one plugin, registered here with one line.
+ */
+export async function portalRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.gateway;
+  usePortalBranding(ctx.config);
+  usePortalSecurity(app, ctx.config);
+  app.decorateRequest('portal', undefined);
+  // A language chosen with ?lang= is remembered for the next pages.
+  app.addHook('onRequest', async (request, reply) => {
+    const lang = (request.query as { lang?: unknown } | undefined)?.lang;
+    if ((lang === 'en' || lang === 'zh') && readCookie(request, LANGUAGE_COOKIE) !== lang) {
+      setCookie(reply, LANGUAGE_COOKIE, lang, { path: '/portal', maxAge: 365 * 86_400, httpOnly: true, secure: secureCookies(request), sameSite: 'Lax' });
+    }
+  });
+  const throttle = new SignInThrottle({ ...SIGN_IN_LIMITS, pool: ctx.store.parts.pool, log: ctx.log });
+
+  await app.register(portalAssetRoutes);
+  await app.register(portalAuthRoutes, { throttle });
+  await app.register(portalAccountRoutes, { throttle });
+  await app.register(portalDashboardRoutes);
+  await app.register(portalOperatorPlaceholderRoutes);
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../../config.js';
+import { pageStyleSource } from '../../../pages/theme.js';
+
+/**
+ * The portal's Content-Security-Policy: like the payment pages' (security-headers.ts), but
+ * the stylesheet is a file of ours (`style-src 'self'`, /portal/assets/portal.css), and
+ * scripts run only with the response's nonce. The payment pages' inline style stays allowed
+ * by its hash, for the error pages the portal shares with them.
+ */
+export function portalDirectives(config: Config): Record<string, string[]> {
+  return {
+    'default-src': ["'none'"],
+    // @fastify/helmet appends the response's nonce.
+    'script-src': [],
+    'script-src-attr': ["'none'"],
+    'style-src': ["'self'", pageStyleSource(config)],
+    'style-src-attr': ["'none'"],
+    'img-src': ["'self'", 'data:'],
+    'connect-src': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+    'base-uri': ["'none'"],
+    'object-src': ["'none'"],
+    ...(config.publicUrl.startsWith('https://') ? { 'upgrade-insecure-requests': [] } : {}),
+  };
+}
+
+/**
+ * Every route registered in `scope` after this call (the portal's plugins) answers its
+ * errors as pages and gets the portal's policy instead of the payment pages'.
+ */
+export function usePortalSecurity(scope: FastifyInstance, config: Config): void {
+  const helmet = { contentSecurityPolicy: { useDefaults: false, directives: portalDirectives(config) } };
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), html: true, helmet } as typeof route.config;
+  });
+}
