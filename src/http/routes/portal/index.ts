@@ -9,6 +9,7 @@ import { secureCookies } from './portal-csrf.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
 import { portalOperatorPlaceholderRoutes } from './portal-operator-placeholder.js';
 import { usePortalSecurity } from './portal-security.js';
+import { portalTransactionsRoutes } from './portal-transactions.js';
 
 /**
  * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
@@ -33,4 +34,5 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
   await app.register(portalOperatorPlaceholderRoutes);
+  await app.register(portalTransactionsRoutes);
 }
