@@ -92,7 +92,10 @@ export async function describeOrderTimeline(ctx: GatewayContext, order: OrderRec
     entries.push({ at: Number(m.at), kind: 'provider_message', provider: m.provider, messageKind: m.kind, excerpt: m.body.slice(0, MESSAGE_EXCERPT) });
   }
   if (order.status !== 'pending') {
-    entries.push({ at: Number(order.paid_at ?? order.updated_at), kind: 'status', status: order.status });
+    // When the order changed: its callback was queued in the same transaction (paid_at is when
+    // the provider says the payer paid, which may be earlier than the gateway heard of it).
+    const changedAt = notifications[0]?.created_at ?? order.updated_at;
+    entries.push({ at: Number(changedAt), kind: 'status', status: order.status });
   }
   for (const r of refunds) {
     const refund = { kind: 'refund' as const, refundId: r.refund_id, refundKind: r.kind, amountMinor: Number(r.amount_minor), currency: r.currency, reference: r.reference, failure: r.failure };
