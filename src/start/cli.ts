@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { MerchantInputError } from '../gateway/create-merchant.js';
 import { OrderLookupError } from '../gateway/find-order.js';
+import { PortalInputError } from '../gateway/portal/portal-input-error.js';
 import { ProviderSettingsError } from '../channels/provider-module.js';
 import { RateInputError } from '../gateway/fx-rates.js';
 import { openStore } from '../store/store.js';
@@ -13,6 +14,7 @@ import { CliError } from './cli-runtime.js';
 import { loadEnvFile } from './env-file.js';
 import { addMerchantCommands } from './merchant-command.js';
 import { addOrdersCommands } from './orders-command.js';
+import { addPortalCommands } from './portal-command.js';
 import { addWalletCommands } from './wallet-command.js';
 import { addProviderCommands } from './provider-command.js';
 import { addRatesCommands } from './rates-command.js';
@@ -75,6 +77,7 @@ export function buildProgram(): Command {
   addProviderCommands(program);
   addSecretCommands(program);
   addAuditCommands(program);
+  addPortalCommands(program);
   return program;
 }
 
@@ -117,6 +120,7 @@ function describeError(error: unknown): string {
     error instanceof RateInputError ||
     error instanceof OrderLookupError ||
     error instanceof ProviderSettingsError ||
+    error instanceof PortalInputError ||
     error instanceof CliError
   ) {
     return error.message;
