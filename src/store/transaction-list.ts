@@ -63,6 +63,33 @@ export async function readTransactionPage(db: Db, q: TransactionQuery, pageSize:
   return pageOf(rows, pageSize, windowEnd);
 }
 
+/**
+ * Every order of an organisation matching `q` from `q.after` on, newest first, in batches of
+ * at most `batchSize` (for an export). The same reads as readTransactionPage's, but each
+ * window's end is found once and its rows read in as many batches as they take: a whole
+ * history costs one pass over the index, not a window's scan per batch.
+ */
+export async function* readAllTransactions(db: Db, q: TransactionQuery, batchSize: number, window: number): AsyncGenerator<TransactionRow[]> {
+  if (q.search !== undefined) {
+    const ids = await findSearchedOrderIds(db, q.organisationId, q.search);
+    if (ids.length > 0) yield await transactionsQuery(db, q, undefined).where('order_id', 'in', ids).execute();
+    return;
+  }
+  let after = q.after;
+  for (;;) {
+    const windowEnd = await findWindowEnd(db, { ...q, after }, window);
+    let from = after;
+    for (;;) {
+      const rows = await transactionsQuery(db, { ...q, after: from }, windowEnd).limit(batchSize).execute();
+      if (rows.length > 0) yield rows;
+      if (rows.length < batchSize) break;
+      from = keyOf(rows[rows.length - 1] as TransactionRow);
+    }
+    if (!windowEnd) return;
+    after = windowEnd;
+  }
+}
+
 function pageOf(rows: TransactionRow[], pageSize: number, windowEnd: TransactionKey | undefined): TransactionPage {
   if (rows.length > pageSize) {
     const kept = rows.slice(0, pageSize);

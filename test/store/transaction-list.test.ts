@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readTransactionPage, type TransactionQuery } from '../../src/store/transaction-list.js';
+import { readAllTransactions, readTransactionPage, type TransactionQuery } from '../../src/store/transaction-list.js';
 import type { OrderRecord } from '../../src/store/orders.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { seedOrders } from '../helpers/seed-orders.js';
@@ -92,5 +92,26 @@ describe('readTransactionPage: an organisation’s orders a keyset page at a tim
     }
     // A search and a filter: both must hold.
     assert.deepEqual((await readTransactionPage(gw.store.db, { organisationId: gw.merchant.organisation_id, search: target.order_id, status: 'paid' }, 50, 10)).rows, []);
+  });
+
+  test('readAllTransactions (the export) holds exactly what the pages hold, in the same order, whatever its batch and window', async () => {
+    const filters: Array<Omit<TransactionQuery, 'after'>> = [
+      { organisationId: gw.merchant.organisation_id },
+      { organisationId: gw.merchant.organisation_id, status: 'paid' },
+      { organisationId: gw.merchant.organisation_id, createdFrom: t0 + 7 * 60_000, maxMinor: 250 },
+      { organisationId: gw.merchant.organisation_id, search: mine[5]!.merchant_reference },
+      { organisationId: gw.merchant.organisation_id, status: 'rejected' },
+    ];
+    for (const q of filters) {
+      const expected = (await readAll(q, 50, 20_000)).rows;
+      for (const [batch, window] of [[1000, 20_000], [7, 11], [1, 3], [64, 64]] as const) {
+        const batches: string[][] = [];
+        for await (const rows of readAllTransactions(gw.store.db, q, batch, window)) {
+          assert.ok(rows.length > 0 && rows.length <= batch);
+          batches.push(rows.map((r) => r.order_id));
+        }
+        assert.deepEqual(batches.flat(), expected, `${JSON.stringify(q)} in batches of ${batch}, windows of ${window}`);
+      }
+    }
   });
 });

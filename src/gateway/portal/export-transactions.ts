@@ -2,7 +2,7 @@ import { csvLine } from '../../domain/csv.js';
 import { formatAmount } from '../../domain/money.js';
 import { formatWireTime } from '../../domain/time.js';
 import type { TransactionFilter } from '../../domain/transaction-filter.js';
-import { readTransactionPage, type TransactionRow } from '../../store/transaction-list.js';
+import { readAllTransactions, type TransactionRow } from '../../store/transaction-list.js';
 import type { GatewayContext } from '../context.js';
 import { TRANSACTION_SCAN_WINDOW } from './list-transactions.js';
 
@@ -26,20 +26,16 @@ const EXPORT_BATCH = 1_000;
 
 /**
  * Every order of the organisation matching `filter`, as CSV text: the header, then a chunk
- * per batch of rows, newest first, read a keyset page at a time (no offset, no open
- * transaction). A consumer that stops pulling stops the reading: wrapped in a Readable
+ * per batch of rows, newest first, read a keyset range at a time (readAllTransactions: no
+ * open transaction). A consumer that stops pulling stops the reading: wrapped in a Readable
  * (Readable.from), the next batch is read only when the client has taken the last one, and
  * a client that hangs up ends it. The filter's cursor, if any, is where it starts.
  */
 export async function* exportTransactionsCsv(ctx: GatewayContext, organisationId: number, filter: TransactionFilter): AsyncGenerator<string> {
   yield csvLine(TRANSACTION_CSV_COLUMNS);
   const offset = ctx.config.timeZoneOffsetMinutes;
-  let after = filter.after;
-  for (;;) {
-    const page = await readTransactionPage(ctx.store.db, { organisationId, ...filter, after }, EXPORT_BATCH, TRANSACTION_SCAN_WINDOW);
-    if (page.rows.length > 0) yield page.rows.map((row) => csvLine(csvRecord(row, offset))).join('');
-    if (!page.next) return;
-    after = page.next;
+  for await (const rows of readAllTransactions(ctx.store.db, { organisationId, ...filter }, EXPORT_BATCH, TRANSACTION_SCAN_WINDOW)) {
+    yield rows.map((row) => csvLine(csvRecord(row, offset))).join('');
   }
 }
 
