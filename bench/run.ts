@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage]
+ * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage,portal] [--portal-orders=N]
  *   [--outage-seconds=30] [--retry-cap=1] [--processes=N] [--profile] [--load=wrk|autocannon]` (--processes:
  *   on PostgreSQL the gateway runs as N processes sharing its port; --profile: the gateway runs
  *   with --cpu-prof into bench/results/profiles/; read them with bench/profile-top.ts;
@@ -26,6 +26,7 @@ import pg from 'pg';
 import type { LoadJob, LoadResult } from './load.js';
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
 import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
+import { portalScenario, preparePortalBench } from './portal.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,6 +64,8 @@ const wrk = findWrk();
 const loadGenerator = valueOf('load') ?? (wrk ? 'wrk' : 'autocannon');
 if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error(`--load=${loadGenerator}: wrk or autocannon`);
 if (loadGenerator === 'wrk' && !wrk) throw new Error('--load=wrk: wrk is not on PATH');
+// The portal scenario's organisation holds this many orders (bench/portal.ts), --quick or not.
+const PORTAL_ORDERS = Number(valueOf('portal-orders') ?? 1_000_000);
 const wanted = (scenario: string) => (!only || only.includes(scenario)) && (scenario !== 'outage' || settings.outage || only?.includes('outage'));
 
 // ---------------------------------------------------------------------------------------
@@ -159,7 +162,7 @@ class RssSampler {
 // The load generator process
 
 async function runLoad(job: LoadJob): Promise<LoadResult> {
-  if (wrk && loadGenerator === 'wrk' && job.scenario !== 'settle') {
+  if (wrk && loadGenerator === 'wrk' && job.scenario !== 'settle' && job.scenario !== 'pages') {
     const { args, cleanup } = prepareWrk(job);
     try {
       return wrkResult(await runLoadProcess(wrk, args, job.durationSeconds));
@@ -332,6 +335,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
       });
       seeded = Date.now() - seeded;
       console.log(`[${kind}] seeded ${settings.queryOrders + settleCount + outageSettleCount} orders in ${(seeded / 1000).toFixed(1)} s`);
+      const portal = wanted('portal') ? await preparePortalBench(cli, databaseUrl, PORTAL_ORDERS) : undefined;
 
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
@@ -377,6 +381,10 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
           await warmUp({ scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           rows.push(loadRow(dbLabel(kind), 'GET /pay/{nonce}', r, baselineRps, rss.takePeakMiB()));
+        }
+        if (portal) {
+          const common = { db: dbLabel(kind), baseUrl, gatewayPid: gateway.pid as number, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
+          rows.push(...(await portalScenario({ ...common, runLoad })));
         }
         if (gateway.exitCode !== null) throw new Error(`the gateway died:\n${output}`);
         console.log(`[${kind}] done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
