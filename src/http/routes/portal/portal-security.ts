@@ -5,7 +5,7 @@ import { pageStyleSource } from '../../../pages/theme.js';
 /**
  * The portal's Content-Security-Policy: like the payment pages' (security-headers.ts), but
  * the stylesheet is a file of ours (`style-src 'self'`, /portal/assets/portal.css), and
- * scripts run only with the response's nonce. The payment pages' inline style stays allowed
+ * scripts run only with the response's nonce; Referrer-Policy same-origin. The payment pages' inline style stays allowed
  * by its hash, for the error pages the portal shares with them.
  */
 export function portalDirectives(config: Config): Record<string, string[]> {
@@ -31,7 +31,13 @@ export function portalDirectives(config: Config): Record<string, string[]> {
  * errors as pages and gets the portal's policy instead of the payment pages'.
  */
 export function usePortalSecurity(scope: FastifyInstance, config: Config): void {
-  const helmet = { contentSecurityPolicy: { useDefaults: false, directives: portalDirectives(config) } };
+  const helmet = {
+    contentSecurityPolicy: { useDefaults: false, directives: portalDirectives(config) },
+    // Not no-referrer as on the payment pages: under it browsers send `Origin: null` with a
+    // form's POST, and the portal checks Origin. URLs (a set-password token) still never
+    // leave for another site.
+    referrerPolicy: { policy: 'same-origin' as const },
+  };
   scope.addHook('onRoute', (route) => {
     route.config = { ...(route.config ?? {}), html: true, helmet } as typeof route.config;
   });
