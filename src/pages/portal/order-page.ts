@@ -44,8 +44,8 @@ export function renderOrderBody(o: {
   const flash = o.flash
     ? html`<div class="flash${o.flash.kind === 'error' ? raw(' error') : raw('')}" role="${o.flash.kind === 'error' ? 'alert' : 'status'}" data-test="flash">${o.flash.text}</div>`
     : raw('');
-  const row = (label: string, value: RawHtml | string) => html`<dt>${label}</dt><dd>${value}</dd>`;
-  const summary = html`<section class="card" aria-labelledby="summary-h"><h2 id="summary-h">${t.summary}</h2><dl class="summary">
+  const row = (label: string, value: RawHtml | string) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`;
+  const summary = html`<section class="card" aria-labelledby="summary-h"><h2 id="summary-h">${t.summary}</h2><table class="table" data-test="summary"><tbody>
 ${row(t.status, statusBadge(t, order.status))}
 ${row(t.amount, html`<span data-test="amount">${money(Number(order.amount_minor))}</span>`)}
 ${order.amount_cny_minor === null ? raw('') : row(t.amountCny, `${formatAmount(Number(order.amount_cny_minor))} CNY`)}
@@ -59,7 +59,7 @@ ${row(t.created, time(order.created_at))}
 ${order.paid_at === null ? row(t.expiresAt, time(order.expires_at)) : row(t.paidAt, time(order.paid_at))}
 ${row(t.callbackUrl, html`<span class="mono">${order.callback_url}</span>`)}
 ${order.review_reason ? row(t.flagged, html`<span class="badge warn">${order.review_reason}</span>`) : raw('')}
-</dl><p class="muted small">${fill(t.timesIn, { zone: zoneName(o.offsetMinutes) })}</p></section>`;
+</tbody></table><p class="muted small">${fill(t.timesIn, { zone: zoneName(o.offsetMinutes) })}</p></section>`;
 
   return html`<p><a href="/portal/transactions">${t.backToList}</a></p>
 <h1>${fill(t.orderTitle, { id: order.order_id })}</h1>
@@ -104,7 +104,7 @@ function renderActions(
 function renderRefunds(t: TransactionsStrings, refunds: readonly RefundRecord[], time: (ms: number | null) => string): RawHtml {
   if (refunds.length === 0) return raw('');
   const rows = refunds.map(
-    (r) => html`<tr data-refund="${r.refund_id}"><td class="mono">${r.refund_id}</td><td>${time(r.created_at)}</td><td class="num">${formatAmount(Number(r.amount_minor))} ${r.currency}</td><td><span class="badge ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : 'warn'}">${r.status}</span></td><td>${r.reference}</td></tr>`,
+    (r) => html`<tr data-refund="${r.refund_id}"><td class="nowrap">${r.refund_id}</td><td class="nowrap">${time(r.created_at)}</td><td class="num">${formatAmount(Number(r.amount_minor))} ${r.currency}</td><td><span class="badge ${r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'bad' : 'warn'}">${r.status}</span></td><td>${r.reference}</td></tr>`,
   );
   return html`<section aria-labelledby="refunds-h"><h2 id="refunds-h">${t.refundsTitle}</h2><div class="table-wrap"><table class="table" data-test="refunds"><thead><tr><th scope="col">${t.refundId}</th><th scope="col">${t.created}</th><th scope="col" class="num">${t.amount}</th><th scope="col">${t.status}</th><th scope="col">${t.refundReason}</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
@@ -112,7 +112,7 @@ function renderRefunds(t: TransactionsStrings, refunds: readonly RefundRecord[],
 function renderTimeline(t: TransactionsStrings, entries: readonly TimelineEntry[], time: (ms: number | null) => string): RawHtml {
   const rows = entries.map((e) => {
     const [event, details] = describeEntry(t, e);
-    return html`<tr data-kind="${e.kind}"><td>${time(e.at)}</td><td>${event}</td><td>${details}</td></tr>`;
+    return html`<tr data-kind="${e.kind}"><td class="nowrap">${time(e.at)}</td><td>${event}</td><td>${details}</td></tr>`;
   });
   return html`<section aria-labelledby="timeline-h"><h2 id="timeline-h">${t.timelineTitle}</h2><div class="table-wrap"><table class="table" data-test="timeline"><caption class="sr-only">${t.timelineCaption}</caption><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.event}</th><th scope="col">${t.details}</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }

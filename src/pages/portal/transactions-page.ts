@@ -80,13 +80,13 @@ function renderList(t: TransactionsStrings, o: { offsetMinutes: number; parsed: 
   const filtered = Object.keys(o.parsed.values).length > 0;
   const rows = page.rows.map(
     (r) => html`<tr data-order="${r.order_id}">
-<td>${formatWireTime(Number(r.created_at), o.offsetMinutes)}</td>
-<td><a class="mono" href="/portal/orders/${encodeURIComponent(r.order_id)}">${r.order_id}</a></td>
+<td class="nowrap">${formatWireTime(Number(r.created_at), o.offsetMinutes)}</td>
+<td class="nowrap"><a href="/portal/orders/${encodeURIComponent(r.order_id)}">${r.order_id}</a></td>
 <td class="mono">${r.merchant_reference}</td>
 <td>${statusBadge(t, r.status)}</td>
 <td>${r.payment_method}</td>
 <td class="num">${formatAmount(Number(r.amount_minor))} ${r.currency}</td>
-<td class="mono">${r.wallet_id}</td>
+<td class="nowrap">${r.wallet_id}</td>
 </tr>`,
   );
   const empty = page.rows.length === 0 && !page.windowEnded ? html`<p class="card muted" data-test="empty">${filtered || o.parsed.filter.after ? t.noMatches : t.noTransactions}</p>` : raw('');
