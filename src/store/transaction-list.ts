@@ -58,7 +58,8 @@ export async function readTransactionPage(db: Db, q: TransactionQuery, pageSize:
     const rows = await transactionsQuery(db, q, undefined).where('order_id', 'in', ids).limit(pageSize + 1).execute();
     return pageOf(rows, pageSize, undefined);
   }
-  const windowEnd = await findWindowEnd(db, q, window);
+  // Without a filter of the rows themselves every order of the range matches: no window needed.
+  const windowEnd = filtersRows(q) ? await findWindowEnd(db, q, window) : undefined;
   const rows = await transactionsQuery(db, q, windowEnd).limit(pageSize + 1).execute();
   return pageOf(rows, pageSize, windowEnd);
 }
@@ -77,7 +78,7 @@ export async function* readAllTransactions(db: Db, q: TransactionQuery, batchSiz
   }
   let after = q.after;
   for (;;) {
-    const windowEnd = await findWindowEnd(db, { ...q, after }, window);
+    const windowEnd = filtersRows(q) ? await findWindowEnd(db, { ...q, after }, window) : undefined;
     let from = after;
     for (;;) {
       const rows = await transactionsQuery(db, { ...q, after: from }, windowEnd).limit(batchSize).execute();
@@ -88,6 +89,11 @@ export async function* readAllTransactions(db: Db, q: TransactionQuery, batchSiz
     if (!windowEnd) return;
     after = windowEnd;
   }
+}
+
+/** Whether `q` filters on more than the range of the index (organisation, dates, cursor). */
+function filtersRows(q: TransactionQuery): boolean {
+  return q.status !== undefined || q.method !== undefined || q.walletId !== undefined || q.minMinor !== undefined || q.maxMinor !== undefined;
 }
 
 function pageOf(rows: TransactionRow[], pageSize: number, windowEnd: TransactionKey | undefined): TransactionPage {
