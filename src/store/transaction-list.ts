@@ -22,6 +22,9 @@ export interface TransactionQuery {
   readonly after?: TransactionKey;
 }
 
+/** The first window a filtered page tries (see readTransactionPage). */
+const FIRST_WINDOW = 1_000;
+
 export const TRANSACTION_COLUMNS = [
   'order_id', 'merchant_reference', 'user_id', 'wallet_id', 'amount_minor', 'currency', 'payment_method', 'status',
   'product_name', 'created_at', 'paid_at', 'review_reason',
@@ -59,9 +62,15 @@ export async function readTransactionPage(db: Db, q: TransactionQuery, pageSize:
     return pageOf(rows, pageSize, undefined);
   }
   // Without a filter of the rows themselves every order of the range matches: no window needed.
-  const windowEnd = filtersRows(q) ? await findWindowEnd(db, q, window) : undefined;
-  const rows = await transactionsQuery(db, q, windowEnd).limit(pageSize + 1).execute();
-  return pageOf(rows, pageSize, windowEnd);
+  if (!filtersRows(q)) return pageOf(await transactionsQuery(db, q, undefined).limit(pageSize + 1).execute(), pageSize, undefined);
+  // A small window first: a filter many orders match fills its page from it, and finding a
+  // window's end walks the index that far. Then the whole window.
+  for (const size of window > FIRST_WINDOW ? [FIRST_WINDOW, window] : [window]) {
+    const windowEnd = await findWindowEnd(db, q, size);
+    const rows = await transactionsQuery(db, q, windowEnd).limit(pageSize + 1).execute();
+    if (rows.length > pageSize || windowEnd === undefined || size === window) return pageOf(rows, pageSize, windowEnd);
+  }
+  throw new Error('unreachable');
 }
 
 /**

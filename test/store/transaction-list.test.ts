@@ -114,4 +114,25 @@ describe('readTransactionPage: an organisation’s orders a keyset page at a tim
       }
     }
   });
+
+  test('a filtered page tries a first window of 1,000, then the whole window: full pages from the first, sparse matches from the second', async () => {
+    const shop = await gw.addMerchant({ name: 'Sparse Shop' });
+    // 2,500 orders a second apart, one in 100 rejected, one in 2 paid.
+    const orders = await seedOrders(
+      gw.store,
+      shop,
+      Array.from({ length: 2_500 }, (_, i) => ({ created_at: t0 + i * 1000, status: i % 100 === 0 ? 'rejected' : i % 2 === 0 ? 'paid' : 'pending' })),
+    );
+    const org = shop.organisation_id;
+    const paidPage = await readTransactionPage(gw.store.db, { organisationId: org, status: 'paid' }, 50, 2_000);
+    assert.deepEqual(paidPage.rows.map((r) => r.order_id), newestFirst(orders.filter((o) => o.status === 'paid')).slice(0, 50));
+    assert.equal(paidPage.windowEnded, false);
+    const rejected = await readTransactionPage(gw.store.db, { organisationId: org, status: 'rejected' }, 50, 2_000);
+    // The newest 2,000 orders hold 20 rejected ones: the whole window was read, not only the first 1,000 (10).
+    assert.deepEqual(rejected.rows.map((r) => r.order_id), newestFirst(orders.filter((o) => o.status === 'rejected')).slice(0, 20));
+    assert.equal(rejected.windowEnded, true);
+    const rest = await readTransactionPage(gw.store.db, { organisationId: org, status: 'rejected', after: rejected.next }, 50, 2_000);
+    assert.deepEqual(rest.rows.map((r) => r.order_id), newestFirst(orders.filter((o) => o.status === 'rejected')).slice(20));
+    assert.equal(rest.next, undefined);
+  });
 });
