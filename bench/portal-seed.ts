@@ -7,7 +7,8 @@
  * PostgreSQL, one prepared statement in one transaction on SQLite.
  *
  * Order i: created `i × step` before `now` (newest first), status by i mod 20 (14 paid,
- * 2 failed, 1 canceled, 1 rejected, 2 pending), method by i mod 10 (5 alipay, 3 wechat,
+ * 2 failed, 1 canceled, 1 rejected, 2 pending if created in the last two hours, else
+ * failed: expired), method by i mod 10 (5 alipay, 3 wechat,
  * 1 onlineBank, 1 payid), wallet by i mod 5 (4 the first, 1 the second), amount
  * 1.00 + (i × 7919 mod 100000) cents.
  */
@@ -79,7 +80,9 @@ const COLUMNS = [
 /** The SELECT list of order `i` (same SQL on both databases but for the parameters' spelling). */
 function valuesSql(i: string, orderId: string, reference: string, nonce: string, user: string, wallet: string, second: string, organisation: string, now: string, step: string): string {
   const created = `(${now} - ${i} * ${step})`;
-  const status = `case when ${i} % 20 < 14 then 'paid' when ${i} % 20 < 16 then 'failed' when ${i} % 20 = 16 then 'canceled' when ${i} % 20 = 17 then 'rejected' else 'pending' end`;
+  // Pending only within its payment window (the last two hours): an older one would have
+  // expired as failed, and the gateway's expiry sweep would spend the run failing them.
+  const status = `case when ${i} % 20 < 14 then 'paid' when ${i} % 20 < 16 then 'failed' when ${i} % 20 = 16 then 'canceled' when ${i} % 20 = 17 then 'rejected' when ${i} * ${step} < 7000000 then 'pending' else 'failed' end`;
   const method = `case when ${i} % 10 < 5 then 'alipay' when ${i} % 10 < 8 then 'wechat' when ${i} % 10 = 8 then 'onlineBank' else 'payid' end`;
   return [
     orderId,

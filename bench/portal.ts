@@ -80,8 +80,8 @@ export async function portalScenario(o: {
     '/portal/transactions',
     '/portal/transactions?status=paid',
     '/portal/transactions?status=paid&method=wechat',
-    // Order i is onlineBank when i mod 10 = 8 and failed when i mod 20 is 14 or 15: never both.
-    '/portal/transactions?status=failed&method=onlineBank',
+    // Order i is payid when i mod 10 = 9 and canceled when i mod 20 = 16: never both.
+    '/portal/transactions?status=canceled&method=payid',
     `/portal/transactions?wallet=${secondWalletOf(setup.merchant)}&min=100&max=500`,
     `/portal/transactions?status=paid&from=${day(t - 90 * DAY)}&to=${day(t - 60 * DAY)}`,
     `/portal/transactions?q=bp-${Math.floor(setup.orders / 3)}`,
