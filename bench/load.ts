@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 
 export interface LoadJob {
-  scenario: 'baseline' | 'create' | 'query' | 'settle' | 'paypage';
+  scenario: 'baseline' | 'create' | 'query' | 'settle' | 'paypage' | 'pages';
   url: string;
   connections: number;
   durationSeconds: number;
@@ -21,6 +21,9 @@ export interface LoadJob {
   /** settle: settle orders first..first+count-1, in order. */
   settleFirst?: number;
   settleCount?: number;
+  /** pages: GET these paths in turn (bench/portal.ts), with these headers (a session cookie). */
+  paths?: string[];
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -155,6 +158,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
           setupRequest: (req) => ({ ...req, path: `/pay/${orderNonce(random(count))}` }),
         },
       ];
+      break;
+    }
+    case 'pages': {
+      // A 2xx HTML page: no JSON code to check.
+      const paths = job.paths ?? [];
+      if (paths.length === 0) throw new Error('pages needs paths');
+      let next = 0;
+      requests = [{ method: 'GET', headers: job.headers, setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] as string }) }];
       break;
     }
   }

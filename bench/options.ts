@@ -4,7 +4,7 @@
  */
 
 /** Every scenario `--only=` accepts, in the order they run. */
-export const SCENARIOS = ['create', 'query', 'callback', 'outage', 'paypage', 'longpoll', 'processes'] as const;
+export const SCENARIOS = ['create', 'query', 'callback', 'outage', 'paypage', 'longpoll', 'processes', 'portal'] as const;
 export const DATABASES = ['sqlite', 'postgres'] as const;
 export const LOAD_GENERATORS = ['wrk', 'autocannon'] as const;
 
@@ -32,6 +32,8 @@ export interface BenchOptions {
   longPolls: number;
   /** Settlements per second that end them. */
   longPollRate: number;
+  /** Orders of the portal scenario's organisation (bench/portal.ts). */
+  portalOrders: number;
 }
 
 interface OptionSpec {
@@ -56,6 +58,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rounds', value: 'N', help: 'gateway/ceiling pairs, interleaved, per compared scenario (default 2)' },
   { name: 'long-polls', value: 'N', help: 'is_block=1 queries held at once in the longpoll scenario (default 10000)' },
   { name: 'long-poll-rate', value: 'N', help: 'settlements per second that end them (default 2000)' },
+  { name: 'portal-orders', value: 'N', help: "orders of the portal scenario's organisation (default 1000000, --quick too)" },
 ];
 
 export class OptionError extends Error {}
@@ -109,6 +112,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     rounds: whole('rounds', 1) ?? 2,
     longPolls: whole('long-polls', 1) ?? 10_000,
     longPollRate: whole('long-poll-rate', 1) ?? 2_000,
+    portalOrders: whole('portal-orders', 1) ?? 1_000_000,
   };
 }
 

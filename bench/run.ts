@@ -31,6 +31,7 @@ import { HARD_LIMIT_SECONDS, type LongPollJob, type LongPollResult } from './lon
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
 import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
 import { formatBenchHelp, OptionError, parseBenchOptions, type BenchOptions } from './options.js';
+import { portalScenario, preparePortalBench } from './portal.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -170,7 +171,7 @@ class RssSampler {
 // The load generator process
 
 async function runLoad(job: LoadJob): Promise<LoadResult> {
-  if (wrk && loadGenerator === 'wrk' && job.scenario !== 'settle') {
+  if (wrk && loadGenerator === 'wrk' && job.scenario !== 'settle' && job.scenario !== 'pages') {
     const { args, cleanup } = prepareWrk(job);
     try {
       return wrkResult(await runLoadProcess(wrk, args, job.durationSeconds));
@@ -349,6 +350,8 @@ type BenchMerchant = { organisation_id: number; user_id: string; wallet_id: stri
 
 interface Server {
   url: string;
+  /** Its process id (the parent's, with --processes). */
+  pid: number;
   /** When its process was started (epoch ms). */
   startedAt: number;
   rss: RssSampler;
@@ -370,6 +373,7 @@ async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEn
   const rss = new RssSampler(child.pid as number);
   const server: Server = {
     url,
+    pid: child.pid as number,
     startedAt,
     rss,
     output: () => output,
@@ -484,6 +488,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
       });
       seeded = Date.now() - seeded;
       console.log(`[${kind}] seeded ${settings.queryOrders + settleCount + outageSettleCount + longPollCount} orders in ${(seeded / 1000).toFixed(1)} s`);
+      const portal = wanted('portal') ? await preparePortalBench(cli, databaseUrl, options.portalOrders) : undefined;
 
       // The longpoll scenario holds more is_block=1 queries of one user than the default cap.
       const longPollEnv = longPollCount > 5_000 ? { LONG_POLLS_PER_USER: String(longPollCount) } : {};
@@ -522,6 +527,10 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
         }
         if (wanted('longpoll')) {
           rows.push(await longPollScenario(kind, databaseUrl, gateway, merchant, settleCount + outageSettleCount, longPollCount));
+        }
+        if (portal) {
+          const portalCommon = { db: dbLabel(kind), baseUrl: gateway.url, gatewayPid: gateway.pid, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
+          rows.push(...(await portalScenario({ ...portalCommon, runLoad })));
         }
         if (gateway.exited()) throw new Error(`the gateway died:\n${gateway.output()}`);
       } finally {

@@ -1,10 +1,10 @@
 import { latipayError } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
-import { recordAudit } from './audit.js';
+import { recordAudit, type Actor } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
-import { outgoingKey } from './credentials.js';
+import { outgoingKey, type MerchantUser } from './credentials.js';
 import { closeOpenAttempt } from './start-payment.js';
-import { findOrderByReference, findOrderStatus } from '../store/orders.js';
+import { findOrderByReference, findOrderStatus, type OrderRecord } from '../store/orders.js';
 import type { GatewayContext } from './context.js';
 import { finishOrderWithCallback } from './finish-pending-order.js';
 
@@ -24,19 +24,28 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams, or
   const reference = params.required('merchant_reference');
   const order = await findOrderByReference(ctx.store.db, user.id, reference);
   if (!order) throw latipayError('ORDER_NOT_FOUND', `no order with merchant_reference ${reference}`);
-  if (order.status !== 'pending') return answerForFinal(order.status);
+  const status = await cancelPendingOrder(ctx, user, order, { actor: user.id, source: origin.address });
+  if (status !== 'cancelled-now') answerForFinal(status);
+}
 
+/**
+ * Cancels the user's `order` if it is still pending: `canceled` with its callback, committed
+ * together (of a cancel and a payment arriving together, exactly one moves the order), then
+ * the provider's trade closed. Answers 'cancelled-now', or the final status the order had
+ * already. Shared by `POST /cancel` and the portal's Cancel; the audit log names `by`.
+ */
+export async function cancelPendingOrder(ctx: GatewayContext, user: MerchantUser, order: OrderRecord, by: Actor): Promise<string> {
+  if (order.status !== 'pending') return order.status;
   const now = ctx.clock();
   const outcome = await ctx.store.db.transaction().execute(async (trx): Promise<string> => {
-    // Of a cancel and a payment arriving together, exactly one moves the order.
     const change = { status: 'canceled', paidAt: null };
     if (!(await finishOrderWithCallback(trx, order, change, outgoingKey(user, now), ctx.config.timeZoneOffsetMinutes, now))) {
       return (await findOrderStatus(trx, order.order_id)) ?? 'pending';
     }
-    await recordAudit(trx, { actor: user.id, source: origin.address }, 'order.cancel', order.order_id, { merchant_reference: reference }, now);
+    await recordAudit(trx, by, 'order.cancel', order.order_id, { merchant_reference: order.merchant_reference }, now);
     return 'cancelled-now';
   });
-  if (outcome !== 'cancelled-now') return answerForFinal(outcome);
+  if (outcome !== 'cancelled-now') return outcome;
 
   ctx.events.publish(order.order_id);
   ctx.wakeNotifier();
@@ -46,6 +55,7 @@ export async function cancelOrder(ctx: GatewayContext, params: RequestParams, or
     // The order is cancelled either way; a payment that still arrives is reversed.
     ctx.log.warn({ err: error, orderId: order.order_id }, 'could not close the provider trade of a cancelled order');
   }
+  return outcome;
 }
 
 function answerForFinal(status: string): void {

@@ -7,7 +7,7 @@ import { appendLedgerEntry, lockWallet, walletBalance } from '../store/ledger.js
 import { findOrderById, type OrderRecord } from '../store/orders.js';
 import { countRefunds, hasRecentIdenticalRefund, insertRefund, sumOpenRefunds, type RefundRecord } from '../store/refunds.js';
 import { listAttemptsOfOrder } from '../store/payment-attempts.js';
-import { recordAudit } from './audit.js';
+import { recordAudit, type Actor } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import type { MerchantUser } from './credentials.js';
@@ -57,8 +57,9 @@ async function refundAuthenticated(ctx: GatewayContext, params: RequestParams, o
 /**
  * Refunds `amountMinor` of the user's paid `order` (the order already found and checked to
  * be the user's): the provider's limits, then the two transactions around the provider call
- * described above. Shared by `POST /refund` and `POST /v2/invoice/refund` (an invoice's
- * backing order).
+ * described above. Shared by `POST /refund`, `POST /v2/invoice/refund` (an invoice's
+ * backing order) and the portal's Refund; the audit log names `by` (default: the user, from
+ * the request's address).
  */
 export async function refundPaidOrder(
   ctx: GatewayContext,
@@ -67,6 +68,7 @@ export async function refundPaidOrder(
   amountMinor: number,
   reference: string,
   origin: RequestOrigin,
+  by: Actor = { actor: user.id, source: origin.address },
 ): Promise<{ refund_id: string }> {
   const amount = { minor: amountMinor };
   // The attempt that took the money, and what its provider allows.
@@ -115,7 +117,7 @@ export async function refundPaidOrder(
     });
     if (!decided.ok) return decided;
     await insertRefund(trx, refund);
-    await recordAudit(trx, { actor: user.id, source: origin.address }, 'refund.create', order.order_id, {
+    await recordAudit(trx, by, 'refund.create', order.order_id, {
       refund_id: refund.refund_id,
       amount: formatAmount(amount.minor),
       currency: order.currency,

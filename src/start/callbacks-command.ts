@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { recordAudit } from '../gateway/audit.js';
 import { findOrderByIdOrReference } from '../gateway/find-order.js';
-import { listAbandonedNotifications, listAttempts, listNotificationsForOrder, resendNotification, type AbandonedNotification } from '../store/notifications.js';
+import { resendCallbacks } from '../gateway/resend-callbacks.js';
+import { listAbandonedNotifications, listAttempts, listNotificationsForOrder, type AbandonedNotification } from '../store/notifications.js';
 import type { Db } from '../store/store.js';
 import { cliActor, CliError, printResult, withCliStore } from './cli-runtime.js';
 
@@ -65,16 +65,12 @@ export function addCallbacksCommands(program: Command): void {
     .option('--user <user_id>', 'whose merchant_reference (when several users have it)')
     .action(async (idOrReference: string, options: { user?: string }) => {
       let orderId = idOrReference;
-      const count = await withCliStore(loadConfig(), (store) =>
-        store.db.transaction().execute(async (trx) => {
-          orderId = (await findOrderByIdOrReference(trx, idOrReference, options.user)).order_id;
-          const notifications = await requireNotifications(trx, orderId);
-          const now = Date.now();
-          for (const n of notifications) await resendNotification(trx, Number(n.id), now);
-          await recordAudit(trx, cliActor(), 'callbacks.resend', orderId, { callbacks: notifications.length }, now);
-          return notifications.length;
-        }),
-      );
+      const count = await withCliStore(loadConfig(), async (store) => {
+        orderId = (await findOrderByIdOrReference(store.db, idOrReference, options.user)).order_id;
+        const resent = await resendCallbacks(store.db, orderId, cliActor(), Date.now());
+        if (resent === 0) throw new CliError(`no callback for order ${orderId}`);
+        return resent;
+      });
       process.stdout.write(`re-queued ${count} callback(s) for order ${orderId}\n`);
     });
 

@@ -19,3 +19,8 @@ export async function recordChannelEvent(
 ): Promise<boolean> {
   return (await insertEvent.affected(db, [event.channel, event.event_id, event.order_id, event.outcome, now])) === 1;
 }
+
+/** The provider events recorded for an order, in the order they came (channel_events_order_idx). */
+export async function listChannelEventsOfOrder(db: Db, orderId: string) {
+  return db.selectFrom('channel_events').selectAll().where('order_id', '=', orderId).orderBy('received_at').execute();
+}

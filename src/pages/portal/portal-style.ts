@@ -10,7 +10,8 @@ import { paletteFor, type Palette } from '../theme.js';
  * scroll inside `.table-wrap`.
  *
  * Classes the areas use: .card .grid .table .table-wrap .button(.primary|.danger) .field
- * .muted .badge(.ok|.warn|.bad) .flash(.error) .filters .pager .actions .stat .sr-only.
+ * .muted .badge(.ok|.warn|.bad) .flash(.error) .filters .pager .actions .stat .sr-only; in a
+ * .table, .num (right-aligned figures) and .nowrap (ids and times a phone must not break).
  */
 function portalStyle(p: Palette): string {
   return `
@@ -52,6 +53,7 @@ h3{font-size:16px;margin:0 0 8px}
 .table th{background:#f7f8fb;color:#3d4655;font-weight:600;white-space:nowrap}
 .table tr:last-child td{border-bottom:0}
 .table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.table .nowrap{white-space:nowrap;overflow-wrap:normal}
 .button{display:inline-block;font:inherit;font-size:15px;font-weight:600;line-height:1.2;padding:10px 16px;border-radius:8px;border:1px solid #9aa4b5;background:#fff;color:#1d2330;cursor:pointer;text-decoration:none;min-height:44px}
 .button:hover{background:#f0f2f6}
 .button.primary{background:${p.accent};border-color:${p.accent};color:${p.onAccent}}

@@ -14,6 +14,7 @@ import { portalOperatorRoutes } from './portal-operator.js';
 import { portalPaymentLinksRoutes } from './portal-payment-links.js';
 import { usePortalSecurity } from './portal-security.js';
 import { portalUsersRoutes } from './portal-users.js';
+import { portalTransactionsRoutes } from './portal-transactions.js';
 
 /**
  * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
@@ -43,4 +44,5 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalUsersRoutes);
   await app.register(portalAuditRoutes);
   await app.register(portalOperatorRoutes);
+  await app.register(portalTransactionsRoutes);
 }
