@@ -117,6 +117,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/portal/users/:userId/reset-password', api: false },
   { method: 'POST', path: '/portal/users/:userId/role', api: false },
   { method: 'POST', path: '/portal/users/invite', api: false },
+  { method: 'GET', path: '/portal/transactions', api: false },
+  { method: 'GET', path: '/portal/transactions.csv', api: false },
+  { method: 'GET', path: '/portal/orders/:orderId', api: false },
+  { method: 'POST', path: '/portal/orders/:orderId/refund', api: false },
+  { method: 'POST', path: '/portal/orders/:orderId/cancel', api: false },
+  { method: 'POST', path: '/portal/orders/:orderId/resend-callback', api: false },
   // Unknown paths and methods.
   { method: 'GET', path: '/no/such/:thing', api: false },
   { method: 'POST', path: '/v2/no_such_endpoint', api: false },
