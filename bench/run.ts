@@ -235,6 +235,8 @@ interface Row {
   deliveredPerSecond?: number;
   callbackDelayMs?: { p50: number; p99: number; max: number };
   drainSeconds?: number;
+  /** The drain counted from the first callback delivered after recovery (#21's measure). */
+  drainFromFirstSeconds?: number;
   note?: string;
 }
 
@@ -462,7 +464,11 @@ async function callbackScenario(
     callbackDelayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) ?? NaN },
     note: `settlements at ${settings.settleRate}/s for ${settings.duration}s${mine.length < settled ? `; ${settled - mine.length} callbacks missing after ${((end - start) / 1000).toFixed(0)} s` : ''}`,
   };
-  if (outage) row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+  if (outage) {
+    row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+    const firstAfter = mine.reduce((min, [, at]) => (at >= recoveredAt ? Math.min(min, at) : min), lastCallback);
+    row.drainFromFirstSeconds = Math.round((lastCallback - firstAfter) / 100) / 10;
+  }
   return row;
 }
 
@@ -483,7 +489,7 @@ function printTable(rows: Row[]): void {
     r.peakRssMiB?.toString() ?? '',
     r.callbackDelayMs
       ? `${r.delivered}/${r.settled} delivered, ${r.deliveredPerSecond}/s, delay p50 ${r.callbackDelayMs.p50} ms p99 ${r.callbackDelayMs.p99} ms` +
-        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery` : '')
+        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '')
       : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
