@@ -7,6 +7,7 @@ import { providersSchema } from './migrations/004-providers.js';
 import { invoicesSchema } from './migrations/005-invoices.js';
 import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.js';
+import { notificationClaimsSchema } from './migrations/013-notification-claims.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -18,6 +19,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '005-invoices': invoicesSchema(types),
     '007-payment-methods': paymentMethodsSchema(types),
     '008-order-ids-and-nonces': orderIdsAndNoncesSchema(types),
+    '013-notification-claims': notificationClaimsSchema(types),
   };
 }
 
