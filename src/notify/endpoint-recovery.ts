@@ -9,7 +9,8 @@
  *   (nothing is done for an endpoint that has not failed: no state, no query);
  * - it makes at most `batch` retries due, and no more than one pull a second per endpoint,
  *   except that a full batch is followed by the next one as soon as half of it has been
- *   delivered here: the pulls go at the pace the merchant takes them;
+ *   delivered here, or as soon as this process finds nothing due (other processes took the
+ *   batch) and saw no failure since: the pulls go at the pace the merchant takes them;
  * - one pull at a time per endpoint; a failure of the pulled callbacks stops the refills
  *   (they go back to their schedule).
  */
@@ -59,6 +60,21 @@ export class EndpointRecovery {
     const refill = full && state.deliveredSincePull >= this.#batch / 2;
     const reason = hadFailed || state.failedSincePull || full;
     if (!refill && !(reason && now - state.lastPullAt >= 1_000)) return;
+    this.#start(endpoint, state, now);
+  }
+
+  /**
+   * The worker found fewer callbacks due than it could take: an endpoint whose last pull was a
+   * full batch may have more waiting, and nothing is left due to deliver and so call for them.
+   * Not one that failed since (it may be down again: its retries keep their schedule).
+   */
+  noteIdle(now: number): void {
+    for (const [endpoint, state] of this.#states) {
+      if (!state.pulling && !state.failedSincePull && state.lastPulled >= this.#batch) this.#start(endpoint, state, now);
+    }
+  }
+
+  #start(endpoint: string, state: EndpointState, now: number): void {
     state.pulling = true;
     state.failedSincePull = false;
     state.deliveredSincePull = 0;

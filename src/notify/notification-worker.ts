@@ -157,6 +157,7 @@ export class NotificationWorker {
           const rows = await claimDueNotifications(store.db, this.owner, now, now + leaseMs, free);
           for (const row of rows) this.#track(this.#deliver(row));
           claimed = rows.length;
+          if (claimed < free) this.#recovery.noteIdle(now);
         } catch (error) {
           if (!this.#running) break;
           log.error({ err: error }, 'claiming notifications failed');
