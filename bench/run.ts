@@ -291,6 +291,7 @@ async function withDatabase<T>(kind: string, work: (databaseUrl: string, dir: st
     }
     try {
       await admin.query(`create schema ${schema}`);
+      console.log(`[postgres] schema ${schema}`);
       const sep = POSTGRES_URL.includes('?') ? '&' : '?';
       return await work(`${POSTGRES_URL}${sep}options=-c%20search_path%3D${schema}`, dir);
     } finally {

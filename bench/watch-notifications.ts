@@ -1,8 +1,9 @@
 /**
- * `node --import tsx bench/watch-notifications.ts [--seconds=90] [--every=2] [--claim=current|before-013]`
+ * `node --import tsx bench/watch-notifications.ts [--schema=bench_…] [--seconds=90] [--every=2] [--claim=current|before-013]`
  *
- * Watches the callback outbox of a running PostgreSQL bench (the newest `bench_*` schema
- * that has a `notifications` table, at BENCH_POSTGRES_URL) and prints one line every
+ * Watches the callback outbox of a running PostgreSQL bench (the schema `npm run bench` printed,
+ * else the newest `bench_*` schema that has a `notifications` table, at BENCH_POSTGRES_URL:
+ * mind other benches on the same server) and prints one line every
  * `--every` seconds: the table's live and dead tuples, its updates and how many were HOT,
  * autovacuum runs, the claim index's size, and an EXPLAIN (ANALYZE, BUFFERS) of the claim's
  * candidate scan (run in a transaction that is rolled back; its FOR UPDATE SKIP LOCKED takes
@@ -16,6 +17,7 @@ const valueOf = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.
 const seconds = Number(valueOf('seconds') ?? 90);
 const every = Number(valueOf('every') ?? 2);
 const claim = valueOf('claim') ?? 'current';
+const only = valueOf('schema');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const CLAIMS: Record<string, string> = {
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
       if (!schema) {
         const found = await client.query<{ schema: string }>(
           `select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace
-           where c.relname = 'notifications' and n.nspname like 'bench\\_%' order by c.oid desc limit 1`,
+           where c.relname = 'notifications' and n.nspname like $1 order by c.oid desc limit 1`,
+          [only ?? 'bench\\_%'],
         );
         schema = found.rows[0]?.schema;
         if (!schema) {
