@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/watch-notifications.ts [--schema=bench_…] [--seconds=90] [--every=2] [--claim=current|before-013]`
+ * `node --import tsx bench/watch-notifications.ts [--schema=bench_…] [--seconds=90] [--every=2] [--claim=current|before-013|current-update|before-013-update]`
  *
  * Watches the callback outbox of a running PostgreSQL bench (the schema `npm run bench` printed,
  * else the newest `bench_*` schema that has a `notifications` table, at BENCH_POSTGRES_URL:
@@ -26,6 +26,9 @@ const CLAIMS: Record<string, string> = {
   current: `select id from notifications where status = 'pending' and next_attempt_at <= $1
     and (lease_until is null or lease_until < $1) order by next_attempt_at limit 128 for update skip locked`,
 };
+// The whole claim, its UPDATE included (rolled back like the rest).
+CLAIMS['before-013-update'] = `update notifications set lease_owner = 'watch', lease_until = 0 where id in (${CLAIMS['before-013']}) returning *`;
+CLAIMS['current-update'] = `update notifications set lease_owner = 'watch', lease_until = 0 where id = any(array(${CLAIMS.current})) returning *`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
