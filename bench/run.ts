@@ -248,6 +248,8 @@ interface Row {
   callbackDelayMs?: { p50: number; p99: number; max: number };
   drainSeconds?: number;
   longPoll?: LongPollFigures;
+  /** The drain counted from the first callback delivered after recovery (#21's measure). */
+  drainFromFirstSeconds?: number;
   note?: string;
 }
 
@@ -326,6 +328,7 @@ async function withDatabase<T>(kind: string, work: (databaseUrl: string, dir: st
     }
     try {
       await admin.query(`create schema ${schema}`);
+      console.log(`[postgres] schema ${schema}`);
       const sep = POSTGRES_URL.includes('?') ? '&' : '?';
       return await work(`${POSTGRES_URL}${sep}options=-c%20search_path%3D${schema}`, dir);
     } finally {
@@ -764,7 +767,11 @@ async function callbackScenario(
     callbackDelayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) ?? NaN },
     note: `settlements at ${settings.settleRate}/s for ${settings.duration}s${mine.length < settled ? `; ${settled - mine.length} callbacks missing after ${((end - start) / 1000).toFixed(0)} s` : ''}`,
   };
-  if (outage) row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+  if (outage) {
+    row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+    const firstAfter = mine.reduce((min, [, at]) => (at >= recoveredAt ? Math.min(min, at) : min), lastCallback);
+    row.drainFromFirstSeconds = Math.round((lastCallback - firstAfter) / 100) / 10;
+  }
   return row;
 }
 
@@ -785,7 +792,7 @@ function printTable(rows: Row[]): void {
     r.peakRssMiB?.toString() ?? '',
     r.callbackDelayMs
       ? `${r.delivered}/${r.settled} delivered, ${r.deliveredPerSecond}/s, delay p50 ${r.callbackDelayMs.p50} ms p99 ${r.callbackDelayMs.p99} ms` +
-        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery` : '')
+        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '')
       : r.longPoll
         ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
         : '',
