@@ -10,4 +10,4 @@ export const cpus = (): string => {
     return os.cpus()[0]?.model ?? 'unknown';
   }
 };
-export const { freemem, totalmem, tmpdir } = os;
+export const { freemem, loadavg, totalmem, tmpdir } = os;

@@ -1,7 +1,8 @@
 /**
  * `node --import tsx bench/profile-top.ts FILE.cpuprofile [N]`: the N functions with the
  * most self time in a V8 CPU profile (as written by `npm run bench -- --profile`), and
- * the same grouped by package / source folder. `--from=S` skips the first S seconds.
+ * the same grouped by package / source folder. `--from=S` skips the first S seconds, `--to=S`
+ * stops at S seconds (to read one measured run of a longer profile).
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,7 +22,8 @@ const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const [file, topText] = positional;
 // --from=S skips the first S seconds (start-up: tsx compiling the sources) to see the load alone.
 const fromSeconds = Number(process.argv.find((a) => a.startsWith('--from='))?.split('=')[1] ?? 0);
-if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [N] [--from=SECONDS]');
+const toSeconds = Number(process.argv.find((a) => a.startsWith('--to='))?.split('=')[1] ?? Infinity);
+if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [N] [--from=SECONDS] [--to=SECONDS]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
@@ -30,7 +32,7 @@ let t = profile.startTime;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
   t += dt;
-  if (t - profile.startTime < fromSeconds * 1e6) return;
+  if (t - profile.startTime < fromSeconds * 1e6 || t - profile.startTime >= toSeconds * 1e6) return;
   self.set(id, (self.get(id) ?? 0) + dt);
   total += dt;
 });

@@ -1,16 +1,17 @@
 /**
- * `npm run bench [-- --quick] [--db=sqlite,postgres] [--only=create,query,callback,outage,paypage,portal] [--portal-orders=N]
- *   [--outage-seconds=30] [--retry-cap=1] [--processes=N] [--profile] [--load=wrk|autocannon]` (--processes:
- *   on PostgreSQL the gateway runs as N processes sharing its port; --profile: the gateway runs
- *   with --cpu-prof into bench/results/profiles/; read them with bench/profile-top.ts;
- *   --load: the load generator, by default wrk if it is on PATH)
+ * `npm run bench [-- OPTIONS]`; `npm run bench -- --help` lists the options (bench/options.ts),
+ * and an option it does not know is an error.
  *
  * Starts the gateway (`bin/latipay.mjs serve`) as its own process on a fresh database,
  * drives it from a separate load-generator process over 127.0.0.1 (wrk, bench/wrk.ts, or
  * autocannon, bench/load.ts; the fixed-rate settle scenario always with autocannon), samples
  * the gateway's RSS, and prints a table; the same figures go to bench/results/<timestamp>.json.
  * A bare node:http server answering a constant is driven the same way first, so every
- * figure also reads as a ratio to that transport ceiling.
+ * figure also reads as a ratio to that transport ceiling. Create and query are run
+ * interleaved with the bare ceiling of the same work on the same database
+ * (bench/ceiling/, bench/compare-runs.ts), and printed as gateway / ceiling; so is
+ * `serve --processes N` on PostgreSQL at N = 1, 2 (the processes scenario). The longpoll
+ * scenario holds 10,000 `is_block=1` queries (bench/long-poll.ts).
  * Everything it starts, it stops (and SIGKILLs on the way out if need be).
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,54 +19,62 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { cpus, freemem, nproc, tmpdir, totalmem } from './machine.js';
+import { createInterface } from 'node:readline';
+import { cpus, freemem, loadavg, nproc, tmpdir, totalmem } from './machine.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { comparePairs, formatComparisons, formatTable, medianRun, type PairedComparison } from './compare-runs.js';
 import type { LoadJob, LoadResult } from './load.js';
+import { HARD_LIMIT_SECONDS, type LongPollJob, type LongPollResult } from './long-poll.js';
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
 import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
+import { formatBenchHelp, OptionError, parseBenchOptions, type BenchOptions } from './options.js';
 import { portalScenario, preparePortalBench } from './portal.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/latipay.mjs');
 const LOAD = join(ROOT, 'bench/load.ts');
+const LONG_POLL = join(ROOT, 'bench/long-poll.ts');
+const CEILING = join(ROOT, 'bench/ceiling/server.ts');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 // ---------------------------------------------------------------------------------------
 // Options
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-const valueOf = (name: string) => flag(name)?.split('=')[1];
-const quick = Boolean(flag('quick'));
-const profile = Boolean(flag('profile'));
-const only = valueOf('only')?.split(',');
-const dbs = valueOf('db')?.split(',') ?? ['sqlite', 'postgres'];
+let options: BenchOptions;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof OptionError)) throw error;
+  console.error(`npm run bench: ${error.message} (npm run bench -- --help lists the options)`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(formatBenchHelp());
+  process.exit(0);
+}
+const { quick, profile, only, dbs } = options;
 
 const settings = quick
   ? { duration: 3, warmup: 2, queryOrders: 100_000, settleRate: 500, outage: false }
   : { duration: 30, warmup: 5, queryOrders: 1_000_000, settleRate: 2_000, outage: true };
 // --duration=N overrides the measured seconds per scenario.
-if (valueOf('duration')) settings.duration = Number(valueOf('duration'));
+if (options.duration !== undefined) settings.duration = options.duration;
 // --settle-rate=N overrides the settlements requested per second.
-if (valueOf('settle-rate')) settings.settleRate = Number(valueOf('settle-rate'));
-const OUTAGE_SECONDS = Number(valueOf('outage-seconds') ?? 30);
+if (options.settleRate !== undefined) settings.settleRate = options.settleRate;
+const OUTAGE_SECONDS = options.outageSeconds;
 // --retry-cap=N: the gateway's NOTIFY_RETRY_SECONDS, the longest wait between callback
 // attempts (1 by default here, so an outage's backlog is retried every second; the
 // gateway's own default is 30).
-const RETRY_CAP_SECONDS = valueOf('retry-cap') ?? '1';
+const RETRY_CAP_SECONDS = String(options.retryCap);
 // --processes=N: the gateway runs as N processes (serve --processes) on PostgreSQL; SQLite has one.
-const PROCESSES = Number(valueOf('processes') ?? 1);
-if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes=${valueOf('processes')}: a whole number from 1`);
+const PROCESSES = options.processes;
 const wrk = findWrk();
-const loadGenerator = valueOf('load') ?? (wrk ? 'wrk' : 'autocannon');
-if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error(`--load=${loadGenerator}: wrk or autocannon`);
+const loadGenerator = options.load ?? (wrk ? 'wrk' : 'autocannon');
 if (loadGenerator === 'wrk' && !wrk) throw new Error('--load=wrk: wrk is not on PATH');
-// The portal scenario's organisation holds this many orders (bench/portal.ts), --quick or not.
-const PORTAL_ORDERS = Number(valueOf('portal-orders') ?? 1_000_000);
 const wanted = (scenario: string) => (!only || only.includes(scenario)) && (scenario !== 'outage' || settings.outage || only?.includes('outage'));
 
 // ---------------------------------------------------------------------------------------
@@ -238,7 +247,32 @@ interface Row {
   deliveredPerSecond?: number;
   callbackDelayMs?: { p50: number; p99: number; max: number };
   drainSeconds?: number;
+  longPoll?: LongPollFigures;
   note?: string;
+}
+
+/** The longpoll scenario's figures. */
+interface LongPollFigures {
+  held: number;
+  sent: number;
+  connectErrors: number;
+  /** Connections that ended without an answer. */
+  lost: number;
+  answeredEarly: number;
+  answered: number;
+  answeredPaid: number;
+  badAnswers: number;
+  settleErrors: number;
+  settleRate: number;
+  settleSeconds: number;
+  idleRssMiB: number;
+  heldRssMiB: number;
+  settleRssMiB: number;
+  /** Answer received − the order's paid_at. */
+  delayMs: { p50: number; p99: number; max: number };
+  within100Ms: number;
+  longPollsPerUser: number;
+  firstErrors: string[];
 }
 
 // autocannon counts a timeout in `errors` too.
@@ -312,6 +346,121 @@ function dbLabel(kind: string): string {
   return processesFor(kind) > 1 ? `${kind} ×${processesFor(kind)}` : kind;
 }
 
+type BenchMerchant = { organisation_id: number; user_id: string; wallet_id: string; api_key: string };
+
+interface Server {
+  url: string;
+  /** When its process was started (epoch ms). */
+  startedAt: number;
+  rss: RssSampler;
+  /** What it printed last. */
+  output(): string;
+  exited(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts a process that serves HTTP on `port`, and waits until `healthPath` answers. */
+async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEnv, port: number, healthPath: string): Promise<Server> {
+  const startedAt = Date.now();
+  const child = track(spawn(process.execPath, command, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-16_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const rss = new RssSampler(child.pid as number);
+  const server: Server = {
+    url,
+    startedAt,
+    rss,
+    output: () => output,
+    exited: () => child.exitCode !== null,
+    stop: async () => {
+      rss.stop();
+      await stopChild(child);
+    },
+  };
+  try {
+    await waitHealthy(`${url}${healthPath}`, child, () => output);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  rss.takePeakMiB();
+  return server;
+}
+
+/** The gateway (`latipay serve`, compiled) with `processes` processes. */
+async function startGateway(dir: string, cliEnv: NodeJS.ProcessEnv, processes: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const port = await freePort();
+  const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
+  const env = {
+    ...cliEnv,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    NOTIFY_RETRY_SECONDS: RETRY_CAP_SECONDS,
+    PROCESSES: String(processes),
+    ...extraEnv,
+  };
+  return startServer([...nodeFlags, BIN, 'serve'], dir, env, port, '/healthz');
+}
+
+/**
+ * The bare ceiling (bench/ceiling/) on the same kind of database, in the same place: a
+ * SQLite file beside the gateway's, or a table in the gateway's PostgreSQL schema.
+ */
+async function startCeiling(kind: string, databaseUrl: string, dir: string, merchant: BenchMerchant, processes: number, seed: number): Promise<Server> {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    CEILING_DATABASE_URL: kind === 'sqlite' ? `sqlite:${join(dir, 'ceiling.db')}` : databaseUrl,
+    CEILING_MERCHANT: JSON.stringify({ user_id: merchant.user_id, wallet_id: merchant.wallet_id, api_key: merchant.api_key }),
+    CEILING_PORT: String(port),
+    CEILING_HOST: '127.0.0.1',
+    CEILING_SEED: String(seed),
+    CEILING_PROCESSES: String(processes),
+  };
+  return startServer(['--import', 'tsx', CEILING], ROOT, env, port, '/healthz');
+}
+
+/** Every gateway/ceiling comparison of the run, printed after the main table. */
+const comparisons: PairedComparison[] = [];
+
+/**
+ * `job` against the gateway and the ceiling, interleaved: a warm-up of each, then
+ * gateway, ceiling, gateway, ceiling… (options.rounds pairs), with the same load. The
+ * gateway's row (its median run) goes to the main table; the pairs to `comparisons`.
+ */
+async function compareWithCeiling(
+  db: string,
+  scenario: string,
+  job: Omit<LoadJob, 'url' | 'durationSeconds'>,
+  gateway: Server,
+  ceiling: Server,
+  baselineRps: number | undefined,
+): Promise<Row> {
+  const loadAverage = Math.round(loadavg()[0] * 100) / 100;
+  for (const side of [gateway, ceiling]) await runLoad({ ...job, url: side.url, durationSeconds: settings.warmup });
+  const gatewayRuns: LoadResult[] = [];
+  const ceilingRuns: LoadResult[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const from = (Date.now() - gateway.startedAt) / 1000;
+    gatewayRuns.push(await runLoad({ ...job, url: gateway.url, durationSeconds: settings.duration }));
+    // To read this run alone in the gateway's profile: profile-top.ts --from= --to=.
+    if (profile) console.log(`[${db}] ${scenario}: gateway run ${round + 1} from ${from.toFixed(1)} s to ${((Date.now() - gateway.startedAt) / 1000).toFixed(1)} s of its process`);
+    ceilingRuns.push(await runLoad({ ...job, url: ceiling.url, durationSeconds: settings.duration }));
+  }
+  const comparison = { ...comparePairs(db, scenario, gatewayRuns, ceilingRuns), loadAverage, ceilingPeakRssMiB: ceiling.rss.takePeakMiB() };
+  comparisons.push(comparison);
+  console.log(
+    `[${db}] ${scenario}: gateway ${comparison.gateway.requestsPerSecond}/s, ceiling ${comparison.ceiling.requestsPerSecond}/s, ` +
+      `gateway / ceiling ${comparison.ratio.toFixed(2)} (pairs ${comparison.pairRatios.join(', ')}; load ${loadAverage})`,
+  );
+  return loadRow(db, scenario, medianRun(gatewayRuns), baselineRps, gateway.rss.takePeakMiB());
+}
+
 async function benchDatabase(kind: string, baselineRps: number | undefined): Promise<Row[]> {
   return (
     (await withDatabase(kind, async (databaseUrl, dir) => {
@@ -323,80 +472,222 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
       // `merchant create` migrates the fresh database through the CLI (as `latipay migrate`
       // would, one tsx start-up fewer); then the orders table is filled directly.
       const { stdout } = await cli('merchant', 'create', '--name', 'Bench Shop', '--currency', 'NZD', '--methods', 'alipay,wechat', '--json');
-      const merchant = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { organisation_id: number; user_id: string; wallet_id: string; api_key: string };
+      const merchant = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as BenchMerchant;
       const merchantServer = await startMerchant();
       const settleCount = Math.ceil(settings.settleRate * settings.duration * 1.2) + 1_000;
       const outageSettleCount = wanted('outage') ? settleCount : 0;
+      const longPollCount = wanted('longpoll') ? options.longPolls : 0;
       let seeded = Date.now();
       await seedOrders(databaseUrl, merchant, {
         queryCount: settings.queryOrders,
-        settleCount: settleCount + outageSettleCount,
+        settleCount: settleCount + outageSettleCount + longPollCount,
         callbackUrl: `${merchantServer.url}/callback`,
       });
       seeded = Date.now() - seeded;
-      console.log(`[${kind}] seeded ${settings.queryOrders + settleCount + outageSettleCount} orders in ${(seeded / 1000).toFixed(1)} s`);
-      const portal = wanted('portal') ? await preparePortalBench(cli, databaseUrl, PORTAL_ORDERS) : undefined;
+      console.log(`[${kind}] seeded ${settings.queryOrders + settleCount + outageSettleCount + longPollCount} orders in ${(seeded / 1000).toFixed(1)} s`);
+      const portal = wanted('portal') ? await preparePortalBench(cli, databaseUrl, options.portalOrders) : undefined;
 
-      const port = await freePort();
-      const baseUrl = `http://127.0.0.1:${port}`;
-      const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
-      const gateway = track(
-        spawn(process.execPath, [...nodeFlags, BIN, 'serve'], {
-          cwd: dir,
-          env: { ...cliEnv, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: baseUrl, NOTIFY_RETRY_SECONDS: RETRY_CAP_SECONDS, PROCESSES: String(processesFor(kind)) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
-      );
-      let output = '';
-      const keep = (c: Buffer) => (output = (output + c.toString()).slice(-16_000));
-      gateway.stdout?.on('data', keep);
-      gateway.stderr?.on('data', keep);
+      // The longpoll scenario holds more is_block=1 queries of one user than the default cap.
+      const longPollEnv = longPollCount > 5_000 ? { LONG_POLLS_PER_USER: String(longPollCount) } : {};
+      if (longPollCount > 5_000) console.log(`[${kind}] the gateway runs with LONG_POLLS_PER_USER=${longPollCount} (default 5000) for the longpoll scenario`);
       const rows: Row[] = [];
-      const rss = new RssSampler(gateway.pid as number);
+      const gateway = await startGateway(dir, cliEnv, processesFor(kind), longPollEnv);
+      const compared = wanted('create') || wanted('query');
+      let ceiling: Server | undefined;
       try {
-        await waitHealthy(`${baseUrl}/healthz`, gateway, () => output);
-        rss.takePeakMiB();
-        const common = { url: baseUrl, durationSeconds: settings.duration, merchant };
+        if (compared) ceiling = await startCeiling(kind, databaseUrl, dir, merchant, processesFor(kind), wanted('query') ? settings.queryOrders : 0);
+        const common = { url: gateway.url, durationSeconds: settings.duration, merchant };
         // Each load scenario is preceded by an unmeasured warm-up of the same load, so that
         // the figures are of a JIT-compiled steady state, not of start-up.
         const warmUp = (job: Omit<LoadJob, 'url' | 'durationSeconds'>) => runLoad({ ...common, ...job, durationSeconds: settings.warmup });
 
-        if (wanted('create')) {
-          await warmUp({ scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
-          const r = await runLoad({ ...common, scenario: 'create', connections: 128, callbackUrl: `${merchantServer.url}/callback` });
-          rows.push(loadRow(dbLabel(kind), 'create transaction', r, baselineRps, rss.takePeakMiB()));
+        if (wanted('create') && ceiling) {
+          const job = { scenario: 'create', connections: 128, merchant, callbackUrl: `${merchantServer.url}/callback` } as const;
+          rows.push(await compareWithCeiling(dbLabel(kind), 'create transaction', job, gateway, ceiling, baselineRps));
         }
-        if (wanted('query')) {
-          await warmUp({ scenario: 'query', connections: 128, orderCount: settings.queryOrders });
-          const r = await runLoad({ ...common, scenario: 'query', connections: 128, orderCount: settings.queryOrders });
-          rows.push({ ...loadRow(dbLabel(kind), 'query transaction', r, baselineRps, rss.takePeakMiB()), note: `${settings.queryOrders} seeded orders` });
+        if (wanted('query') && ceiling) {
+          const job = { scenario: 'query', connections: 128, merchant, orderCount: settings.queryOrders } as const;
+          rows.push({ ...(await compareWithCeiling(dbLabel(kind), 'query transaction', job, gateway, ceiling, baselineRps)), note: `${settings.queryOrders} seeded orders` });
         }
+        await ceiling?.stop();
+        ceiling = undefined;
         if (wanted('callback')) {
-          rows.push(await callbackScenario(kind, databaseUrl, baseUrl, merchantServer, rss, 0, settleCount, false));
+          rows.push(await callbackScenario(kind, databaseUrl, gateway.url, merchantServer, gateway.rss, 0, settleCount, false));
         }
         if (wanted('outage')) {
-          rows.push(await callbackScenario(kind, databaseUrl, baseUrl, merchantServer, rss, settleCount, outageSettleCount, true));
+          rows.push(await callbackScenario(kind, databaseUrl, gateway.url, merchantServer, gateway.rss, settleCount, outageSettleCount, true));
         }
         if (wanted('paypage')) {
           await warmUp({ scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
           const r = await runLoad({ ...common, scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
-          rows.push(loadRow(dbLabel(kind), 'GET /pay/{nonce}', r, baselineRps, rss.takePeakMiB()));
+          rows.push(loadRow(dbLabel(kind), 'GET /pay/{nonce}', r, baselineRps, gateway.rss.takePeakMiB()));
+        }
+        if (wanted('longpoll')) {
+          rows.push(await longPollScenario(kind, databaseUrl, gateway, merchant, settleCount + outageSettleCount, longPollCount));
         }
         if (portal) {
-          const common = { db: dbLabel(kind), baseUrl, gatewayPid: gateway.pid as number, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
+          const common = { db: dbLabel(kind), baseUrl: gateway.url, rss: gateway.rss, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
           rows.push(...(await portalScenario({ ...common, runLoad })));
         }
-        if (gateway.exitCode !== null) throw new Error(`the gateway died:\n${output}`);
-        console.log(`[${kind}] done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
+        if (gateway.exited()) throw new Error(`the gateway died:\n${gateway.output()}`);
       } finally {
-        rss.stop();
-        await stopChild(gateway);
+        await ceiling?.stop();
+        await gateway.stop();
+      }
+      const output = gateway.output();
+      if (/"level":(4|5)0/.test(output)) console.log(`[${kind}] gateway warnings/errors (last lines):\n${output.split('\n').slice(-5).join('\n')}`);
+      try {
+        if (wanted('processes')) rows.push(...(await processesScenario(kind, databaseUrl, dir, cliEnv, merchant, merchantServer.url, baselineRps)));
+      } finally {
         await merchantServer.close();
       }
-      if (/"level":(4|5)0/.test(output)) console.log(`[${kind}] gateway warnings/errors (last lines):\n${output.split('\n').slice(-5).join('\n')}`);
+      console.log(`[${kind}] done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
       return rows;
     })) ?? []
   );
+}
+
+/** The gateway process counts the processes scenario compares with a ceiling of as many. */
+const PROCESS_COUNTS = [1, 2];
+
+/**
+ * PostgreSQL only (`serve --processes N`): create and query at N = 1 and 2, each against
+ * the ceiling running as N processes too (node:cluster, as the gateway), interleaved.
+ */
+async function processesScenario(
+  kind: string,
+  databaseUrl: string,
+  dir: string,
+  cliEnv: NodeJS.ProcessEnv,
+  merchant: BenchMerchant,
+  merchantUrl: string,
+  baselineRps: number | undefined,
+): Promise<Row[]> {
+  if (kind !== 'postgres') {
+    console.log(`[${kind}] processes: PostgreSQL only (SQLite has one writer); skipped`);
+    return [];
+  }
+  const rows: Row[] = [];
+  for (const n of PROCESS_COUNTS) {
+    const gateway = await startGateway(dir, cliEnv, n);
+    let ceiling: Server | undefined;
+    try {
+      ceiling = await startCeiling(kind, databaseUrl, dir, merchant, n, settings.queryOrders);
+      const label = `${kind} ×${n}`;
+      rows.push(await compareWithCeiling(label, 'create transaction', { scenario: 'create', connections: 128, merchant, callbackUrl: `${merchantUrl}/callback` }, gateway, ceiling, baselineRps));
+      rows.push(await compareWithCeiling(label, 'query transaction', { scenario: 'query', connections: 128, merchant, orderCount: settings.queryOrders }, gateway, ceiling, baselineRps));
+      if (gateway.exited()) throw new Error(`the gateway died:\n${gateway.output()}`);
+    } finally {
+      await ceiling?.stop();
+      await gateway.stop();
+    }
+  }
+  return rows;
+}
+
+/**
+ * `count` waiting `is_block=1` queries held at once by the gateway (bench/long-poll.ts holds
+ * them, one socket each): its RSS while they wait; then their orders are paid through the
+ * sandbox at options.longPollRate a second, and each answer's delay after its payment
+ * (the order's paid_at) is measured. Target (#21): RSS < 300 MiB, every answer within 100 ms.
+ */
+async function longPollScenario(kind: string, databaseUrl: string, gateway: Server, merchant: BenchMerchant, first: number, count: number): Promise<Row> {
+  const { port } = new URL(gateway.url);
+  const job: LongPollJob = {
+    host: '127.0.0.1',
+    port: Number(port),
+    merchant: { user_id: merchant.user_id, api_key: merchant.api_key },
+    first,
+    count,
+    rate: options.longPollRate,
+    // Spread over four source addresses: 2,500 ports of each, far from the ephemeral range's end.
+    sources: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'],
+    answerTimeoutSeconds: 30,
+  };
+  await sleep(1_000);
+  gateway.rss.takePeakMiB();
+  await sleep(1_000);
+  const idleRss = gateway.rss.takePeakMiB();
+  const child = track(spawn(process.execPath, ['--import', 'tsx', LONG_POLL, JSON.stringify(job)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8_000)));
+  const lines = createInterface({ input: child.stdout! });
+  const events: Array<Record<string, unknown>> = [];
+  let notify = () => {};
+  lines.on('line', (line) => {
+    try {
+      events.push(JSON.parse(line) as Record<string, unknown>);
+      notify();
+    } catch {
+      // not one of its JSON lines
+    }
+  });
+  const nextEvent = (name: string, timeoutMs: number) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`long-poll client: no "${name}" after ${timeoutMs / 1000} s\n${stderr}`)), timeoutMs);
+      const check = () => {
+        const found = events.find((e) => e.event === name);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else if (child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`long-poll client exited (${child.exitCode}):\n${stderr}`));
+        }
+      };
+      notify = check;
+      child.once('exit', check);
+      check();
+    });
+  const killer = setTimeout(() => child.kill('SIGKILL'), (count / job.rate + HARD_LIMIT_SECONDS + 300) * 1000);
+  try {
+    const held = await nextEvent('held', 120_000);
+    // Let the gateway take in the last of them, then watch its memory while they wait.
+    await sleep(2_000);
+    gateway.rss.takePeakMiB();
+    await sleep(3_000);
+    const heldRss = gateway.rss.takePeakMiB();
+    child.stdin?.write('settle\n');
+    const done = (await nextEvent('done', (count / job.rate + HARD_LIMIT_SECONDS + 30) * 1000)) as unknown as LongPollResult;
+    const settleRss = gateway.rss.takePeakMiB();
+    const paid = done.answers.filter(([, , status]) => status === 'paid');
+    const paidAt = await readPaidAt(databaseUrl, paid.map(([orderId]) => orderId));
+    const delays = paid.map(([orderId, at]) => at - (paidAt.get(orderId) ?? NaN)).filter((d) => !Number.isNaN(d)).sort((a, b) => a - b);
+    const figures: LongPollFigures = {
+      held: done.sent - done.answeredEarly,
+      sent: done.sent,
+      connectErrors: done.connectErrors,
+      lost: done.lost,
+      answeredEarly: done.answeredEarly,
+      answered: done.answered,
+      answeredPaid: paid.length,
+      badAnswers: done.badAnswers,
+      settleErrors: done.settleErrors,
+      settleRate: job.rate,
+      settleSeconds: done.settleSeconds,
+      idleRssMiB: idleRss,
+      heldRssMiB: heldRss,
+      settleRssMiB: settleRss,
+      delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) ?? NaN },
+      within100Ms: delays.filter((d) => d <= 100).length,
+      longPollsPerUser: Math.max(5_000, count),
+      firstErrors: done.firstErrors,
+    };
+    console.log(`[${kind}] long-poll: ${Number(held.sent)} queries sent and waiting; gateway RSS ${idleRss} MiB before, ${heldRss} MiB while they wait`);
+    // Every query not answered `paid` is an error, whatever the cause (counted apart below).
+    const errors = count - paid.length + done.settleErrors;
+    return {
+      db: dbLabel(kind),
+      scenario: `long-poll ×${count.toLocaleString('en-US')}`,
+      errors,
+      peakRssMiB: Math.max(heldRss, settleRss),
+      longPoll: figures,
+      note: `LONG_POLLS_PER_USER=${figures.longPollsPerUser}; paid at ${job.rate}/s`,
+    };
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 }
 
 /** Settles orders at a fixed rate; optionally with the merchant down for the first OUTAGE_SECONDS. */
@@ -478,7 +769,7 @@ async function callbackScenario(
 // Report
 
 function printTable(rows: Row[]): void {
-  const header = ['db', 'scenario', 'req/s', '×base', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'peak RSS MiB', 'callbacks'];
+  const header = ['db', 'scenario', 'req/s', '×base', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'peak RSS MiB', 'callbacks / answers'];
   const lines = rows.map((r) => [
     r.db,
     r.scenario,
@@ -492,20 +783,41 @@ function printTable(rows: Row[]): void {
     r.callbackDelayMs
       ? `${r.delivered}/${r.settled} delivered, ${r.deliveredPerSecond}/s, delay p50 ${r.callbackDelayMs.p50} ms p99 ${r.callbackDelayMs.p99} ms` +
         (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery` : '')
-      : '',
+      : r.longPoll
+        ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
+        : '',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]) => '| ' + cells.map((c, i) => (i >= 2 && i <= 8 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
-  console.log(format(header));
-  console.log('|' + widths.map((w, i) => (i >= 2 && i <= 8 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
-  for (const l of lines) console.log(format(l));
+  console.log(formatTable(header, lines, (i) => i >= 2 && i <= 8));
+}
+
+/** The longpoll rows against #21's targets. */
+function printLongPolls(rows: Row[]): void {
+  for (const r of rows) {
+    const l = r.longPoll;
+    if (!l) continue;
+    console.log(
+      `${r.db}: ${l.held.toLocaleString('en-US')} is_block=1 queries held (LONG_POLLS_PER_USER=${l.longPollsPerUser}); gateway RSS ${l.idleRssMiB} MiB idle, ` +
+        `${l.heldRssMiB} MiB while they wait (< 300: ${l.heldRssMiB < 300 ? 'yes' : 'no'}), ${l.settleRssMiB} MiB while they are answered; ` +
+        `paid at ${l.settleRate}/s asked, all paid in ${l.settleSeconds || '(not all paid)'} s; ${l.within100Ms}/${l.sent} answered within 100 ms of the payment ` +
+        `(p50 ${l.delayMs.p50}, p99 ${l.delayMs.p99}, max ${l.delayMs.max} ms); errors: ${l.connectErrors} connect, ${l.lost} lost, ${l.answeredEarly} answered early, ` +
+        `${l.badAnswers} bad answers, ${l.settleErrors} payments refused` + (l.firstErrors.length > 0 ? `\n  first errors: ${l.firstErrors.join(' | ')}` : ''),
+    );
+  }
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const machine = { nproc: nproc(), cpu: cpus(), memoryMiB: Math.round(totalmem() / 2 ** 20), freeMemoryMiB: Math.round(freemem() / 2 ** 20), node: process.version };
+  const machine = {
+    nproc: nproc(),
+    cpu: cpus(),
+    memoryMiB: Math.round(totalmem() / 2 ** 20),
+    freeMemoryMiB: Math.round(freemem() / 2 ** 20),
+    node: process.version,
+    loadAverageAtStart: loadavg().map((n) => Math.round(n * 100) / 100),
+  };
   const load = wrk && loadGenerator === 'wrk' ? { generator: 'wrk', version: wrkVersion(wrk), threads: WRK_THREADS, settle: 'autocannon' } : { generator: 'autocannon' };
   console.log(`latipay bench (${quick ? 'quick' : 'full'}): ${machine.nproc} × ${machine.cpu}, node ${machine.node}`);
+  console.log(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(', ')}`);
   console.log(`load: ${'version' in load ? `wrk ${load.version}, ${load.threads} thread${load.threads === 1 ? '' : 's'} (settle: autocannon)` : 'autocannon'}`);
   // The gateway runs compiled (dist/), as `npm start` runs it, not through tsx.
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
@@ -515,10 +827,20 @@ async function main(): Promise<void> {
   for (const kind of dbs) rows.push(...(await benchDatabase(kind, baseline.requestsPerSecond)));
   console.log('');
   printTable(rows);
+  if (comparisons.length > 0) {
+    console.log(`\nThe gateway against the bare ceiling (bench/ceiling/), same database, interleaved, ${options.rounds} pair${options.rounds === 1 ? '' : 's'} of ${settings.duration} s each (medians; the ratio is the median of the pairs'):\n`);
+    console.log(formatComparisons(comparisons));
+  }
+  if (rows.some((r) => r.longPoll)) {
+    console.log('');
+    printLongPolls(rows);
+  }
+  const loadAverageAtEnd = loadavg().map((n) => Math.round(n * 100) / 100);
+  console.log(`\nload average at end: ${loadAverageAtEnd.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(ROOT, 'bench/results', `${stamp}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, postgresProcesses: PROCESSES, machine, load, rows }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', settings, rounds: options.rounds, postgresProcesses: PROCESSES, machine: { ...machine, loadAverageAtEnd }, load, rows, comparisons }, null, 2) + '\n');
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s in all; results in ${file}`);
 }
 

@@ -64,3 +64,13 @@ const TWO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(
 export function isCurrency(value: string): boolean {
   return TWO_DECIMAL_CURRENCIES.has(value);
 }
+
+/**
+ * Formats signed minor units for people (the portal's figures): thousands grouped, a `-`
+ * before money that went out. -123456 → "-1,234.56"; the wire's amounts use formatAmount.
+ */
+export function formatDisplayAmount(minor: number): string {
+  if (!Number.isSafeInteger(minor)) throw new RangeError(`invalid minor amount ${minor}`);
+  const [whole, cents] = formatAmount(Math.abs(minor)).split('.');
+  return `${minor < 0 ? '-' : ''}${whole.replace(/\B(?=(\d{3})+$)/g, ',')}.${cents}`;
+}

@@ -40,6 +40,14 @@ export function joinParams(params: Params, options: JoinOptions = {}): string {
   return out;
 }
 
+/** What stands for the api_key wherever a message to sign is shown (the 206 hint, the portal's signature helper). */
+export const API_KEY_PLACEHOLDER = '<api_key>';
+
+/** The message the sorted form (spec §2.1) signs, with the key shown as `<api_key>`: never the key itself. */
+export function stringToSign(params: Params, options?: JoinOptions): string {
+  return joinParams(params, options) + API_KEY_PLACEHOLDER;
+}
+
 /** The sorted-parameter signature of spec §2.1: HMAC(joined + api_key). */
 export function signParams(params: Params, apiKey: string, options?: JoinOptions): string {
   return hmacHex(apiKey, joinParams(params, options) + apiKey);

@@ -1,6 +1,6 @@
 import { latipayError, TooManyRequestsError, type ErrorName } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
-import { isLegacyForm, joinParams, matchRequestSignature, type ExtraSignatureMessage, type SignatureForm } from '../domain/signature.js';
+import { isLegacyForm, matchRequestSignature, stringToSign, type ExtraSignatureMessage, type SignatureForm } from '../domain/signature.js';
 import type { GatewayContext } from './context.js';
 import { acceptedKeys, type MerchantUser } from './credentials.js';
 
@@ -67,7 +67,7 @@ export async function authenticateRequest(
  */
 function signatureHint(ctx: GatewayContext, params: RequestParams): string | undefined {
   if (ctx.config.mode === 'production') return undefined;
-  return `the sorted form (spec §2.1) is HMAC-SHA256, keyed by your api_key, of ${JSON.stringify(joinParams(params.entries) + '<api_key>')}`;
+  return `the sorted form (spec §2.1) is HMAC-SHA256, keyed by your api_key, of ${JSON.stringify(stringToSign(params.entries))}`;
 }
 
 async function refuse(ctx: GatewayContext, origin: RequestOrigin, userId: string, reason: string, knownUserId: string | undefined, now: number): Promise<void> {

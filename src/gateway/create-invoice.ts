@@ -5,6 +5,7 @@ import { generateInvoiceId, generateNonce } from '../domain/ids.js';
 import type { RequestParams } from '../domain/request-params.js';
 import { findInvoiceByCustomerOrderId, insertInvoice, type InvoiceRecord } from '../store/invoices.js';
 import { isUniqueViolation } from '../store/store.js';
+import { recordAudit, type Actor } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { invoiceLinkAnswer } from './invoice-answer.js';
@@ -26,25 +27,41 @@ export async function createInvoice(ctx: GatewayContext, params: RequestParams, 
   params.requireAll(REQUIRED);
   const { user, key } = await authenticateRequest(ctx, params, origin);
   const terms = await readInvoiceTerms(ctx, params, user.id);
-  const requestHash = hashTerms(terms);
+  return invoiceLinkAnswer(ctx, await issueInvoice(ctx, user.id, terms), key);
+}
 
+/**
+ * Writes the invoice `terms` describe for `userId` and answers it; with a
+ * `customer_order_id` already used by the same terms on a pending invoice, answers that
+ * one (a retry). `by`: who acted, recorded in the audit log with the invoice (the portal;
+ * the API's create is not audited, like a transaction's).
+ */
+export async function issueInvoice(ctx: GatewayContext, userId: string, terms: InvoiceTerms, by?: Actor): Promise<InvoiceRecord> {
+  const requestHash = hashTerms(terms);
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = ctx.clock();
-    const invoice = newInvoice(ctx, user.id, terms, requestHash, now);
+    const invoice = newInvoice(ctx, userId, terms, requestHash, now);
     try {
-      await insertInvoice(ctx.store.db, invoice);
-      return invoiceLinkAnswer(ctx, invoice, key);
+      if (by) {
+        await ctx.store.db.transaction().execute(async (trx) => {
+          await insertInvoice(trx, invoice);
+          await recordAudit(trx, by, 'invoice.create', invoice.invoice_id, { wallet_id: invoice.wallet_id, amount: invoice.amount_minor }, now);
+        });
+      } else {
+        await insertInvoice(ctx.store.db, invoice);
+      }
+      return invoice;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
     if (terms.customerOrderId === undefined) continue;
-    const existing = await findInvoiceByCustomerOrderId(ctx.store.db, user.id, terms.customerOrderId);
+    const existing = await findInvoiceByCustomerOrderId(ctx.store.db, userId, terms.customerOrderId);
     if (!existing) continue;
     if (existing.request_hash !== requestHash) throw latipayError('BAD_PARAMETER', 'customer_order_id is already used by an invoice with different fields');
     if (existing.status !== 'pending' || Number(existing.expires_at) <= ctx.clock()) {
       throw latipayError('BAD_PARAMETER', 'customer_order_id is already used by an invoice that is deleted or expired');
     }
-    return invoiceLinkAnswer(ctx, existing, key);
+    return existing;
   }
   throw latipayError('FAIL', 'could not create the invoice, try again');
 }

@@ -1,11 +1,11 @@
 import { latipayError } from '../domain/errors.js';
 import type { RequestParams } from '../domain/request-params.js';
-import { cancelInvoice } from '../store/invoices.js';
+import { cancelInvoice, type InvoiceView } from '../store/invoices.js';
 import { findOrderForUpdate, findOrderStatus } from '../store/orders.js';
-import { recordAudit } from './audit.js';
+import { recordAudit, type Actor } from './audit.js';
 import { authenticateRequest, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
-import { outgoingKey } from './credentials.js';
+import { outgoingKey, type MerchantUser } from './credentials.js';
 import { findAddressedInvoice } from './find-invoice.js';
 import { finishOrderWithCallback } from './finish-pending-order.js';
 import { closeOpenAttempt } from './start-payment.js';
@@ -22,6 +22,16 @@ export async function deleteInvoice(ctx: GatewayContext, params: RequestParams, 
   params.requireAll(['user_id', 'signature']);
   const { user } = await authenticateRequest(ctx, params, origin);
   const view = await findAddressedInvoice(ctx, params, user.id, 'ORDER_NOT_FOUND');
+  await cancelInvoiceView(ctx, view, user, { actor: user.id, source: origin.address });
+}
+
+/**
+ * Cancels the invoice `view` shows, as DELETE /v2/invoice does (and the portal's
+ * "Deactivate"): 900 when it is paid; nothing happens when it is cancelled already. `user`
+ * is the invoice's, whose key signs the `canceled` notification; `by` is recorded in the
+ * audit log.
+ */
+export async function cancelInvoiceView(ctx: GatewayContext, view: InvoiceView, user: MerchantUser, by: Actor): Promise<void> {
   if (view.status === 'canceled') return;
   if (view.order_status === 'paid') throw latipayError('ALREADY_PAID', 'the invoice is paid: refund it instead');
 
@@ -39,7 +49,7 @@ export async function deleteInvoice(ctx: GatewayContext, params: RequestParams, 
       }
     }
     if (!(await cancelInvoice(trx, view.invoice_id, now))) return false;
-    await recordAudit(trx, { actor: user.id, source: origin.address }, 'invoice.delete', view.invoice_id, { order_id: view.order_id }, now);
+    await recordAudit(trx, by, 'invoice.delete', view.invoice_id, { order_id: view.order_id }, now);
     return cancelled;
   });
   if (!cancelledOrder || view.order_id === null) return;

@@ -126,3 +126,27 @@ export async function listInvoiceViews(db: Db, filter: InvoiceFilter): Promise<{
   const count = await where(db.selectFrom('invoices').select((eb) => eb.fn.countAll<number | string>().as('n'))).executeTakeFirstOrThrow();
   return { rows, total: Number(count.n) };
 }
+
+/** An organisation's invoice by its id (the portal: another organisation's is not found). */
+export async function findInvoiceViewOfOrganisation(db: Db, organisationId: number, invoiceId: string): Promise<InvoiceView | undefined> {
+  return views(db).where('invoices.organisation_id', '=', organisationId).where('invoices.invoice_id', '=', invoiceId).executeTakeFirst();
+}
+
+/** A page of an organisation's invoices, newest first, and how many it has in all (or of one wallet). */
+export async function listInvoiceViewsOfOrganisation(
+  db: Db,
+  filter: { readonly organisationId: number; readonly walletId?: string; readonly offset: number; readonly limit: number },
+): Promise<{ rows: InvoiceView[]; total: number }> {
+  const where = <Q extends { where: (...args: any[]) => Q }>(query: Q): Q => {
+    const q = query.where('invoices.organisation_id', '=', filter.organisationId);
+    return filter.walletId === undefined ? q : q.where('invoices.wallet_id', '=', filter.walletId);
+  };
+  const rows = await where(views(db))
+    .orderBy('invoices.created_at', 'desc')
+    .orderBy('invoices.invoice_id', 'desc')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
+  const count = await where(db.selectFrom('invoices').select((eb) => eb.fn.countAll<number | string>().as('n'))).executeTakeFirstOrThrow();
+  return { rows, total: Number(count.n) };
+}

@@ -87,7 +87,7 @@ export async function listWalletsOfUser(db: Db, userId: string): Promise<WalletR
     .execute();
 }
 
-/** An organisation's wallets, by id. */
+/** The wallets of an organisation, by id. */
 export async function listWalletsOfOrganisation(db: Db, organisationId: number): Promise<WalletRecord[]> {
   return db.selectFrom('wallets').select(WALLET_COLUMNS).where('organisation_id', '=', organisationId).orderBy('id').execute();
 }

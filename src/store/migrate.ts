@@ -9,6 +9,9 @@ import { paymentMethodsSchema } from './migrations/007-payment-methods.js';
 import { orderIdsAndNoncesSchema } from './migrations/008-order-ids-and-nonces.js';
 import { portalSchema } from './migrations/009-portal.js';
 import { portalTransactionsSchema } from './migrations/010-portal-transactions.js';
+import { portalDashboardSchema } from './migrations/011-portal-dashboard.js';
+import { portalLinksSchema } from './migrations/012-portal-links.js';
+import { portalAuditSchema } from './migrations/014-portal-audit.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
 function allMigrations(types: DialectParts['types']): Record<string, Migration> {
@@ -22,6 +25,9 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '008-order-ids-and-nonces': orderIdsAndNoncesSchema(types),
     '009-portal': portalSchema(types),
     '010-portal-transactions': portalTransactionsSchema(types),
+    '011-portal-dashboard': portalDashboardSchema(types),
+    '012-portal-links': portalLinksSchema(),
+    '014-portal-audit': portalAuditSchema(types),
   };
 }
 

@@ -28,6 +28,9 @@ export interface Database {
   portal_users: PortalUserTable;
   portal_sessions: PortalSessionTable;
   portal_links: PortalLinkTable;
+  day_totals_progress: DayTotalsProgressTable;
+  order_day_totals: OrderDayTotalsTable;
+  ledger_day_totals: LedgerDayTotalsTable;
 }
 
 export interface OrganisationTable {
@@ -375,4 +378,35 @@ export interface PortalLinkTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** How far each kind of day totals has been added up (see order-day-totals.ts, ledger-day-totals.ts). */
+export interface DayTotalsProgressTable {
+  /** `orders`, or `ledger:{wallet_id}`. */
+  scope: string;
+  /** Everything before it (orders by expires_at, ledger entries by created_at) is in the totals. */
+  boundary: number;
+  /** The offset the days were cut in. */
+  offset_minutes: number;
+}
+
+/** Final orders by organisation, day of creation (days since 1970-01-01 in TIMEZONE_OFFSET), wallet, currency, method and status. */
+export interface OrderDayTotalsTable {
+  organisation_id: number;
+  day: number;
+  wallet_id: string;
+  currency: string;
+  payment_method: string;
+  status: string;
+  orders: number;
+  amount_minor: number;
+}
+
+/** Ledger entries by wallet, day and kind, their amounts summed. */
+export interface LedgerDayTotalsTable {
+  wallet_id: string;
+  day: number;
+  kind: string;
+  entries: number;
+  amount_minor: number;
 }

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_MINOR, formatAmount, isCurrency, parseAmount } from '../../src/domain/money.js';
+import { MAX_MINOR, formatAmount, formatDisplayAmount, isCurrency, parseAmount } from '../../src/domain/money.js';
 
 function minorOf(input: unknown): number {
   const result = parseAmount(input);
@@ -167,6 +167,27 @@ describe('money properties', () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {
         parseAmount(value);
+      }),
+    );
+  });
+});
+
+describe('formatDisplayAmount (the portal’s figures)', () => {
+  test('groups thousands and signs money that went out', () => {
+    assert.equal(formatDisplayAmount(0), '0.00');
+    assert.equal(formatDisplayAmount(5), '0.05');
+    assert.equal(formatDisplayAmount(99_999), '999.99');
+    assert.equal(formatDisplayAmount(123_456), '1,234.56');
+    assert.equal(formatDisplayAmount(-123_456), '-1,234.56');
+    assert.equal(formatDisplayAmount(100_000_000_00), '100,000,000.00');
+  });
+
+  test('without its commas and sign it is the wire amount', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -MAX_MINOR, max: MAX_MINOR }), (m) => {
+        const shown = formatDisplayAmount(m);
+        assert.equal(shown.startsWith('-'), m < 0);
+        assert.equal(shown.replace(/[-,]/g, ''), formatAmount(Math.abs(m)));
       }),
     );
   });

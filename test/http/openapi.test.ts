@@ -28,8 +28,8 @@ const MERCHANT_ENDPOINTS = [
   'POST /v2/invoice/refund',
 ];
 
-/** Routes that are not the merchant API: the customer's pages, the sandbox, providers' notifications, the operator's. */
-const NOT_MERCHANT_API = [/^\/pay\//, /^\/invoice\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/, /^\/brand\//];
+/** Routes that are not the merchant API: the customer's pages, the sandbox, providers' notifications, the operator's, the merchant portal. */
+const NOT_MERCHANT_API = [/^\/pay\//, /^\/invoice\//, /^\/sandbox\//, /^\/channels\//, /^\/docs/, /^\/metrics$/, /^\/openapi\.json$/, /^\/healthz$/, /^\/brand\//, /^\/portal(\/|$)/];
 
 /** Every route the app registered (`METHOD /path/{param}`, HEAD left out), read from fastify's route tree. */
 function registeredRoutes(app: FastifyInstance): string[] {

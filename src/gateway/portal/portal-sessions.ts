@@ -1,5 +1,12 @@
 import { isPortalRole } from '../../domain/portal-roles.js';
-import { deletePortalSession, deletePortalSessionsOfUser, findPortalSession, insertPortalSession, touchPortalSession } from '../../store/portal-sessions.js';
+import {
+  deleteExpiredPortalSessions,
+  deletePortalSession,
+  deletePortalSessionsOfUser,
+  findPortalSession,
+  insertPortalSession,
+  touchPortalSession,
+} from '../../store/portal-sessions.js';
 import type { GatewayContext } from '../context.js';
 import type { PortalPrincipal } from './portal-principal.js';
 import { hashPortalToken, newPortalToken } from './portal-tokens.js';
@@ -18,9 +25,13 @@ export interface StartedSession {
   expiresAt: number;
 }
 
-/** Starts a session for a user who has just signed in. */
+/**
+ * Starts a session for a user who has just signed in, and clears away the sessions that
+ * can no longer be used (of anyone: a session nobody comes back to is found dead only here).
+ */
 export async function startPortalSession(ctx: GatewayContext, userId: string, client: { address: string; userAgent: string }): Promise<StartedSession> {
   const now = ctx.clock();
+  await deleteExpiredPortalSessions(ctx.store.db, now, now - SESSION_IDLE_MS);
   const token = newPortalToken();
   const id = hashPortalToken(token);
   const expiresAt = now + SESSION_ABSOLUTE_MS;

@@ -80,8 +80,19 @@ h3{font-size:16px;margin:0 0 8px}
 .auth h1{margin-top:0}
 .auth .field input{max-width:none}
 .qr svg{width:200px;height:200px;display:block;margin:8px 0}
+svg.chart{display:block;width:100%;max-width:760px;height:auto;margin:4px 0 8px}
+svg.chart-narrow{display:none}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;overflow-wrap:anywhere}
+.table .actions{margin:0;flex-wrap:nowrap}
+.table .actions form{margin:0}
+.table select{font:inherit;padding:8px;border:1px solid #8a94a6;border-radius:8px;background:#fff;color:#1d2330;min-height:44px}
+.choices{border:0;padding:0;margin:0 0 14px}
+.choices legend{font-weight:600;font-size:14px;padding:0;margin:0 0 4px}
+.choices label{display:flex;gap:8px;align-items:center;margin:4px 0;min-height:32px}
+.plain{list-style:none;margin:0;padding:0}
 @media (max-width:600px){
+svg.chart-wide{display:none}
+svg.chart-narrow{display:block}
 .top-inner{padding:8px 12px}
 main{padding:14px 12px}
 .nav{padding:0 4px}
@@ -91,6 +102,16 @@ h1{font-size:21px}
 .auth{margin:12px auto}
 .button{width:auto}
 }
+/* Payment links and Developers; an .sr-only inside a table stays inside its scrolling frame */
+.table-wrap{position:relative}
+.facts{display:grid;grid-template-columns:minmax(8em,auto) 1fr;gap:6px 16px;margin:0 0 12px}.facts dt{color:#5b6575}.facts dd{margin:0;overflow-wrap:anywhere}
+.copy{display:flex;gap:6px;align-items:center;min-width:0}.copy input,.field .copy input{display:block;flex:1;min-width:12em;max-width:none;font-size:13px;padding:8px 10px;border:1px solid #8a94a6;border-radius:8px;background:#f7f8fb;color:#1d2330}
+.field .error{color:#a31515;font-size:14px;font-weight:600;margin:4px 0 0}.field .check{display:flex;gap:8px;align-items:center;font-weight:500}.field .check input{display:inline-block;width:auto;margin:0}
+.qr-image{display:block;margin:12px 0;width:180px;height:180px}
+.rotate{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0 0;font-size:14px}.rotate select{font:inherit;padding:8px;border:1px solid #8a94a6;border-radius:8px;background:#fff;color:#1d2330}
+.provider{border-top:1px solid #e6eaf0;padding:10px 0 0;margin:10px 0 0}h4{font-size:15px;margin:12px 0 6px}
+pre.sign{background:#f7f8fb;border:1px solid #d8dee8;border-radius:8px;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 12px}.variants{padding-left:20px}.variants li{margin:6px 0}
+.stat.warn{color:#6b4100}.stat.bad{color:#a31515}
 `;
 }
 

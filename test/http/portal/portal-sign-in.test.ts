@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setOrganisationActive, updatePortalUser } from '../../../src/store/portal-users.js';
 import { listAuditEvents } from '../../../src/store/audit-events.js';
@@ -112,6 +113,27 @@ describe('portal sign-in', () => {
     assert.equal((await postLogin(gw, { email: user.email, password: user.password, next: '//evil.example/portal' })).headers.location, '/portal');
     assert.equal((await postLogin(gw, { email: user.email, password: user.password, next: 'https://evil.example/' })).headers.location, '/portal');
   });
+});
+
+test('a failed sign-in is logged at warn with the email and the client address, never the password', async (t) => {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const gw = await createTestGateway({ env: { LOG_LEVEL: 'warn' }, logDestination: destination });
+  t.after(() => gw.close());
+  const user = await addPortalUser(gw, { role: 'viewer' });
+  assert.equal((await postLogin(gw, { email: user.email, password: 'secret-guess-123' }, {}, '198.51.100.7')).statusCode, 401);
+  const lines = chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const refused = lines.filter((l) => l.msg === 'portal sign-in refused');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0].level, 40);
+  assert.equal(refused[0].email, user.email);
+  assert.equal(refused[0].address, '198.51.100.7');
+  assert.ok(!chunks.join('').includes('secret-guess-123'), 'the password is nowhere in the log');
 });
 
 describe('portal sign-in limits', () => {

@@ -5,11 +5,16 @@ import { readCookie, setCookie } from '../../cookies.js';
 import { portalAccountRoutes } from './portal-account.js';
 import { portalAssetRoutes } from './portal-assets.js';
 import { portalAuthRoutes } from './portal-auth.js';
+import { portalBalanceRoutes } from './portal-balance.js';
 import { secureCookies } from './portal-csrf.js';
+import { portalAuditRoutes } from './portal-audit.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
-import { portalOperatorPlaceholderRoutes } from './portal-operator-placeholder.js';
+import { portalDevelopersRoutes } from './portal-developers.js';
+import { portalOperatorRoutes } from './portal-operator.js';
+import { portalPaymentLinksRoutes } from './portal-payment-links.js';
 import { usePortalSecurity } from './portal-security.js';
 import { portalTransactionsRoutes } from './portal-transactions.js';
+import { portalUsersRoutes } from './portal-users.js';
 
 /**
  * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
@@ -33,6 +38,11 @@ export async function portalRoutes(app: FastifyInstance): Promise<void> {
   await app.register(portalAuthRoutes, { throttle });
   await app.register(portalAccountRoutes, { throttle });
   await app.register(portalDashboardRoutes);
-  await app.register(portalOperatorPlaceholderRoutes);
+  await app.register(portalBalanceRoutes);
+  await app.register(portalPaymentLinksRoutes);
+  await app.register(portalDevelopersRoutes);
+  await app.register(portalUsersRoutes);
+  await app.register(portalAuditRoutes);
+  await app.register(portalOperatorRoutes);
   await app.register(portalTransactionsRoutes);
 }

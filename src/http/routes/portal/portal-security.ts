@@ -28,7 +28,8 @@ export function portalDirectives(config: Config): Record<string, string[]> {
 
 /**
  * Every route registered in `scope` after this call (the portal's plugins) answers its
- * errors as pages and gets the portal's policy instead of the payment pages'.
+ * errors as pages and gets the portal's policy instead of the payment pages', unless its
+ * own config says otherwise (`html: false` for a JSON route).
  */
 export function usePortalSecurity(scope: FastifyInstance, config: Config): void {
   const helmet = {
@@ -39,6 +40,7 @@ export function usePortalSecurity(scope: FastifyInstance, config: Config): void 
     referrerPolicy: { policy: 'same-origin' as const },
   };
   scope.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), html: true, helmet } as typeof route.config;
+    const own = (route.config ?? {}) as { html?: boolean; helmet?: unknown };
+    route.config = { ...own, html: own.html ?? true, helmet: own.helmet ?? helmet } as typeof route.config;
   });
 }
