@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { CreatedMerchant } from '../../../src/gateway/create-merchant.js';
-import { listNotificationsForOrder } from '../../../src/store/notifications.js';
-import { findOrderById } from '../../../src/store/orders.js';
-import { createTestGateway, type TestGateway } from '../../helpers/gateway.js';
-import { balanceOf, ledgerOf, refundsOf } from '../../helpers/money.js';
-import { addPortalUser, portalInject, signIn, type PortalSession } from '../../helpers/portal.js';
-import { seedOrders } from '../../helpers/seed-orders.js';
-import { answerOf, createOrder, settleOrder } from '../support.js';
+import type { CreatedMerchant } from '../../src/gateway/create-merchant.js';
+import { listNotificationsForOrder } from '../../src/store/notifications.js';
+import { findOrderById } from '../../src/store/orders.js';
+import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { balanceOf, ledgerOf, refundsOf } from '../helpers/money.js';
+import { addPortalUser, portalInject, signIn, type PortalSession } from '../helpers/portal.js';
+import { seedOrders } from '../helpers/seed-orders.js';
+import { answerOf, createOrder, settleOrder } from './support.js';
 
 /** The order ids a list page shows, in order. */
 const listed = (body: string) => [...body.matchAll(/<tr data-order="([^"]+)"/g)].map((m) => m[1] as string);
