@@ -40,6 +40,14 @@ export async function preparePortalBench(cli: Cli, databaseUrl: string, orders: 
   return { merchant, orders, email, setPasswordUrl, seededAt };
 }
 
+export interface PortalExportFigures {
+  rows: number;
+  rowsPerSecond: number;
+  seconds: number;
+  /** The gateway's RSS as the export began (its peak during it is the row's peakRssMiB). */
+  rssBeforeMiB: number;
+}
+
 export interface PortalRow {
   db: string;
   scenario: string;
@@ -48,10 +56,7 @@ export interface PortalRow {
   errors?: number;
   peakRssMiB?: number;
   note?: string;
-  exportRows?: number;
-  exportRowsPerSecond?: number;
-  exportSeconds?: number;
-  rssBeforeExportMiB?: number;
+  portalExport?: PortalExportFigures;
 }
 
 export async function portalScenario(o: {
@@ -131,10 +136,7 @@ export async function portalScenario(o: {
   rows.push({
     db: o.db,
     scenario: 'portal: CSV export, whole organisation',
-    exportRows: exported,
-    exportRowsPerSecond: Math.round(exported / seconds),
-    exportSeconds: Math.round(seconds * 10) / 10,
-    rssBeforeExportMiB: rssBefore,
+    portalExport: { rows: exported, rowsPerSecond: Math.round(exported / seconds), seconds: Math.round(seconds * 10) / 10, rssBeforeMiB: rssBefore },
     peakRssMiB: peak,
     note: `${exported.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${seconds.toFixed(1)} s: ${Math.round(exported / seconds).toLocaleString('en-US')} rows/s; gateway RSS ${rssBefore} MiB before, ${peak} MiB at most during it`,
   });

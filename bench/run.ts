@@ -31,7 +31,7 @@ import { HARD_LIMIT_SECONDS, type LongPollJob, type LongPollResult } from './lon
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
 import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
 import { formatBenchHelp, OptionError, parseBenchOptions, type BenchOptions } from './options.js';
-import { portalScenario, preparePortalBench } from './portal.js';
+import { portalScenario, preparePortalBench, type PortalExportFigures } from './portal.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -248,6 +248,8 @@ interface Row {
   callbackDelayMs?: { p50: number; p99: number; max: number };
   drainSeconds?: number;
   longPoll?: LongPollFigures;
+  /** The portal scenario's CSV export (bench/portal.ts). */
+  portalExport?: PortalExportFigures;
   note?: string;
 }
 
@@ -785,7 +787,9 @@ function printTable(rows: Row[]): void {
         (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery` : '')
       : r.longPoll
         ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
-        : '',
+        : r.portalExport
+          ? `${r.portalExport.rows.toLocaleString('en-US')} rows in ${r.portalExport.seconds} s, ${r.portalExport.rowsPerSecond.toLocaleString('en-US')} rows/s, RSS ${r.portalExport.rssBeforeMiB} MiB before`
+          : '',
   ]);
   console.log(formatTable(header, lines, (i) => i >= 2 && i <= 8));
 }
