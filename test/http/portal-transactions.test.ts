@@ -225,6 +225,12 @@ describe('the portal’s Transactions area', () => {
     assert.equal(new Set(ids).size, 4_321);
     assert.ok(injected.body.endsWith('\r\n'));
 
+    // A HEAD answers the headers without reading the export (fastify would drain the stream).
+    const head = await gw.app.inject({ method: 'HEAD', url: '/portal/transactions.csv', headers: { cookie: session.cookie } });
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.equal(head.body, '');
+
     const address = await gw.app.listen({ port: 0, host: '127.0.0.1' });
     const response = await fetch(`${address}/portal/transactions.csv?status=paid`, { headers: { cookie: session.cookie } });
     assert.equal(response.status, 200);
