@@ -4,7 +4,7 @@
  */
 
 /** Every scenario `--only=` accepts, in the order they run. */
-export const SCENARIOS = ['create', 'query', 'callback', 'outage', 'paypage', 'longpoll', 'portal', 'processes'] as const;
+export const SCENARIOS = ['create', 'query', 'callback', 'outage', 'paypage', 'longpoll', 'processes', 'portal'] as const;
 export const DATABASES = ['sqlite', 'postgres'] as const;
 export const LOAD_GENERATORS = ['wrk', 'autocannon'] as const;
 
@@ -58,7 +58,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rounds', value: 'N', help: 'gateway/ceiling pairs, interleaved, per compared scenario (default 2)' },
   { name: 'long-polls', value: 'N', help: 'is_block=1 queries held at once in the longpoll scenario (default 10000)' },
   { name: 'long-poll-rate', value: 'N', help: 'settlements per second that end them (default 2000)' },
-  { name: 'portal-orders', value: 'N', help: "orders of the portal scenario's organisation (default 1000000, quick too)" },
+  { name: 'portal-orders', value: 'N', help: "orders of the portal scenario's organisation (default 1000000, --quick too)" },
 ];
 
 export class OptionError extends Error {}

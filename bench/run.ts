@@ -250,6 +250,8 @@ interface Row {
   longPoll?: LongPollFigures;
   /** The portal scenario's CSV export (bench/portal.ts). */
   portalExport?: PortalExportFigures;
+  /** The drain counted from the first callback delivered after recovery (#21's measure). */
+  drainFromFirstSeconds?: number;
   note?: string;
 }
 
@@ -328,6 +330,7 @@ async function withDatabase<T>(kind: string, work: (databaseUrl: string, dir: st
     }
     try {
       await admin.query(`create schema ${schema}`);
+      console.log(`[postgres] schema ${schema}`);
       const sep = POSTGRES_URL.includes('?') ? '&' : '?';
       return await work(`${POSTGRES_URL}${sep}options=-c%20search_path%3D${schema}`, dir);
     } finally {
@@ -352,6 +355,8 @@ type BenchMerchant = { organisation_id: number; user_id: string; wallet_id: stri
 
 interface Server {
   url: string;
+  /** Its process id (the parent's, with --processes). */
+  pid: number;
   /** When its process was started (epoch ms). */
   startedAt: number;
   rss: RssSampler;
@@ -373,6 +378,7 @@ async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEn
   const rss = new RssSampler(child.pid as number);
   const server: Server = {
     url,
+    pid: child.pid as number,
     startedAt,
     rss,
     output: () => output,
@@ -528,8 +534,8 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
           rows.push(await longPollScenario(kind, databaseUrl, gateway, merchant, settleCount + outageSettleCount, longPollCount));
         }
         if (portal) {
-          const common = { db: dbLabel(kind), baseUrl: gateway.url, rss: gateway.rss, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
-          rows.push(...(await portalScenario({ ...common, runLoad })));
+          const portalCommon = { db: dbLabel(kind), baseUrl: gateway.url, rss: gateway.rss, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
+          rows.push(...(await portalScenario({ ...portalCommon, runLoad })));
         }
         if (gateway.exited()) throw new Error(`the gateway died:\n${gateway.output()}`);
       } finally {
@@ -763,7 +769,11 @@ async function callbackScenario(
     callbackDelayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) ?? NaN },
     note: `settlements at ${settings.settleRate}/s for ${settings.duration}s${mine.length < settled ? `; ${settled - mine.length} callbacks missing after ${((end - start) / 1000).toFixed(0)} s` : ''}`,
   };
-  if (outage) row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+  if (outage) {
+    row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
+    const firstAfter = mine.reduce((min, [, at]) => (at >= recoveredAt ? Math.min(min, at) : min), lastCallback);
+    row.drainFromFirstSeconds = Math.round((lastCallback - firstAfter) / 100) / 10;
+  }
   return row;
 }
 
@@ -784,7 +794,7 @@ function printTable(rows: Row[]): void {
     r.peakRssMiB?.toString() ?? '',
     r.callbackDelayMs
       ? `${r.delivered}/${r.settled} delivered, ${r.deliveredPerSecond}/s, delay p50 ${r.callbackDelayMs.p50} ms p99 ${r.callbackDelayMs.p99} ms` +
-        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery` : '')
+        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '')
       : r.longPoll
         ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
         : r.portalExport

@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { inGracePeriod, outgoingKey, type Credentials, type MerchantUser } from '../gateway/credentials.js';
-import { claimDueNotifications, pruneDeliveredNotifications, recordAttempt, releaseLeases, type NotificationRecord } from '../store/notifications.js';
+import {
+  claimDueNotifications,
+  pruneDeliveredNotifications,
+  pullRetriesForward,
+  recordAttempt,
+  releaseLeases,
+  type NotificationRecord,
+} from '../store/notifications.js';
 import type { Store } from '../store/store.js';
 import { createPostForm, deliverCallback, type DeliveryResult, type PostForm } from './deliver-callback.js';
+import { EndpointRecovery } from './endpoint-recovery.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { retryDelayMs } from './retry-schedule.js';
 import { resignCallbackBody, webhookHeaders, webhookId } from './webhook-signature.js';
@@ -36,6 +44,11 @@ export interface NotificationWorkerOptions {
   random?: () => number;
   /** Told of every attempt once it is recorded (the metrics count them). */
   onAttempt?: (outcome: DeliveryOutcome) => void;
+  /**
+   * How many of an endpoint's waiting retries one delivery to it may make due at once
+   * (EndpointRecovery); default 4 × concurrency.
+   */
+  pullBatch?: number;
 }
 
 /** What became of one delivery attempt: delivered, failed (to be retried), or failed and given up. */
@@ -47,12 +60,14 @@ const PRUNE_BATCH = 1_000;
  * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
  * merchant holds one slot, not the queue), records every attempt, and reschedules with
  * exponential backoff and jitter (capped at `retrySeconds`) until the merchant answers
- * `sent`. `wake()` makes a new notification go out at once. Once a minute it prunes
- * delivered callbacks past their retention.
+ * `sent`. A delivery to an endpoint that had been failing makes its waiting retries due
+ * (EndpointRecovery). `wake()` makes a new notification go out at once. Once a minute it
+ * prunes delivered callbacks past their retention.
  */
 export class NotificationWorker {
   readonly owner: string;
-  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner' | 'guard'>>;
+  readonly #o: Required<Omit<NotificationWorkerOptions, 'owner' | 'guard' | 'pullBatch'>>;
+  readonly #recovery: EndpointRecovery;
   readonly #inflight = new Set<Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -71,6 +86,16 @@ export class NotificationWorker {
       onAttempt: options.onAttempt ?? (() => {}),
       post: options.post ?? createPostForm({ guard: options.guard }),
     };
+    const { store, log, clock } = this.#o;
+    this.#recovery = new EndpointRecovery({
+      batch: options.pullBatch ?? options.concurrency * 4,
+      pull: (endpoint, limit) => pullRetriesForward(store.db, endpoint, clock(), limit),
+      onPulled: (endpoint, count) => {
+        log.debug({ endpoint, count }, 'an endpoint took a callback: its waiting retries are due now');
+        this.wake();
+      },
+      onError: (error, endpoint) => log.error({ err: error, endpoint }, 'pulling retries forward failed'),
+    });
   }
 
   get inflight(): number {
@@ -108,6 +133,7 @@ export class NotificationWorker {
       ]);
       clearTimeout(timer);
     }
+    await this.#recovery.settle();
     try {
       const released = await releaseLeases(this.#o.store.db, this.owner);
       if (released > 0) this.#o.log.info({ released }, 'released notification leases');
@@ -131,6 +157,7 @@ export class NotificationWorker {
           const rows = await claimDueNotifications(store.db, this.owner, now, now + leaseMs, free);
           for (const row of rows) this.#track(this.#deliver(row));
           claimed = rows.length;
+          if (claimed < free) this.#recovery.noteIdle(now);
         } catch (error) {
           if (!this.#running) break;
           log.error({ err: error }, 'claiming notifications failed');
@@ -214,6 +241,10 @@ export class NotificationWorker {
       return;
     }
     onAttempt(result.ok ? 'delivered' : abandon ? 'abandoned' : 'failed');
+    if (row.endpoint !== null) {
+      if (result.ok) this.#recovery.noteDelivery(row.endpoint, row.attempts > 0, now);
+      else this.#recovery.noteFailure(row.endpoint, now);
+    }
     const logFields = { notificationId: row.id, orderId: row.order_id, attempt: row.attempts + 1, httpStatus: result.httpStatus, ms: result.durationMs };
     if (result.ok) log.debug(logFields, 'callback delivered');
     else if (abandon) log.warn({ ...logFields, error: result.error }, 'callback abandoned past NOTIFY_GIVE_UP_SECONDS');

@@ -11,6 +11,7 @@ import { portalSchema } from './migrations/009-portal.js';
 import { portalTransactionsSchema } from './migrations/010-portal-transactions.js';
 import { portalDashboardSchema } from './migrations/011-portal-dashboard.js';
 import { portalLinksSchema } from './migrations/012-portal-links.js';
+import { notificationClaimsSchema } from './migrations/013-notification-claims.js';
 import { portalAuditSchema } from './migrations/014-portal-audit.js';
 
 /** Versioned migrations, in order. Never edit a shipped one; add the next. */
@@ -27,6 +28,7 @@ function allMigrations(types: DialectParts['types']): Record<string, Migration> 
     '010-portal-transactions': portalTransactionsSchema(types),
     '011-portal-dashboard': portalDashboardSchema(types),
     '012-portal-links': portalLinksSchema(),
+    '013-notification-claims': notificationClaimsSchema(types),
     '014-portal-audit': portalAuditSchema(types),
   };
 }

@@ -1,11 +1,19 @@
 import { sql, type Selectable } from 'kysely';
+import { endpointOf } from '../domain/callback-endpoint.js';
 import type { NotificationAttemptTable, NotificationTable } from './schema.js';
 import type { Db } from './store.js';
-import { dialectOf, lockSkippingLocked } from './dialect/locking.js';
+import { dialectOf, idAmong, lockSkippingLocked } from './dialect/locking.js';
 import { PreparedQuery } from './prepared.js';
 import { batcherPerDatabase } from './turn-batcher.js';
 
 export type NotificationRecord = Selectable<NotificationTable>;
+
+// Each status is written into the SQL as a literal, not bound: the partial indexes of
+// migration 013 (`where status = 'pending'`…) serve only queries whose WHERE says so in
+// their text (SQLite does not look into bound values).
+const PENDING = sql.lit('pending');
+const DELIVERED = sql.lit('delivered');
+const ABANDONED = sql.lit('abandoned');
 
 /** Queues a callback, due now; `user_id` is the user whose api key signs it at each attempt. */
 export async function enqueueNotification(
@@ -13,7 +21,7 @@ export async function enqueueNotification(
   row: { order_id: string; user_id: string; url: string; body: string },
   now: number,
 ): Promise<void> {
-  await insertNotification.execute(db, [row.order_id, row.url, row.body, now, row.user_id]);
+  await insertNotification.execute(db, [row.order_id, row.url, row.body, now, row.user_id, endpointOf(row.url)]);
 }
 
 const insertNotification = new PreparedQuery((db, slot) =>
@@ -21,6 +29,7 @@ const insertNotification = new PreparedQuery((db, slot) =>
     order_id: slot(0),
     user_id: slot(4),
     url: slot(1),
+    endpoint: slot(5),
     body: slot(2),
     status: 'pending',
     attempts: 0,
@@ -37,22 +46,54 @@ const claimStatement = new PreparedQuery((db, slot) => {
     db
       .selectFrom('notifications')
       .select('id')
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
       .orderBy('next_attempt_at')
       .limit(slot(3)),
   );
-  return db.updateTable('notifications').set({ lease_owner: slot(1), lease_until: slot(2) }).where('id', 'in', due).returningAll();
+  return db.updateTable('notifications').set({ lease_owner: slot(1), lease_until: slot(2) }).where(idAmong(db, due)).returningAll();
 });
 
 /**
  * Claims up to `limit` due deliveries for `owner` until `leaseUntil`. A delivery whose
  * lease has expired (its instance died) is due again. On PostgreSQL the candidates are
  * locked with FOR UPDATE SKIP LOCKED, so concurrent claimers never take the same row.
+ * The candidates come from notifications_claim_idx (pending callbacks only); the claim
+ * writes only the lease columns, which no index holds, so on PostgreSQL it can be a
+ * heap-only update that leaves no dead entry for the next claim to walk.
  */
 export async function claimDueNotifications(db: Db, owner: string, now: number, leaseUntil: number, limit: number): Promise<NotificationRecord[]> {
   return claimStatement.rows(db, [now, owner, leaseUntil, limit]);
+}
+
+// Compiled once per dialect, like the claim.
+const pullStatement = new PreparedQuery((db, slot) => {
+  const now = slot(1);
+  const waiting = lockSkippingLocked(
+    db,
+    db
+      .selectFrom('notifications')
+      .select('id')
+      .where('status', '=', PENDING)
+      .where('endpoint', '=', slot(0))
+      .where('next_attempt_at', '>', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .limit(slot(2)),
+  );
+  return db.updateTable('notifications').set({ next_attempt_at: now }).where(idAmong(db, waiting));
+});
+
+/**
+ * Makes up to `limit` of `endpoint`'s waiting retries due `now` (the soonest due first), and
+ * answers how many: the endpoint has just taken a callback, so the callbacks it failed need
+ * not wait out their backoff. Only the due time changes (the attempts, and so the schedule
+ * after another failure, and the give-up horizon stay); a callback under a live lease is
+ * not touched, and on PostgreSQL rows another transaction holds are skipped, not waited for.
+ */
+export async function pullRetriesForward(db: Db, endpoint: string, now: number, limit: number): Promise<number> {
+  return pullStatement.affected(db, [endpoint, now, limit]);
 }
 
 export type AttemptRecord = Omit<Selectable<NotificationAttemptTable>, 'id'>;
@@ -167,7 +208,7 @@ export async function findNextDueAt(db: Db): Promise<number | undefined> {
   const row = await db
     .selectFrom('notifications')
     .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .executeTakeFirst();
   return row?.next == null ? undefined : Number(row.next);
 }
@@ -197,7 +238,7 @@ export async function listAbandonedNotifications(db: Db, limit = 1_000): Promise
       join.on('a.id', '=', (eb) => eb.selectFrom('notification_attempts as last').select((e) => e.fn.max('last.id').as('id')).whereRef('last.notification_id', '=', 'n.id')),
     )
     .select(['n.id', 'n.order_id', 'n.url', 'n.attempts', 'a.attempted_at', 'a.http_status', 'a.body_excerpt', 'a.error'])
-    .where('n.status', '=', 'abandoned')
+    .where('n.status', '=', ABANDONED)
     .orderBy('n.id')
     .limit(limit)
     .execute();
@@ -225,10 +266,9 @@ export async function listAttempts(db: Db, notificationId: number) {
 /**
  * Deletes up to `limit` notifications delivered before `before` (epoch ms), with their
  * attempts, in one transaction; answers how many it deleted. Abandoned and pending ones are
- * kept. The candidates come from notifications_due_idx (status, next_attempt_at): a
- * delivered row's next_attempt_at is when its last attempt was due, never after its
- * delivery, so the range scan finds every candidate and delivered_at decides. On
- * PostgreSQL rows another transaction holds (a re-send) are skipped, not waited for.
+ * kept. The candidates come from notifications_delivered_idx (delivered callbacks by
+ * delivery time). On PostgreSQL rows another transaction holds (a re-send) are skipped,
+ * not waited for.
  */
 export async function pruneDeliveredNotifications(db: Db, before: number, limit: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
@@ -237,10 +277,9 @@ export async function pruneDeliveredNotifications(db: Db, before: number, limit:
       trx
         .selectFrom('notifications')
         .select('id')
-        .where('status', '=', 'delivered')
-        .where('next_attempt_at', '<', before)
+        .where('status', '=', DELIVERED)
         .where('delivered_at', '<', before)
-        .orderBy('next_attempt_at')
+        .orderBy('delivered_at')
         .limit(limit),
     ).execute();
     if (doomed.length === 0) return 0;
@@ -251,11 +290,16 @@ export async function pruneDeliveredNotifications(db: Db, before: number, limit:
   });
 }
 
-/** Makes a delivery due now again (an operator's "re-send"); re-opens it when it was delivered or abandoned. */
+/**
+ * Makes a delivery due now again (an operator's "re-send"); re-opens it when it was delivered
+ * or abandoned. A callback delivered before migration 013 gets its endpoint here.
+ */
 export async function resendNotification(db: Db, notificationId: number, now: number): Promise<boolean> {
+  const row = await db.selectFrom('notifications').select('url').where('id', '=', notificationId).executeTakeFirst();
+  if (!row) return false;
   const result = await db
     .updateTable('notifications')
-    .set({ status: 'pending', next_attempt_at: now, lease_owner: null, lease_until: null, delivered_at: null })
+    .set({ status: 'pending', next_attempt_at: now, lease_owner: null, lease_until: null, delivered_at: null, endpoint: endpointOf(row.url) })
     .where('id', '=', notificationId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -274,9 +318,9 @@ export interface CallbackQueue {
 }
 
 /**
- * Reads the pending callbacks (a range of notifications_due_idx, as long as the queue) and
- * counts the abandoned ones from the same index alone; delivered callbacks, the bulk of
- * the table, are not visited.
+ * Reads the pending callbacks (notifications_claim_idx, as long as the queue) and counts the
+ * abandoned ones (notifications_abandoned_idx); delivered callbacks, the bulk of the table,
+ * are not visited.
  */
 export async function measureCallbackQueue(db: Db, now: number): Promise<CallbackQueue> {
   const pending = await db
@@ -286,12 +330,12 @@ export async function measureCallbackQueue(db: Db, now: number): Promise<Callbac
       eb.fn.sum<number | string | null>(eb.case().when('next_attempt_at', '<=', now).then(1).else(0).end()).as('due'),
       eb.fn.min('created_at').as('oldest'),
     ])
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .executeTakeFirst();
   const abandoned = await db
     .selectFrom('notifications')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('status', '=', 'abandoned')
+    .where('status', '=', ABANDONED)
     .executeTakeFirst();
   return {
     pending: Number(pending?.pending ?? 0),

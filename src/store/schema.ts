@@ -127,6 +127,8 @@ export interface NotificationTable {
   delivered_at: number | null;
   /** The user whose api key signs the callback; null only on rows older than the column. */
   user_id: string | null;
+  /** The callback URL's origin (endpointOf); null only on callbacks delivered before the column. */
+  endpoint: string | null;
 }
 
 export interface NotificationAttemptTable {

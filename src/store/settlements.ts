@@ -1,4 +1,5 @@
 import { sql, type Compilable } from 'kysely';
+import { endpointOf } from '../domain/callback-endpoint.js';
 import type { SettledStatus } from '../domain/settlement.js';
 import type { Db } from './store.js';
 import { PreparedQuery } from './prepared.js';
@@ -35,9 +36,9 @@ const settleStatement = new PreparedQuery<{ order_id: string }>((db, slot) => {
       select * from unnest(
         ${slot(0)}::text[], ${slot(1)}::text[], ${slot(2)}::text[], ${slot(3)}::bigint[], ${slot(4)}::bigint[], ${slot(5)}::text[],
         ${slot(6)}::text[], ${slot(7)}::text[], ${slot(8)}::text[], ${slot(9)}::text[], ${slot(10)}::text[], ${slot(11)}::text[],
-        ${slot(12)}::bigint[], ${slot(13)}::text[], ${slot(14)}::text[])
+        ${slot(12)}::bigint[], ${slot(13)}::text[], ${slot(14)}::text[], ${slot(16)}::text[])
         as t(order_id, attempt_id, status, paid_at, credit_minor, provider, event_id, url, body, user_id, attempt_status,
-             provider_payment_id, payer_amount_minor, payer_currency, payer_rate)
+             provider_payment_id, payer_amount_minor, payer_currency, payer_rate, endpoint)
     ),
     finished as (
       update orders set status = input.status, paid_at = input.paid_at, updated_at = ${now}
@@ -45,7 +46,7 @@ const settleStatement = new PreparedQuery<{ order_id: string }>((db, slot) => {
       where orders.order_id = input.order_id and orders.status = 'pending'
       returning orders.order_id, orders.wallet_id, orders.currency, input.attempt_id, input.status, input.credit_minor, input.provider,
         input.event_id, input.url, input.body, input.user_id, input.attempt_status, input.provider_payment_id,
-        input.payer_amount_minor, input.payer_currency, input.payer_rate
+        input.payer_amount_minor, input.payer_currency, input.payer_rate, input.endpoint
     ),
     attempts as (
       update payment_attempts set
@@ -62,8 +63,8 @@ const settleStatement = new PreparedQuery<{ order_id: string }>((db, slot) => {
       select provider, event_id, order_id, status, ${now} from finished
     ),
     callbacks as (
-      insert into notifications (order_id, user_id, url, body, status, attempts, next_attempt_at, created_at)
-      select order_id, user_id, url, body, 'pending', 0, ${now}, ${now} from finished where url <> ''
+      insert into notifications (order_id, user_id, url, endpoint, body, status, attempts, next_attempt_at, created_at)
+      select order_id, user_id, url, endpoint, body, 'pending', 0, ${now}, ${now} from finished where url <> ''
     ),
     entries as (
       insert into ledger_entries (wallet_id, order_id, refund_id, kind, amount_minor, currency, created_at)
@@ -100,6 +101,7 @@ export async function settleInOneStatement(db: Db, settlements: readonly OneStat
     column('payerCurrency'),
     column('payerRate'),
     now,
+    settlements.map((s) => (s.url === '' ? '' : endpointOf(s.url))),
   ];
   return new Set((await settleStatement.rows(db, args)).map((row) => row.order_id));
 }

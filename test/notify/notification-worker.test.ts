@@ -163,3 +163,133 @@ test('the worker prunes delivered callbacks past NOTIFY_RETENTION_DAYS, and none
     ['abandoned', 30],
   ]);
 });
+
+/** A worker on `gw`'s store with a clock that moves only when the test moves it. */
+function workerAt(gw: Awaited<ReturnType<typeof createTestGateway>>, clock: () => number, post: NonNullable<ConstructorParameters<typeof NotificationWorker>[0]['post']>, over: Partial<ConstructorParameters<typeof NotificationWorker>[0]> = {}) {
+  return new NotificationWorker({
+    store: gw.store,
+    credentials: new Credentials(gw.store.db, gw.secrets),
+    log: createLogger('silent'),
+    clock,
+    retrySeconds: 30,
+    giveUpSeconds: 0,
+    concurrency: 4,
+    timeoutSeconds: 5,
+    retentionDays: 0,
+    pollIntervalMs: 20,
+    random: () => 0.5,
+    post,
+    ...over,
+  });
+}
+
+test("after an outage, the first callback an endpoint takes makes that endpoint's waiting retries due, and no other endpoint's", { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  // The clock never moves: a retry can go out only if it is pulled forward.
+  const now = Date.UTC(2026, 5, 1);
+  const down = new Set(['a.example', 'b.example']);
+  const posted: string[] = [];
+  const worker = workerAt(gw, () => now, async (url) => {
+    posted.push(url);
+    return down.has(new URL(url).hostname) ? { status: 503, body: 'down' } : { status: 200, body: 'sent' };
+  });
+  t.after(async () => {
+    await worker.stop(1_000);
+    await gw.close();
+  });
+  const { orderId } = await createOrder(gw);
+  const enqueue = (url: string) => enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url, body: 'x=1' }, now);
+  for (const url of ['https://a.example/cb?n=1', 'https://a.example/cb?n=2', 'https://a.example/other', 'https://b.example/cb']) await enqueue(url);
+  const rows = async () => new Map((await listNotificationsForOrder(gw.store.db, orderId)).map((r) => [r.url, r]));
+  worker.start();
+  await waitFor('every callback to fail once', async () => [...(await rows()).values()].every((r) => r.attempts === 1 && r.lease_owner === null));
+
+  down.delete('a.example');
+  await enqueue('https://a.example/cb?n=3');
+  worker.wake();
+  await waitFor("a.example's callbacks to be delivered", async () =>
+    [...(await rows()).values()].filter((r) => r.url.startsWith('https://a.example/')).every((r) => r.status === 'delivered'),
+  );
+  const after = await rows();
+  for (const url of ['https://a.example/cb?n=1', 'https://a.example/cb?n=2', 'https://a.example/other']) {
+    assert.equal(after.get(url)?.attempts, 2, url);
+    assert.equal((await listAttempts(gw.store.db, Number(after.get(url)?.id))).length, 2, `${url}: both attempts on record`);
+  }
+  // b.example is still down as far as anyone knows: its retry keeps its schedule (1 s after its failure).
+  assert.equal(after.get('https://b.example/cb')?.status, 'pending');
+  assert.equal(after.get('https://b.example/cb')?.attempts, 1);
+  assert.equal(Number(after.get('https://b.example/cb')?.next_attempt_at), now + 1_000);
+  assert.equal(posted.filter((url) => url.startsWith('https://b.example/')).length, 1);
+});
+
+test('a retried callback delivered by another process pulls its endpoint forward too', { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  let now = Date.UTC(2026, 5, 1);
+  const post = async () => ({ status: 200, body: 'sent' });
+  const worker = workerAt(gw, () => now, post);
+  t.after(async () => {
+    await worker.stop(1_000);
+    await gw.close();
+  });
+  const { orderId } = await createOrder(gw);
+  // Three callbacks that failed before (in another process), waiting 1 s, 60 s and 60 s; another endpoint's, 60 s.
+  const waiting = async (url: string, due: number) =>
+    gw.store.db
+      .insertInto('notifications')
+      .values({ order_id: orderId, user_id: gw.merchant.user_id, url, endpoint: new URL(url).origin, body: 'x=1', status: 'pending', attempts: 4, next_attempt_at: due, created_at: now - 120_000 })
+      .execute();
+  await waiting('https://a.example/1', now + 1_000);
+  await waiting('https://a.example/2', now + 60_000);
+  await waiting('https://a.example/3', now + 60_000);
+  await waiting('https://b.example/1', now + 60_000);
+  worker.start();
+  now += 1_000;
+  worker.wake();
+  const rows = async () => new Map((await listNotificationsForOrder(gw.store.db, orderId)).map((r) => [r.url, r]));
+  await waitFor("a.example's three callbacks to be delivered", async () =>
+    [...(await rows()).values()].filter((r) => r.url.startsWith('https://a.example/')).every((r) => r.status === 'delivered'),
+  );
+  const b = (await rows()).get('https://b.example/1');
+  assert.equal(b?.status, 'pending');
+  assert.equal(Number(b?.next_attempt_at), now + 59_000);
+});
+
+test('two workers draining a recovered endpoint batch by batch deliver each callback once, never twice at the same time', { timeout: 60_000 }, async (t) => {
+  const gw = await createTestGateway();
+  const now = Date.UTC(2026, 5, 1);
+  let down = true;
+  const inFlight = new Map<string, number>();
+  const posts = new Map<string, number>();
+  let overlaps = 0;
+  const post = async (_url: string, body: string) => {
+    const n = new URLSearchParams(body).get('n') ?? '';
+    posts.set(n, (posts.get(n) ?? 0) + 1);
+    inFlight.set(n, (inFlight.get(n) ?? 0) + 1);
+    if ((inFlight.get(n) ?? 0) > 1) overlaps++;
+    // Let other deliveries start meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    inFlight.set(n, (inFlight.get(n) ?? 0) - 1);
+    return down ? { status: 503, body: 'down' } : { status: 200, body: 'sent' };
+  };
+  // Small batches, so that the 40 callbacks take many pulls shared between the two.
+  const workers = [workerAt(gw, () => now, post, { concurrency: 6, pullBatch: 4 }), workerAt(gw, () => now, post, { concurrency: 6, pullBatch: 4 })];
+  t.after(async () => {
+    await Promise.all(workers.map((w) => w.stop(1_000)));
+    await gw.close();
+  });
+  const { orderId } = await createOrder(gw);
+  const enqueue = (n: number) => enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: `https://a.example/cb?n=${n}`, body: `n=${n}` }, now);
+  for (let n = 0; n < 40; n++) await enqueue(n);
+  const rows = () => listNotificationsForOrder(gw.store.db, orderId);
+  for (const w of workers) w.start();
+  await waitFor('all 40 to fail once', async () => (await rows()).every((r) => r.attempts === 1 && r.lease_owner === null), { timeoutMs: 20_000 });
+
+  down = false;
+  await enqueue(40);
+  for (const w of workers) w.wake();
+  await waitFor('all 41 to be delivered', async () => (await rows()).every((r) => r.status === 'delivered'), { timeoutMs: 30_000 });
+  assert.equal(overlaps, 0, 'no callback was posted twice at the same time');
+  for (let n = 0; n < 40; n++) assert.equal(posts.get(String(n)), 2, `callback ${n}: one failed attempt, one delivery`);
+  assert.equal(posts.get('40'), 1);
+  for (const row of await rows()) assert.equal((await listAttempts(gw.store.db, Number(row.id))).length, Number(row.attempts));
+});

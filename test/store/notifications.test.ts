@@ -5,6 +5,7 @@ import {
   enqueueNotification,
   listAttempts,
   pruneDeliveredNotifications,
+  pullRetriesForward,
   recordAttempt,
   type AttemptRecord,
 } from '../../src/store/notifications.js';
@@ -176,5 +177,88 @@ describe('pruneDeliveredNotifications (retention)', () => {
     assert.deepEqual(left, kept);
     for (const id of old) assert.equal((await listAttempts(gw.store.db, id)).length, 0, `attempts of ${id} deleted`);
     for (const id of kept) assert.ok((await listAttempts(gw.store.db, id)).length > 0, `attempts of ${id} kept`);
+  });
+});
+
+describe('pullRetriesForward (an endpoint that took a callback gets its waiting retries now)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  const NOW = Date.UTC(2026, 3, 1);
+
+  test('a callback is queued with its endpoint, the origin of its URL, on every path', async () => {
+    const queued = await createOrder(gw);
+    await enqueueNotification(gw.store.db, { order_id: queued.orderId, user_id: gw.merchant.user_id, url: 'HTTPS://Shop.Example:443/latipay/cb?order=7#x', body: 'x' }, NOW);
+    // A provider's report (on PostgreSQL through the settlements' one statement).
+    const paid = await createOrder(gw, { callback_url: 'http://shop.example:8080/cb?ref=1' });
+    assert.equal((await settleOrder(gw, paid.orderId, 'paid')).statusCode, 200);
+    const endpointOf = async (orderId: string) =>
+      (await gw.store.db.selectFrom('notifications').select('endpoint').where('order_id', '=', orderId).execute()).map((r) => r.endpoint);
+    assert.deepEqual(await endpointOf(queued.orderId), ['https://shop.example']);
+    assert.deepEqual(await endpointOf(paid.orderId), ['http://shop.example:8080']);
+  });
+
+  test("makes only that endpoint's waiting, unleased retries due, the soonest first, a bounded batch at a time", async () => {
+    const { orderId } = await createOrder(gw);
+    const add = async (endpoint: string, status: string, due: number, lease?: { owner: string; until: number }) => {
+      const row = await gw.store.db
+        .insertInto('notifications')
+        .values({
+          order_id: orderId,
+          user_id: gw.merchant.user_id,
+          url: `${endpoint}/cb`,
+          endpoint,
+          body: 'x=1',
+          status,
+          attempts: 3,
+          next_attempt_at: due,
+          created_at: NOW - 60_000,
+          delivered_at: status === 'delivered' ? NOW - 1 : null,
+          lease_owner: lease?.owner ?? null,
+          lease_until: lease?.until ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    };
+    const A = 'https://a.example';
+    const waiting = [await add(A, 'pending', NOW + 30_000), await add(A, 'pending', NOW + 4_000), await add(A, 'pending', NOW + 9_000)];
+    // Its lease ran out (its worker died): it is waiting like the others.
+    const expired = await add(A, 'pending', NOW + 20_000, { owner: 'dead', until: NOW - 1 });
+    const untouched = [
+      await add(A, 'pending', NOW - 5_000), // due already
+      await add(A, 'pending', NOW + 1_000, { owner: 'w1', until: NOW + 25_000 }), // in flight elsewhere
+      await add(A, 'delivered', NOW + 2_000),
+      await add(A, 'abandoned', NOW + 2_000),
+      await add('https://b.example', 'pending', NOW + 2_000), // another endpoint
+      await add('https://a.example:8443', 'pending', NOW + 2_000), // another port, another endpoint
+    ];
+    const snapshot = async () =>
+      new Map(
+        (await gw.store.db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).execute()).map((r) => [
+          Number(r.id),
+          { due: Number(r.next_attempt_at), status: r.status, attempts: Number(r.attempts), owner: r.lease_owner },
+        ]),
+      );
+    const before = await snapshot();
+
+    assert.equal(await pullRetriesForward(gw.store.db, A, NOW, 2), 2);
+    let rows = await snapshot();
+    // The two due soonest: 4 s and 9 s.
+    assert.deepEqual([waiting[1], waiting[2]].map((id) => rows.get(id)?.due), [NOW, NOW]);
+    assert.equal(rows.get(waiting[0])?.due, NOW + 30_000);
+
+    assert.equal(await pullRetriesForward(gw.store.db, A, NOW, 2), 2);
+    assert.equal(await pullRetriesForward(gw.store.db, A, NOW, 2), 0);
+    rows = await snapshot();
+    for (const id of [...waiting, expired]) assert.deepEqual(rows.get(id), { ...before.get(id), due: NOW }, `callback ${id}`);
+    for (const id of untouched) assert.deepEqual(rows.get(id), before.get(id), `callback ${id}`);
+
+    // Now due, they are claimed like any other (the one in flight elsewhere is not).
+    const claimed = (await claimDueNotifications(gw.store.db, 'w2', NOW, NOW + 25_000, 100)).filter((r) => r.order_id === orderId).map((r) => Number(r.id));
+    assert.deepEqual(claimed.sort((x, y) => x - y), [...waiting, expired, untouched[0]].sort((x, y) => x - y));
   });
 });

@@ -13,8 +13,8 @@ import { portalDevelopersRoutes } from './portal-developers.js';
 import { portalOperatorRoutes } from './portal-operator.js';
 import { portalPaymentLinksRoutes } from './portal-payment-links.js';
 import { usePortalSecurity } from './portal-security.js';
-import { portalTransactionsRoutes } from './portal-transactions.js';
 import { portalUsersRoutes } from './portal-users.js';
+import { portalTransactionsRoutes } from './portal-transactions.js';
 
 /**
  * The merchant portal at /portal (docs/portal.md), registered by app.ts in the HTML pages'
