@@ -15,7 +15,6 @@
  *   2. the CSV export of the whole organisation (every order), read as fast as the client
  *      can: rows/s, and the gateway's RSS before and at its peak during the export.
  */
-import { readFileSync } from 'node:fs';
 import { encodeCursor } from '../src/domain/transaction-filter.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { secondWalletOf, seedPortalOrders, type PortalSeedMerchant } from './portal-seed.js';
@@ -41,6 +40,14 @@ export async function preparePortalBench(cli: Cli, databaseUrl: string, orders: 
   return { merchant, orders, email, setPasswordUrl, seededAt };
 }
 
+export interface PortalExportFigures {
+  rows: number;
+  rowsPerSecond: number;
+  seconds: number;
+  /** The gateway's RSS as the export began (its peak during it is the row's peakRssMiB). */
+  rssBeforeMiB: number;
+}
+
 export interface PortalRow {
   db: string;
   scenario: string;
@@ -49,16 +56,14 @@ export interface PortalRow {
   errors?: number;
   peakRssMiB?: number;
   note?: string;
-  exportRows?: number;
-  exportRowsPerSecond?: number;
-  exportSeconds?: number;
-  rssBeforeExportMiB?: number;
+  portalExport?: PortalExportFigures;
 }
 
 export async function portalScenario(o: {
   db: string;
   baseUrl: string;
-  gatewayPid: number;
+  /** The gateway's RSS sampler (run.ts's): the peak since the last call, in MiB, and a new window. */
+  rss: { takePeakMiB(): number };
   setup: PortalBenchSetup;
   durationSeconds: number;
   warmupSeconds: number;
@@ -94,7 +99,8 @@ export async function portalScenario(o: {
   }
   const job = (durationSeconds: number): LoadJob => ({ scenario: 'pages', url: baseUrl, connections: 16, durationSeconds, paths, headers });
   await o.runLoad(job(o.warmupSeconds));
-  const rss = new PeakRss(o.gatewayPid);
+  const rss = o.rss;
+  rss.takePeakMiB();
   const pages = await o.runLoad(job(o.durationSeconds));
   const pagesRss = rss.takePeakMiB();
   console.log(`[${o.db}] portal list pages: ${Math.round(pages.requestsPerSecond)} req/s, p50 ${pages.latencyMs.p50} ms, p99 ${pages.latencyMs.p99} ms, ${pages.non2xx + pages.errors} errors, peak RSS ${pagesRss} MiB`);
@@ -111,8 +117,8 @@ export async function portalScenario(o: {
   ];
 
   // The export: the whole organisation, newest first.
-  const rssBefore = rss.currentMiB();
-  rss.takePeakMiB();
+  // Taken right after the pages' peak: the RSS now, and a new window for the export's.
+  const rssBefore = rss.takePeakMiB();
   const began = process.hrtime.bigint();
   const response = await fetch(`${baseUrl}/portal/transactions.csv`, { headers });
   if (response.status !== 200 || !response.body) throw new Error(`export: ${response.status}`);
@@ -125,16 +131,12 @@ export async function portalScenario(o: {
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   const exported = lines - 1;
   const peak = rss.takePeakMiB();
-  rss.stop();
   if (exported !== setup.orders) throw new Error(`the export held ${exported} rows, not ${setup.orders}`);
   console.log(`[${o.db}] portal CSV export: ${exported} rows in ${seconds.toFixed(1)} s (${Math.round(exported / seconds)} rows/s), gateway RSS ${rssBefore} MiB before, peak ${peak} MiB`);
   rows.push({
     db: o.db,
     scenario: 'portal: CSV export, whole organisation',
-    exportRows: exported,
-    exportRowsPerSecond: Math.round(exported / seconds),
-    exportSeconds: Math.round(seconds * 10) / 10,
-    rssBeforeExportMiB: rssBefore,
+    portalExport: { rows: exported, rowsPerSecond: Math.round(exported / seconds), seconds: Math.round(seconds * 10) / 10, rssBeforeMiB: rssBefore },
     peakRssMiB: peak,
     note: `${exported.toLocaleString('en-US')} rows (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${seconds.toFixed(1)} s: ${Math.round(exported / seconds).toLocaleString('en-US')} rows/s; gateway RSS ${rssBefore} MiB before, ${peak} MiB at most during it`,
   });
@@ -183,39 +185,4 @@ function csrfOf(body: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(body);
   if (!match?.[1]) throw new Error('no _csrf field on the page');
   return match[1];
-}
-
-/** The gateway's RSS (with its child processes), sampled every 100 ms. */
-class PeakRss {
-  #peakKiB = 0;
-  readonly #timer: NodeJS.Timeout;
-  constructor(private readonly pid: number) {
-    this.#timer = setInterval(() => this.#sample(), 100);
-    this.#sample();
-  }
-  #read(pid: number): number {
-    try {
-      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      return rss + (children === '' ? 0 : children.split(/\s+/).reduce((sum, child) => sum + this.#read(Number(child)), 0));
-    } catch {
-      return 0;
-    }
-  }
-  #sample(): void {
-    this.#peakKiB = Math.max(this.#peakKiB, this.#read(this.pid));
-  }
-  currentMiB(): number {
-    return Math.round((this.#read(this.pid) / 1024) * 10) / 10;
-  }
-  /** The peak since the last call, in MiB. */
-  takePeakMiB(): number {
-    this.#sample();
-    const peak = Math.round((this.#peakKiB / 1024) * 10) / 10;
-    this.#peakKiB = 0;
-    return peak;
-  }
-  stop(): void {
-    clearInterval(this.#timer);
-  }
 }

@@ -31,7 +31,7 @@ import { HARD_LIMIT_SECONDS, type LongPollJob, type LongPollResult } from './lon
 import { countPaidSettleOrders, readPaidAt, seedOrders } from './seed-orders.js';
 import { findWrk, prepareWrk, WRK_THREADS, wrkResult, wrkVersion } from './wrk.js';
 import { formatBenchHelp, OptionError, parseBenchOptions, type BenchOptions } from './options.js';
-import { portalScenario, preparePortalBench } from './portal.js';
+import { portalScenario, preparePortalBench, type PortalExportFigures } from './portal.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -248,6 +248,8 @@ interface Row {
   callbackDelayMs?: { p50: number; p99: number; max: number };
   drainSeconds?: number;
   longPoll?: LongPollFigures;
+  /** The portal scenario's CSV export (bench/portal.ts). */
+  portalExport?: PortalExportFigures;
   /** The drain counted from the first callback delivered after recovery (#21's measure). */
   drainFromFirstSeconds?: number;
   note?: string;
@@ -532,7 +534,7 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
           rows.push(await longPollScenario(kind, databaseUrl, gateway, merchant, settleCount + outageSettleCount, longPollCount));
         }
         if (portal) {
-          const portalCommon = { db: dbLabel(kind), baseUrl: gateway.url, gatewayPid: gateway.pid, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
+          const portalCommon = { db: dbLabel(kind), baseUrl: gateway.url, rss: gateway.rss, setup: portal, durationSeconds: settings.duration, warmupSeconds: settings.warmup };
           rows.push(...(await portalScenario({ ...portalCommon, runLoad })));
         }
         if (gateway.exited()) throw new Error(`the gateway died:\n${gateway.output()}`);
@@ -795,7 +797,9 @@ function printTable(rows: Row[]): void {
         (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '')
       : r.longPoll
         ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
-        : '',
+        : r.portalExport
+          ? `${r.portalExport.rows.toLocaleString('en-US')} rows in ${r.portalExport.seconds} s, ${r.portalExport.rowsPerSecond.toLocaleString('en-US')} rows/s, RSS ${r.portalExport.rssBeforeMiB} MiB before`
+          : '',
   ]);
   console.log(formatTable(header, lines, (i) => i >= 2 && i <= 8));
 }

@@ -71,6 +71,8 @@ export async function portalTransactionsRoutes(app: FastifyInstance): Promise<vo
     reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="transactions-${stamp}.csv"`);
+    // A HEAD is answered from here: fastify would read the whole stream to discard it.
+    if (request.method === 'HEAD') return reply.send('');
     // Returning the reply makes the handler wait for the stream's end (trackHandlers counts it
     // running until then), and leaves fastify nothing to send after it.
     return reply.send(Readable.from(exportTransactionsCsv(ctx, organisationId, parsed.filter)));

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { CreatedMerchant } from '../../../src/gateway/create-merchant.js';
-import { listNotificationsForOrder } from '../../../src/store/notifications.js';
-import { findOrderById } from '../../../src/store/orders.js';
-import { createTestGateway, type TestGateway } from '../../helpers/gateway.js';
-import { balanceOf, ledgerOf, refundsOf } from '../../helpers/money.js';
-import { addPortalUser, portalInject, signIn, type PortalSession } from '../../helpers/portal.js';
-import { seedOrders } from '../../helpers/seed-orders.js';
-import { answerOf, createOrder, settleOrder } from '../support.js';
+import type { CreatedMerchant } from '../../src/gateway/create-merchant.js';
+import { listNotificationsForOrder } from '../../src/store/notifications.js';
+import { findOrderById } from '../../src/store/orders.js';
+import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { balanceOf, ledgerOf, refundsOf } from '../helpers/money.js';
+import { addPortalUser, portalInject, signIn, type PortalSession } from '../helpers/portal.js';
+import { seedOrders } from '../helpers/seed-orders.js';
+import { answerOf, createOrder, settleOrder } from './support.js';
 
 /** The order ids a list page shows, in order. */
 const listed = (body: string) => [...body.matchAll(/<tr data-order="([^"]+)"/g)].map((m) => m[1] as string);
@@ -224,6 +224,12 @@ describe('the portal’s Transactions area', () => {
     assert.equal(ids.length, 4_321);
     assert.equal(new Set(ids).size, 4_321);
     assert.ok(injected.body.endsWith('\r\n'));
+
+    // A HEAD answers the headers without reading the export (fastify would drain the stream).
+    const head = await gw.app.inject({ method: 'HEAD', url: '/portal/transactions.csv', headers: { cookie: session.cookie } });
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.equal(head.body, '');
 
     const address = await gw.app.listen({ port: 0, host: '127.0.0.1' });
     const response = await fetch(`${address}/portal/transactions.csv?status=paid`, { headers: { cookie: session.cookie } });
