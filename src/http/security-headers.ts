@@ -18,7 +18,7 @@ import { pageStyleSource } from '../pages/theme.js';
  */
 
 /** The policy's directives, without the nonces the plugin adds to script-src and style-src. */
-function directives(config: Config): Record<string, string[]> {
+export function pageDirectives(config: Config): Record<string, string[]> {
   const https = config.publicUrl.startsWith('https://');
   return {
     'default-src': ["'none'"],
@@ -46,7 +46,7 @@ function helmetOptions(config: Config): FastifyHelmetOptions {
   return {
     global: true,
     enableCSPNonces: true,
-    contentSecurityPolicy: { useDefaults: false, directives: directives(config) },
+    contentSecurityPolicy: { useDefaults: false, directives: pageDirectives(config) },
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     // Not includeSubDomains: the operator's other hosts under the domain are not ours to pin.
@@ -61,7 +61,7 @@ export async function registerPageSecurity(scope: FastifyInstance, config: Confi
 
 /** The headers a page answered outside the page scope gets: the same policy, with no nonce (such a page has no script). */
 export function staticPageHeaders(config: Config): Readonly<Record<string, string>> {
-  const policy = Object.entries(directives(config))
+  const policy = Object.entries(pageDirectives(config))
     .map(([name, values]) => (name === 'script-src' && values.length === 0 ? [name, ["'none'"]] : [name, values]) as [string, string[]])
     .map(([name, values]) => (values.length > 0 ? `${name} ${values.join(' ')}` : name))
     .join(';');

@@ -112,19 +112,10 @@ export interface InvoiceFilter {
 
 /** A page of a user's invoices created in [from, to), newest first, and how many match in all. */
 export async function listInvoiceViews(db: Db, filter: InvoiceFilter): Promise<{ rows: InvoiceView[]; total: number }> {
-  const where = <Q extends { where: (...args: any[]) => Q }>(query: Q): Q => {
-    let q = query.where('invoices.user_id', '=', filter.userId).where('invoices.created_at', '>=', filter.from).where('invoices.created_at', '<', filter.to);
-    if (filter.walletId !== undefined) q = q.where('invoices.wallet_id', '=', filter.walletId);
-    return q;
-  };
-  const rows = await where(views(db))
-    .orderBy('invoices.created_at', 'desc')
-    .orderBy('invoices.invoice_id', 'desc')
-    .limit(filter.limit)
-    .offset(filter.offset)
-    .execute();
-  const count = await where(db.selectFrom('invoices').select((eb) => eb.fn.countAll<number | string>().as('n'))).executeTakeFirstOrThrow();
-  return { rows, total: Number(count.n) };
+  return pageOfViews(db, filter, (query) => {
+    const q = query.where('invoices.user_id', '=', filter.userId).where('invoices.created_at', '>=', filter.from).where('invoices.created_at', '<', filter.to);
+    return filter.walletId === undefined ? q : q.where('invoices.wallet_id', '=', filter.walletId);
+  });
 }
 
 /** An organisation's invoice by its id (the portal: another organisation's is not found). */
@@ -137,15 +128,23 @@ export async function listInvoiceViewsOfOrganisation(
   db: Db,
   filter: { readonly organisationId: number; readonly walletId?: string; readonly offset: number; readonly limit: number },
 ): Promise<{ rows: InvoiceView[]; total: number }> {
-  const where = <Q extends { where: (...args: any[]) => Q }>(query: Q): Q => {
+  return pageOfViews(db, filter, (query) => {
     const q = query.where('invoices.organisation_id', '=', filter.organisationId);
     return filter.walletId === undefined ? q : q.where('invoices.wallet_id', '=', filter.walletId);
-  };
+  });
+}
+
+/** The invoices `where` keeps, newest first, a page of them and how many there are in all. */
+async function pageOfViews(
+  db: Db,
+  page: { readonly offset: number; readonly limit: number },
+  where: <Q extends { where: (...args: any[]) => Q }>(query: Q) => Q,
+): Promise<{ rows: InvoiceView[]; total: number }> {
   const rows = await where(views(db))
     .orderBy('invoices.created_at', 'desc')
     .orderBy('invoices.invoice_id', 'desc')
-    .limit(filter.limit)
-    .offset(filter.offset)
+    .limit(page.limit)
+    .offset(page.offset)
     .execute();
   const count = await where(db.selectFrom('invoices').select((eb) => eb.fn.countAll<number | string>().as('n'))).executeTakeFirstOrThrow();
   return { rows, total: Number(count.n) };

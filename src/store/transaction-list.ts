@@ -1,25 +1,12 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
-import type { TransactionKey } from '../domain/transaction-filter.js';
+import type { TransactionFilter, TransactionKey } from '../domain/transaction-filter.js';
 import type { Database } from './schema.js';
 import type { OrderRecord } from './orders.js';
 import type { Db } from './store.js';
 
 /** One organisation's orders, by what the portal's transaction list filters on. */
-export interface TransactionQuery {
+export interface TransactionQuery extends TransactionFilter {
   readonly organisationId: number;
-  readonly status?: string;
-  readonly method?: string;
-  readonly walletId?: string;
-  /** Created at or after (epoch ms). */
-  readonly createdFrom?: number;
-  /** Created before (epoch ms). */
-  readonly createdBefore?: number;
-  readonly minMinor?: number;
-  readonly maxMinor?: number;
-  /** An order_id, or a merchant_reference of one of the organisation's users: exact. */
-  readonly search?: string;
-  /** Only orders older than this one (keyset paging). */
-  readonly after?: TransactionKey;
 }
 
 /** The first window a filtered page tries (see readTransactionPage). */

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { contrast } from '../../src/pages/theme.js';
 import { TEST_DIALECT } from '../helpers/database.js';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { addPortalUser, signInBrowser } from '../helpers/portal.js';
+import { addPortalUser, assertAccessible, signInBrowser } from '../helpers/portal.js';
 
 // The Users, Audit log and operators' areas in a real browser (Debian's chromium, as
 // portal-sign-in.test.ts): an owner invites a developer, the one-time link is shown, the
@@ -22,6 +21,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser', TEST_DIALECT);
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 const STEP_MS = 15_000;
+/** The texts whose contrast is checked. */
+const TEXTS = 'h1, h2, label, legend, p, a, button, li, .muted, .flash, .badge, th, td, option';
 const NAME = 'the portal’s users, audit log and operators in a real browser';
 
 if (!existsSync(CHROMIUM)) {
@@ -67,38 +68,13 @@ if (!existsSync(CHROMIUM)) {
       return page;
     }
 
-    /** Every visible control has an accessible name; every visible text contrasts at least 4.5:1 with what is behind it. */
-    async function assertAccessible(page: Page): Promise<void> {
-      const unnamed = await page.evaluate(() =>
-        [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea')]
-          .filter((el) => (el as HTMLElement).offsetParent !== null)
-          .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.textContent ?? '').trim()))
-          .map((el) => el.outerHTML.slice(0, 80)),
-      );
-      assert.deepEqual(unnamed, []);
-      const pairs = (await page.evaluate(`(() => {
-        const background = (el) => {
-          for (; el; el = el.parentElement) {
-            const color = getComputedStyle(el).backgroundColor;
-            if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
-          }
-          return 'rgb(255, 255, 255)';
-        };
-        return [...document.querySelectorAll('h1, h2, label, legend, p, a, button, li, .muted, .flash, .badge, th, td, option')]
-          .filter((el) => el.offsetParent !== null && (el.textContent ?? '').trim() !== '')
-          .map((el) => ({ what: el.outerHTML.slice(0, 60), fg: getComputedStyle(el).color, bg: background(el) }));
-      })()`)) as Array<{ what: string; fg: string; bg: string }>;
-      const hex = (rgb: string) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
-      for (const { what, fg, bg } of pairs) assert.ok(contrast(hex(fg), hex(bg)) >= 4.5, `${what}: ${fg} on ${bg}`);
-    }
-
     test('an owner invites a developer; the link is shown once; the developer sets a password and signs in with that role; the audit log shows it', async () => {
       const owner = await addPortalUser(gw, { role: 'owner', email: 'aroha@kiwi-pantry.test' });
       await addPortalUser(gw, { role: 'support', email: 'sam@kiwi-pantry.test' });
       const ownerPage = await newPage();
       await signInBrowser(ownerPage, origin, owner.email, owner.password);
       await Promise.all([ownerPage.waitForURL(`${origin}/portal/users`), ownerPage.getByRole('link', { name: 'Users', exact: true }).click()]);
-      await assertAccessible(ownerPage);
+      await assertAccessible(ownerPage, TEXTS);
 
       await ownerPage.getByLabel('Email').fill('wiremu@kiwi-pantry.test');
       await ownerPage.getByLabel('Role', { exact: true }).selectOption('developer');
@@ -108,7 +84,7 @@ if (!existsSync(CHROMIUM)) {
       assert.match(link, /^http:\/\/gateway\.test\/portal\/set-password\/[A-Za-z0-9_-]{43}$/);
       // The copy button appears only when the page's script ran (under the CSP nonce).
       assert.ok(await ownerPage.getByRole('button', { name: 'Copy link' }).isVisible());
-      await assertAccessible(ownerPage);
+      await assertAccessible(ownerPage, TEXTS);
       await ownerPage.screenshot({ path: join(ARTIFACTS, 'portal-users-invited.png') });
 
       // The developer follows the link (PUBLIC_URL is the test's placeholder host: the same path here).
@@ -145,7 +121,7 @@ if (!existsSync(CHROMIUM)) {
       const actions = await ownerPage.locator('tr[data-test="audit-event"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
       assert.ok(actions.length >= 2 && actions.every((a) => a === 'portal.sign_in'));
       await ownerPage.getByRole('link', { name: 'Clear' }).click();
-      await assertAccessible(ownerPage);
+      await assertAccessible(ownerPage, TEXTS);
       assert.ok(!(await ownerPage.content()).includes(new URL(link).pathname), 'the link is not in the audit log');
       await ownerPage.screenshot({ path: join(ARTIFACTS, 'portal-audit.png'), fullPage: true });
     });
@@ -162,12 +138,12 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Organisation created');
       assert.match(await page.getByLabel('api_key').inputValue(), /^[0-9a-f]{32}$/);
       assert.match(await page.getByLabel('Set-password link for owner@harbour.test').inputValue(), /\/portal\/set-password\//);
-      await assertAccessible(page);
+      await assertAccessible(page, TEXTS);
 
       await page.getByRole('link', { name: 'Back to organisations' }).click();
       const row = page.locator('tr[data-test="organisation"]', { hasText: 'Harbour Café' });
       assert.equal(await row.getAttribute('data-active'), 'yes');
-      await assertAccessible(page);
+      await assertAccessible(page, TEXTS);
       await page.screenshot({ path: join(ARTIFACTS, 'portal-operator.png'), fullPage: true });
       assert.deepEqual(problems, []);
       assert.deepEqual(elsewhere, []);

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Page } from 'playwright-core';
 import type { PortalRole } from '../../src/domain/portal-roles.js';
+import { contrast } from '../../src/pages/theme.js';
 import { createPortalUser } from '../../src/gateway/portal/create-portal-user.js';
 import { setPasswordWithLink } from '../../src/gateway/portal/set-password-link.js';
 import type { TestGateway } from './gateway.js';
@@ -90,4 +92,33 @@ export async function signInBrowser(page: Page, baseUrl: string, email: string, 
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/portal/login'), { timeout: 15_000 }), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/**
+ * Every visible control of `page` has an accessible name, and each visible element that
+ * `textSelector` names contrasts at least 4.5:1 (WCAG AA) with what is behind it.
+ */
+export async function assertAccessible(page: Page, textSelector: string): Promise<void> {
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea')]
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.textContent ?? '').trim()))
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, []);
+  // A string, not a function: the test's TypeScript compiler would wrap inner functions in a helper the page lacks.
+  const pairs = (await page.evaluate(`(() => {
+    const background = (el) => {
+      for (; el; el = el.parentElement) {
+        const color = getComputedStyle(el).backgroundColor;
+        if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    return [...document.querySelectorAll(${JSON.stringify(textSelector)})]
+      .filter((el) => el.offsetParent !== null && (el.textContent ?? '').trim() !== '')
+      .map((el) => ({ what: el.outerHTML.slice(0, 60), fg: getComputedStyle(el).color, bg: background(el) }));
+  })()`)) as Array<{ what: string; fg: string; bg: string }>;
+  const hex = (rgb: string) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+  for (const { what, fg, bg } of pairs) assert.ok(contrast(hex(fg), hex(bg)) >= 4.5, `${what}: ${fg} on ${bg}`);
 }

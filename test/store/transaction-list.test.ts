@@ -55,7 +55,7 @@ describe('readTransactionPage: an organisation’s orders a keyset page at a tim
   });
 
   test('a filter few orders match is read a window at a time: short pages that say so, and together exactly the matches', async () => {
-    const q = { organisationId: gw.merchant.organisation_id, status: 'paid', method: 'wechat' };
+    const q = { organisationId: gw.merchant.organisation_id, status: 'paid', method: 'wechat' } as const;
     const first = await readTransactionPage(gw.store.db, q, 50, 40);
     // The newest 40 orders hold 4 matches: the page ends with its window, and goes on below it.
     assert.equal(first.rows.length, 4);

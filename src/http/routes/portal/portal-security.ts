@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../../config.js';
 import { pageStyleSource } from '../../../pages/theme.js';
+import { pageDirectives } from '../../security-headers.js';
 
 /**
  * The portal's Content-Security-Policy: like the payment pages' (security-headers.ts), but
@@ -9,21 +10,7 @@ import { pageStyleSource } from '../../../pages/theme.js';
  * by its hash, for the error pages the portal shares with them.
  */
 export function portalDirectives(config: Config): Record<string, string[]> {
-  return {
-    'default-src': ["'none'"],
-    // @fastify/helmet appends the response's nonce.
-    'script-src': [],
-    'script-src-attr': ["'none'"],
-    'style-src': ["'self'", pageStyleSource(config)],
-    'style-src-attr': ["'none'"],
-    'img-src': ["'self'", 'data:'],
-    'connect-src': ["'self'"],
-    'form-action': ["'self'"],
-    'frame-ancestors': ["'none'"],
-    'base-uri': ["'none'"],
-    'object-src': ["'none'"],
-    ...(config.publicUrl.startsWith('https://') ? { 'upgrade-insecure-requests': [] } : {}),
-  };
+  return { ...pageDirectives(config), 'style-src': ["'self'", pageStyleSource(config)] };
 }
 
 /**
