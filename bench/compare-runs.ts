@@ -7,13 +7,20 @@
 import type { LoadResult } from './load.js';
 
 /** What one measured run of one side contributes. */
-export type RunFigures = Pick<LoadResult, 'requestsPerSecond' | 'latencyMs' | 'non2xx' | 'errors' | 'timeouts' | 'badCodes' | 'requests' | 'durationSeconds'>;
+export type RunFigures = Pick<LoadResult, 'requestsPerSecond' | 'latencyMs' | 'non2xx' | 'errors' | 'timeouts' | 'badCodes' | 'requests' | 'durationSeconds'> & {
+  /**
+   * CPU time (user + system) the server's processes spent during the run, in µs per answered
+   * request: what one request costs, which other load on the box changes far less than it
+   * changes throughput.
+   */
+  cpuMicrosPerRequest?: number;
+};
 
 export interface PairedComparison {
   db: string;
   scenario: string;
-  gateway: { requestsPerSecond: number; p99Ms: number; errors: number };
-  ceiling: { requestsPerSecond: number; p99Ms: number; errors: number };
+  gateway: { requestsPerSecond: number; p99Ms: number; errors: number; cpuMicrosPerRequest?: number };
+  ceiling: { requestsPerSecond: number; p99Ms: number; errors: number; cpuMicrosPerRequest?: number };
   /** gateway ÷ ceiling throughput: the median of the pairs' ratios. */
   ratio: number;
   /** Each pair's ratio, in the order run. */
@@ -34,6 +41,7 @@ export function median(values: readonly number[]): number {
 
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 const errorsOf = (r: RunFigures) => r.non2xx + r.errors + r.badCodes;
+const cpuOf = (r: RunFigures) => (r.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: r.cpuMicrosPerRequest });
 
 /**
  * One figure per measure over several runs of one side: the median rate and the median of
@@ -57,6 +65,7 @@ export function medianRun(runs: readonly RunFigures[]): RunFigures {
     timeouts: sum((r) => r.timeouts),
     badCodes: sum((r) => r.badCodes),
     durationSeconds: sum((r) => r.durationSeconds),
+    ...(runs.every((r) => r.cpuMicrosPerRequest !== undefined) ? { cpuMicrosPerRequest: round(of((r) => r.cpuMicrosPerRequest!), 1) } : {}),
   };
 }
 
@@ -71,8 +80,8 @@ export function comparePairs(db: string, scenario: string, gatewayRuns: readonly
   return {
     db,
     scenario,
-    gateway: { requestsPerSecond: Math.round(gateway.requestsPerSecond), p99Ms: gateway.latencyMs.p99, errors: errorsOf(gateway) },
-    ceiling: { requestsPerSecond: Math.round(ceiling.requestsPerSecond), p99Ms: ceiling.latencyMs.p99, errors: errorsOf(ceiling) },
+    gateway: { requestsPerSecond: Math.round(gateway.requestsPerSecond), p99Ms: gateway.latencyMs.p99, errors: errorsOf(gateway), ...cpuOf(gateway) },
+    ceiling: { requestsPerSecond: Math.round(ceiling.requestsPerSecond), p99Ms: ceiling.latencyMs.p99, errors: errorsOf(ceiling), ...cpuOf(ceiling) },
     ratio: round(median(pairRatios), 3),
     pairRatios,
     p99WithinCeiling: gateway.latencyMs.p99 <= ceiling.latencyMs.p99,
@@ -93,7 +102,7 @@ const thousands = (n: number) => n.toLocaleString('en-US');
 
 /** The comparisons as printed by `npm run bench`. */
 export function formatComparisons(comparisons: readonly PairedComparison[]): string {
-  const header = ['db', 'scenario', 'gateway req/s', 'p99 ms', 'ceiling req/s', 'p99 ms', 'gateway / ceiling', 'p99 ≤ ceiling', 'pairs', 'errors (g/c)'];
+  const header = ['db', 'scenario', 'gateway req/s', 'p99 ms', 'ceiling req/s', 'p99 ms', 'gateway / ceiling', 'p99 ≤ ceiling', 'pairs', 'CPU µs/req (g/c)', 'errors (g/c)'];
   const lines = comparisons.map((c) => [
     c.db,
     c.scenario,
@@ -104,6 +113,7 @@ export function formatComparisons(comparisons: readonly PairedComparison[]): str
     c.ratio.toFixed(2),
     c.p99WithinCeiling ? 'yes' : 'no',
     c.pairRatios.map((r) => r.toFixed(2)).join(', '),
+    `${c.gateway.cpuMicrosPerRequest ?? '-'}/${c.ceiling.cpuMicrosPerRequest ?? '-'}`,
     `${c.gateway.errors}/${c.ceiling.errors}`,
   ]);
   return formatTable(header, lines, (i) => i >= 2 && i <= 6);

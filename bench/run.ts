@@ -167,6 +167,30 @@ class RssSampler {
   }
 }
 
+/** CPU time (user + system) of a process and its children (`serve --processes N`), in µs; 0 once it is gone. */
+function cpuMicros(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return own + (children === '' ? 0 : children.split(/\s+/).reduce((sum, child) => sum + cpuMicros(Number(child)), 0));
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+/** runLoad, with the CPU the server spent on it per answered request. */
+async function runMeasured(job: LoadJob, server: Server): Promise<LoadResult & { cpuMicrosPerRequest: number }> {
+  const before = cpuMicros(server.pid);
+  const result = await runLoad(job);
+  const spent = cpuMicros(server.pid) - before;
+  return { ...result, cpuMicrosPerRequest: result.requests > 0 ? Math.round((spent / result.requests) * 10) / 10 : 0 };
+}
+
 // ---------------------------------------------------------------------------------------
 // The load generator process
 
@@ -451,20 +475,21 @@ async function compareWithCeiling(
 ): Promise<Row> {
   const loadAverage = Math.round(loadavg()[0] * 100) / 100;
   for (const side of [gateway, ceiling]) await runLoad({ ...job, url: side.url, durationSeconds: settings.warmup });
-  const gatewayRuns: LoadResult[] = [];
-  const ceilingRuns: LoadResult[] = [];
+  const gatewayRuns: Array<LoadResult & { cpuMicrosPerRequest: number }> = [];
+  const ceilingRuns: Array<LoadResult & { cpuMicrosPerRequest: number }> = [];
   for (let round = 0; round < options.rounds; round++) {
     const from = (Date.now() - gateway.startedAt) / 1000;
-    gatewayRuns.push(await runLoad({ ...job, url: gateway.url, durationSeconds: settings.duration }));
+    gatewayRuns.push(await runMeasured({ ...job, url: gateway.url, durationSeconds: settings.duration }, gateway));
     // To read this run alone in the gateway's profile: profile-top.ts --from= --to=.
     if (profile) console.log(`[${db}] ${scenario}: gateway run ${round + 1} from ${from.toFixed(1)} s to ${((Date.now() - gateway.startedAt) / 1000).toFixed(1)} s of its process`);
-    ceilingRuns.push(await runLoad({ ...job, url: ceiling.url, durationSeconds: settings.duration }));
+    ceilingRuns.push(await runMeasured({ ...job, url: ceiling.url, durationSeconds: settings.duration }, ceiling));
   }
   const comparison = { ...comparePairs(db, scenario, gatewayRuns, ceilingRuns), loadAverage, ceilingPeakRssMiB: ceiling.rss.takePeakMiB() };
   comparisons.push(comparison);
   console.log(
     `[${db}] ${scenario}: gateway ${comparison.gateway.requestsPerSecond}/s, ceiling ${comparison.ceiling.requestsPerSecond}/s, ` +
-      `gateway / ceiling ${comparison.ratio.toFixed(2)} (pairs ${comparison.pairRatios.join(', ')}; load ${loadAverage})`,
+      `gateway / ceiling ${comparison.ratio.toFixed(2)} (pairs ${comparison.pairRatios.join(', ')}; load ${loadAverage}); ` +
+      `CPU per request: gateway ${comparison.gateway.cpuMicrosPerRequest} µs, ceiling ${comparison.ceiling.cpuMicrosPerRequest} µs`,
   );
   return loadRow(db, scenario, medianRun(gatewayRuns), baselineRps, gateway.rss.takePeakMiB());
 }

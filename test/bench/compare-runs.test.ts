@@ -55,3 +55,20 @@ test('the printed table has the absolute figures, the ratio and the p99 verdict 
   assert.match(rule, /^\|[-:|]+\|$/);
   for (const cell of ['12,000', '20,000', '9.5', '14', '0.60', 'yes', '2/0']) assert.ok(line.includes(cell), cell);
 });
+
+test('CPU per request: the median of each side, in the table when both sides have it', () => {
+  const withCpu = (r: RunFigures, cpuMicrosPerRequest: number): RunFigures => ({ ...r, cpuMicrosPerRequest });
+  const c = comparePairs(
+    'sqlite',
+    'create transaction',
+    [withCpu(run(600, 20), 50), withCpu(run(900, 30), 40), withCpu(run(700, 25), 44)],
+    [withCpu(run(1000, 40), 30), withCpu(run(1000, 40), 28), withCpu(run(1000, 40), 29)],
+  );
+  assert.equal(c.gateway.cpuMicrosPerRequest, 44);
+  assert.equal(c.ceiling.cpuMicrosPerRequest, 29);
+  assert.ok(formatComparisons([c]).split('\n')[2].includes('44/29'));
+  // A side measured without it (an old results file) shows a dash, not a made-up figure.
+  const without = comparePairs('sqlite', 'create transaction', [run(600, 20)], [withCpu(run(1000, 40), 30)]);
+  assert.equal(without.gateway.cpuMicrosPerRequest, undefined);
+  assert.ok(formatComparisons([without]).split('\n')[2].includes('-/30'));
+});
