@@ -16,3 +16,36 @@ test('TtlCache loads once within the TTL, misses included, and again after it', 
   await cache.get('k', load);
   assert.equal(loads, 3, 'delete forgets the key');
 });
+
+test('TtlCache: the callers that miss one key while it loads share that one load', async () => {
+  const cache = new TtlCache<number>(10_000);
+  let loads = 0;
+  let finish: (value: number) => void = () => {};
+  const load = () => {
+    loads++;
+    return new Promise<number>((resolve) => (finish = resolve));
+  };
+  const waiting = Array.from({ length: 50 }, () => cache.get('wallet', load));
+  const other = cache.get('other wallet', async () => 7);
+  assert.equal(loads, 1, 'one load for fifty misses of one key');
+  finish(42);
+  assert.deepEqual(await Promise.all(waiting), Array(50).fill(42));
+  assert.equal(await other, 7, 'another key loads on its own');
+  assert.equal(await cache.get('wallet', load), 42);
+  assert.equal(loads, 1, 'then the value is remembered');
+});
+
+test('TtlCache: a load that fails is not remembered; one dropped by delete() is not stored', async () => {
+  const cache = new TtlCache<string>(10_000);
+  await assert.rejects(cache.get('k', async () => Promise.reject(new Error('database gone'))), /database gone/);
+  assert.equal(await cache.get('k', async () => 'after'), 'after', 'the next get loads again');
+
+  let finishOld: (value: string) => void = () => {};
+  const old = cache.get('changed', () => new Promise<string>((resolve) => (finishOld = resolve)));
+  cache.delete('changed'); // the row changed while it was being read
+  const fresh = cache.get('changed', async () => 'new');
+  finishOld('old');
+  assert.equal(await old, 'old', 'the caller of the dropped load still gets its answer');
+  assert.equal(await fresh, 'new');
+  assert.equal(await cache.get('changed', async () => 'not read'), 'new', 'the dropped load did not overwrite the fresh value');
+});
