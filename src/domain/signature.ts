@@ -105,14 +105,15 @@ export function isLegacyForm(form: SignatureForm): boolean {
 /**
  * Which form of spec §2.2 the request's signature matches, or undefined: sorted without
  * empties (tried first: what almost every client sends), sorted with empties, received
- * order (with and without empties), and the endpoint's extra messages. Each comparison is
+ * order (with and without empties), and the endpoint's extra messages (a list, or a function
+ * that builds it, called only when no other form matched). Each comparison is
  * constant-time; which form matched is not a secret, so the first match ends the search.
  */
 export function matchRequestSignature(
   params: Params,
   apiKey: string,
   given: unknown,
-  extra: readonly ExtraSignatureMessage[] = [],
+  extra: readonly ExtraSignatureMessage[] | (() => readonly ExtraSignatureMessage[]) = [],
 ): SignatureForm | undefined {
   if (typeof given !== 'string' || given.length !== 64) return undefined;
   const tried = new Set<string>();
@@ -125,7 +126,9 @@ export function matchRequestSignature(
   if (matches(joinParams(params, { keepEmpty: true }) + apiKey)) return 'sorted-keep-empty';
   if (matches(joinParams(params, { sorted: false }) + apiKey)) return 'received-order';
   if (matches(joinParams(params, { sorted: false, keepEmpty: true }) + apiKey)) return 'received-order-keep-empty';
-  for (const { form, message } of extra) if (matches(message)) return form;
+  // Built only now (a function): the endpoint's extra messages cost string building that
+  // the sorted forms, which nearly every client sends, never need.
+  for (const { form, message } of typeof extra === 'function' ? extra() : extra) if (matches(message)) return form;
   return undefined;
 }
 

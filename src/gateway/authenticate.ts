@@ -49,7 +49,7 @@ export async function authenticateRequest(
   }
   const given = params.raw('signature');
   for (const key of acceptedKeys(user, now)) {
-    const extra = options.extra?.(key).filter((m) => user.legacySignatures || !isLegacyForm(m.form)) ?? [];
+    const extra = () => options.extra?.(key).filter((m) => user.legacySignatures || !isLegacyForm(m.form)) ?? [];
     const form = matchRequestSignature(params.entries, key, given, extra);
     if (form !== undefined) {
       ctx.signatureUsage.record(user.id, form);
