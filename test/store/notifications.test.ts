@@ -9,6 +9,9 @@ import {
   recordAttempt,
   type AttemptRecord,
 } from '../../src/store/notifications.js';
+import { preparedSqlTexts } from '../../src/store/prepared.js';
+import { sql } from 'kysely';
+import { TEST_DIALECT } from '../helpers/database.js';
 import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
@@ -87,6 +90,44 @@ describe('recordAttempt (the attempts of one turn recorded together)', () => {
     assert.equal(abandoned[0].error, 'ECONNREFUSED');
     for (const id of [d1, d2, stolen, wrongOwner]) assert.equal((await listAttempts(gw.store.db, id)).length, 1, `attempt of ${id}`);
     assert.equal(Number((await listAttempts(gw.store.db, d2))[0].duration_ms), 30);
+  });
+
+  // PostgreSQL records the attempts of a turn in one statement (a generic plan once its
+  // named statement has run five times). Made on statistics from when the table was nearly
+  // empty, that plan must still find the rows by primary key, not by walking a partial
+  // index of every pending callback (each delivery left a dead entry there).
+  // (SQLite records row by row, each by primary key: only the PostgreSQL run has this test.)
+  if (TEST_DIALECT === 'postgres') test('on PostgreSQL the one-statement record finds its rows by primary key, even on stale statistics', async () => {
+    const { orderId } = await createOrder(gw);
+    await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: 'https://m.example/plan', body: 'x' }, 1);
+    const [row] = await claimDueNotifications(gw.store.db, 'plan', 10, 1_000_000, 1);
+    assert.equal(await recordAttempt(gw.store.db, attempt(Number(row.id), 'plan'), { delivered: true }), true);
+    const text = [...preparedSqlTexts].find((q) => q.includes('insert into "notification_attempts"') || q.includes('insert into notification_attempts'));
+    assert.ok(text, 'the one-statement record has run');
+
+    // Statistics of an empty table (as the migration leaves them), then a busy endpoint.
+    await sql`delete from notification_attempts`.execute(gw.store.db);
+    await sql`delete from notifications`.execute(gw.store.db);
+    await sql`analyze notifications`.execute(gw.store.db);
+    await sql`insert into notifications (order_id, user_id, url, endpoint, body, status, attempts, next_attempt_at, created_at)
+      select ${orderId}, ${gw.merchant.user_id}, 'https://m.example/plan', 'https://m.example', 'x', 'pending', 0, g, g from generate_series(1, 20000) g`.execute(gw.store.db);
+    await sql`update notifications set status = 'delivered', delivered_at = next_attempt_at where endpoint = 'https://m.example' and next_attempt_at % 10 <> 0`.execute(gw.store.db);
+    const plan = await gw.store.db.connection().execute(async (conn) => {
+      await sql`set plan_cache_mode = force_generic_plan`.execute(conn);
+      await sql.raw(`prepare attempts_plan as ${text}`).execute(conn);
+      try {
+        const count = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        const nulls = Array.from({ length: count }, () => 'null').join(', ');
+        const rows = (await sql.raw<{ 'QUERY PLAN': string }>(`explain execute attempts_plan(${nulls})`).execute(conn)).rows;
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await sql`deallocate attempts_plan`.execute(conn);
+        await sql`reset plan_cache_mode`.execute(conn);
+      }
+    });
+    // Each row reached through its key, not a walk over an index of all of them.
+    assert.match(plan, /Index Cond: \(id = /, plan);
+    assert.doesNotMatch(plan, /notifications_(claim|endpoint)_idx/, plan);
   });
 });
 
