@@ -68,9 +68,14 @@ export class OrderWaiters {
     return new Promise<boolean>((resolve, reject) => {
       const waiter = new Waiter(orderId, performance.now() + timeoutMs, resolve, reject);
       this.#add(waiter);
-      whenStopped?.(() => this.#end(waiter, false));
+      whenStopped?.(this.#stopOf(waiter));
       if (!waiter.ended) this.#check(waiter);
     });
+  }
+
+  /** The function that stops `waiter`: made apart, so it keeps only the waiter, not wait()'s arguments. */
+  #stopOf(waiter: Waiter): () => void {
+    return () => this.#end(waiter, false);
   }
 
   /** How many waits are in progress. */
