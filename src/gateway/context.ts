@@ -3,6 +3,7 @@ import type { ProviderRegistry } from '../channels/provider-registry.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { OrderEvents } from '../notify/order-events.js';
+import type { OrderWaiters } from '../notify/order-waiters.js';
 import type { Store } from '../store/store.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { OrderNumbers } from './order-numbers.js';
@@ -32,6 +33,8 @@ export interface GatewayContext {
   /** Which provider (account) serves a wallet's method, and the adapters. */
   readonly providers: ProviderRegistry;
   readonly events: OrderEvents;
+  /** The queries waiting for an order to leave `pending` (`is_block=1`), woken by `events`. */
+  readonly orderWaiters: OrderWaiters;
   /** The numbers of new orders' ids (blocks of the database's shared counter). */
   readonly orderNumbers: OrderNumbers;
   /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */

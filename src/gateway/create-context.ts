@@ -5,6 +5,8 @@ import { SandboxProvider } from '../channels/sandbox/sandbox-provider.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
+import { OrderWaiters } from '../notify/order-waiters.js';
+import { findOrderStatus } from '../store/orders.js';
 import type { Store } from '../store/store.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { GatewayContext, GatewayObserver } from './context.js';
@@ -53,6 +55,8 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
         onError: (error, what) => deps.logger.error({ err: error }, what),
       })
     : undefined;
+  const events = deps.events ?? new LocalOrderEvents();
+  const shutdown = deps.shutdown ?? new AbortController().signal;
   const ctx: GatewayContext = {
     config,
     store: deps.store,
@@ -76,11 +80,12 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
       sandboxMayServe: (wallet) => sandboxMayServe({ config }, wallet),
       log: deps.logger,
     }),
-    events: deps.events ?? new LocalOrderEvents(),
+    events,
+    orderWaiters: new OrderWaiters(events, async (orderId) => (await findOrderStatus(deps.store.db, orderId)) !== 'pending', shutdown),
     orderNumbers: new OrderNumbers((size) => takeIdBlock(deps.store.db, 'order', size)),
     wakeNotifier: deps.wakeNotifier ?? (() => {}),
     clock,
-    shutdown: deps.shutdown ?? new AbortController().signal,
+    shutdown,
     log: deps.logger,
     observer: deps.observer ?? { refundFailedAfterAcceptance() {}, paymentFlagged() {}, reversalFailed() {} },
   };

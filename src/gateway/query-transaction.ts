@@ -1,15 +1,17 @@
 import { isLatipayError, latipayError } from '../domain/errors.js';
 import { RequestParams } from '../domain/request-params.js';
 import { joinParams } from '../domain/signature.js';
-import { waitForOrder } from '../notify/order-events.js';
-import { findOrderResultByReference, findOrderStatus } from '../store/orders.js';
+import { findOrderResultByReference, type OrderResult } from '../store/orders.js';
 import { authenticateRequest, type Authenticated, type RequestOrigin } from './authenticate.js';
 import type { GatewayContext } from './context.js';
 import { resultFields } from './result-fields.js';
 
 export interface QueryOptions {
-  /** Ends a long-poll early (the client left, the process is shutting down). */
-  signal?: AbortSignal;
+  /**
+   * Called when a long-poll starts to wait, with the function that ends the wait early: the
+   * caller calls it when the client goes away. (Shutdown ends every wait by itself.)
+   */
+  whenStopped?: (stop: () => void) => void;
   /** Other readings of the path's reference (a `+` meaning a space, spec §6), tried when the first does not verify. */
   otherReferences?: readonly string[];
   /**
@@ -31,7 +33,7 @@ export async function queryTransaction(
   origin: RequestOrigin,
   options: QueryOptions = {},
 ) {
-  const { signal, otherReferences = [] } = options;
+  const { otherReferences = [] } = options;
   params.requireAll(['user_id', 'signature']);
   const userId = params.required('user_id');
   // Clients sign the path's reference with the query (sorted or in order), some without
@@ -61,26 +63,39 @@ export async function queryTransaction(
   const { user, key } = auth;
   const isBlock = params.text('is_block');
   if (isBlock !== undefined && isBlock !== '0' && isBlock !== '1') throw latipayError('BAD_PARAMETER', 'is_block must be 1 or 0');
-  let order = await findOrderResultByReference(ctx.store.db, user.id, merchantReference);
+  const order = await findOrderResultByReference(ctx.store.db, user.id, merchantReference);
   if (!order) throw latipayError('ORDER_NOT_FOUND', `no order with merchant_reference ${merchantReference}`);
   if (isBlock === '1' && order.status === 'pending') {
     // Past the user's limit of waiting long-polls, the answer is the current state, as after a timeout.
     const release = options.holdLongPoll ? options.holdLongPoll(user.id) : () => {};
-    if (release) {
-      const orderId = order.order_id;
-      try {
-        await waitForOrder(
-          ctx.events,
-          orderId,
-          async () => (await findOrderStatus(ctx.store.db, orderId)) !== 'pending',
-          ctx.config.longPollSeconds * 1000,
-          signal,
-        );
-      } finally {
-        release();
-      }
-      order = (await findOrderResultByReference(ctx.store.db, user.id, merchantReference)) ?? order;
-    }
+    if (release) return answerAfterWait(ctx, order, user.id, merchantReference, key, release, options.whenStopped);
   }
   return resultFields(order, key, ctx.config.timeZoneOffsetMinutes);
+}
+
+/**
+ * Waits until the order leaves `pending` (or the wait ends), then gives back the user's
+ * long-poll slot and answers the order as it is then. Not an async function: while
+ * thousands wait, each holds a waiter record and this promise's callbacks, not a suspended frame.
+ */
+function answerAfterWait(
+  ctx: GatewayContext,
+  order: OrderResult,
+  userId: string,
+  merchantReference: string,
+  key: string,
+  release: () => void,
+  whenStopped: QueryOptions['whenStopped'],
+) {
+  return ctx.orderWaiters.wait(order.order_id, ctx.config.longPollSeconds * 1000, whenStopped).then(
+    async () => {
+      release();
+      const now = (await findOrderResultByReference(ctx.store.db, userId, merchantReference)) ?? order;
+      return resultFields(now, key, ctx.config.timeZoneOffsetMinutes);
+    },
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
 }

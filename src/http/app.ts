@@ -115,15 +115,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 function trackHandlers(app: FastifyInstance): void {
   let running = 0;
   const waiters: Array<() => void> = [];
+  const settled = () => {
+    if (--running === 0) for (const resolve of waiters.splice(0)) resolve();
+  };
+  const answered = <T>(value: T): T => (settled(), value);
+  const failed = (error: unknown): never => {
+    settled();
+    throw error;
+  };
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
-    route.handler = async function (this: FastifyInstance, request, reply) {
+    // Not an async function (a long-poll would hold its suspended frame while it waits), but
+    // the same to fastify: always a promise, rejected when the handler throws.
+    route.handler = function (this: FastifyInstance, request, reply) {
       running++;
+      let result: unknown;
       try {
-        return await handler.call(this, request, reply);
-      } finally {
-        if (--running === 0) for (const resolve of waiters.splice(0)) resolve();
+        result = handler.call(this, request, reply);
+      } catch (error) {
+        settled();
+        return Promise.reject(error);
       }
+      return Promise.resolve(result).then(answered, failed);
     };
   });
   app.decorate('handlersSettled', () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))));

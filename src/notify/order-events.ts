@@ -1,3 +1,6 @@
+/** Called with the id of the order that changed. */
+export type OrderListener = (orderId: string) => void;
+
 /**
  * Tells waiters (long-polls, the payment page's live status) that an order changed.
  * In one process this is a map of waiters; across instances a bus (PostgreSQL
@@ -6,13 +9,16 @@
 export interface OrderEvents {
   /** Announce a committed change of `orderId` (to this process and, where a bus exists, to others). */
   publish(orderId: string): void;
-  /** Calls `listener` on each change of `orderId` until the returned function is called. */
-  subscribe(orderId: string, listener: () => void): () => void;
+  /** Calls `listener` on each change of `orderId` until the returned function (or `unsubscribe`) is called. */
+  subscribe(orderId: string, listener: OrderListener): () => void;
+  /** Ends a subscription of `listener` to `orderId` (one listener may serve many orders). */
+  unsubscribe(orderId: string, listener: OrderListener): void;
   close(): Promise<void>;
 }
 
 export class LocalOrderEvents implements OrderEvents {
-  readonly #listeners = new Map<string, Set<() => void>>();
+  /** Each order's listener, or its set of them when it has several (most orders have one: no Set). */
+  readonly #listeners = new Map<string, OrderListener | Set<OrderListener>>();
 
   publish(orderId: string): void {
     this.deliver(orderId);
@@ -20,9 +26,10 @@ export class LocalOrderEvents implements OrderEvents {
 
   /** Wakes this process's listeners of `orderId`. */
   deliver(orderId: string): void {
-    const set = this.#listeners.get(orderId);
-    if (!set) return;
-    for (const listener of [...set]) listener();
+    const listeners = this.#listeners.get(orderId);
+    if (!listeners) return;
+    if (typeof listeners === 'function') listeners(orderId);
+    else for (const listener of [...listeners]) listener(orderId);
   }
 
   /** Wakes every listener (they re-check): after a gap in which changes may have been missed. */
@@ -30,66 +37,28 @@ export class LocalOrderEvents implements OrderEvents {
     for (const orderId of [...this.#listeners.keys()]) this.deliver(orderId);
   }
 
-  subscribe(orderId: string, listener: () => void): () => void {
-    let set = this.#listeners.get(orderId);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(orderId, set);
+  subscribe(orderId: string, listener: OrderListener): () => void {
+    const listeners = this.#listeners.get(orderId);
+    if (!listeners) this.#listeners.set(orderId, listener);
+    else if (typeof listeners === 'function') {
+      if (listeners !== listener) this.#listeners.set(orderId, new Set([listeners, listener]));
+    } else listeners.add(listener);
+    return () => this.unsubscribe(orderId, listener);
+  }
+
+  unsubscribe(orderId: string, listener: OrderListener): void {
+    const listeners = this.#listeners.get(orderId);
+    if (!listeners) return;
+    if (typeof listeners === 'function') {
+      if (listeners === listener) this.#listeners.delete(orderId);
+      return;
     }
-    set.add(listener);
-    return () => {
-      const current = this.#listeners.get(orderId);
-      if (!current) return;
-      current.delete(listener);
-      if (current.size === 0) this.#listeners.delete(orderId);
-    };
+    listeners.delete(listener);
+    if (listeners.size === 0) this.#listeners.delete(orderId);
   }
 
   async close(): Promise<void> {
     this.#listeners.clear();
-  }
-}
-
-/**
- * Resolves when `isDone()` holds, re-checking on each change of `orderId`, or when
- * `timeoutMs` passes or `signal` aborts. Subscribes before the first check, so a change
- * between the check and the wait is never missed.
- */
-export async function waitForOrder(
-  events: OrderEvents,
-  orderId: string,
-  isDone: () => Promise<boolean>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  let wake: () => void = () => {};
-  let woke = false;
-  const unsubscribe = events.subscribe(orderId, () => {
-    woke = true;
-    wake();
-  });
-  const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      woke = false;
-      if (await isDone()) return true;
-      const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) return false;
-      if (woke) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        const onAbort = () => resolve();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        wake = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
-      wake = () => {};
-    }
-  } finally {
-    unsubscribe();
   }
 }
 

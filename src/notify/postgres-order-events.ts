@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { LocalOrderEvents, type OrderEvents } from './order-events.js';
+import { LocalOrderEvents, type OrderEvents, type OrderListener } from './order-events.js';
 
 const CHANNEL = 'latipay_order_changed';
 
@@ -51,8 +51,12 @@ export class PostgresOrderEvents implements OrderEvents {
     });
   }
 
-  subscribe(orderId: string, listener: () => void): () => void {
+  subscribe(orderId: string, listener: OrderListener): () => void {
     return this.#local.subscribe(orderId, listener);
+  }
+
+  unsubscribe(orderId: string, listener: OrderListener): void {
+    this.#local.unsubscribe(orderId, listener);
   }
 
   async close(): Promise<void> {

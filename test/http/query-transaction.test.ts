@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { assignWallet, insertUser } from '../../src/store/merchants.js';
-import { answerOf, createOrder, hmac, settleOrder, subscriptionTo } from './support.js';
+import { answerOf, createOrder, hmac, settleOrder, subscriptionTo, waitsOn } from './support.js';
 
 const ANSWER_FIELDS = [
   'amount',
@@ -313,25 +314,54 @@ describe('GET /v2/transaction/{merchant_reference}?is_block=1 (long-poll)', () =
   });
 });
 
-describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
-  /** Resolves when `counts[orderId]` subscriptions to each order have been made (long-polls waiting on it). */
-  function subscriptions(gw: TestGateway, counts: Record<string, number>): Promise<void> {
-    const events = gw.app.gateway.events;
-    const original = events.subscribe;
-    const left = { ...counts };
-    return new Promise((resolve) => {
-      events.subscribe = function (id, listener) {
-        const unsubscribe = original.call(this, id, listener);
-        if (left[id] !== undefined) left[id]--;
-        if (Object.values(left).every((n) => n <= 0)) {
-          events.subscribe = original;
-          resolve();
-        }
-        return unsubscribe;
-      };
-    });
+describe('a long-poll whose client goes away', () => {
+  /** Opens an is_block=1 query on a real socket; the socket is returned to be destroyed. */
+  function openLongPoll(port: number, gw: TestGateway, reference: string): Socket {
+    const signature = sortedQuerySignature(gw.merchant.api_key, { merchant_reference: reference, user_id: gw.merchant.user_id });
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    socket.write(`GET /v2/transaction/${encodeURIComponent(reference)}?user_id=${gw.merchant.user_id}&is_block=1&signature=${signature} HTTP/1.1\r\nHost: gateway.test\r\n\r\n`);
+    return socket;
   }
 
+  async function until(condition: () => boolean): Promise<void> {
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  test('stops waiting: no waiter, subscription or slot is left after many closed long-polls', { timeout: 30_000 }, async () => {
+    const held = 10;
+    const gw = await createTestGateway({ env: { LONG_POLLS_PER_USER: String(held), LONG_POLL_SECONDS: '30' } });
+    try {
+      await gw.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (gw.app.server.address() as AddressInfo).port;
+      const waiters = gw.app.gateway.orderWaiters;
+      const orders = await Promise.all(Array.from({ length: held }, () => createOrder(gw)));
+      // Three rounds of the limit's worth: a slot or a waiter kept by a closed one would refuse or leak.
+      for (let round = 0; round < 3; round++) {
+        const waiting = waitsOn(gw, Object.fromEntries(orders.map((o) => [o.orderId, 1])));
+        const sockets = orders.map((o) => openLongPoll(port, gw, o.reference));
+        await waiting;
+        assert.equal(waiters.size, held);
+        assert.equal(waiters.orders, held);
+        for (const socket of sockets) socket.destroy();
+        await until(() => waiters.size === 0);
+        assert.equal(waiters.orders, 0);
+      }
+      // The slots are free: a long-poll still waits, and gets the change.
+      const [order] = orders;
+      const waiting = waitsOn(gw, { [order.orderId]: 1 });
+      const pending = signedQuery(gw, order.reference, { is_block: '1' });
+      await waiting;
+      assert.equal(answerOf(await settleOrder(gw, order.orderId, 'paid')).code, 0);
+      assert.equal(assertAnswer(await pending, gw.merchant.api_key).status, 'paid');
+      assert.equal(waiters.size, 0);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
   /** The warnings written to the log, one parsed line each. */
   function logLines(): { stream: { write(line: string): void }; warnings(): Array<Record<string, unknown>> } {
     const lines: Array<Record<string, unknown>> = [];
@@ -351,7 +381,7 @@ describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
     });
     try {
       const created = await createOrder(gw);
-      const waiting = subscriptions(gw, { [created.orderId]: 2 });
+      const waiting = waitsOn(gw, { [created.orderId]: 2 });
       let settledFirst = false;
       const first = signedQuery(gw, created.reference, { is_block: '1' }).then((response) => ((settledFirst = true), response));
       const second = signedQuery(gw, created.reference, { is_block: '1' });
@@ -376,7 +406,7 @@ describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
 
       // Their slots are free again: a new long-poll waits (and gets the change).
       const next = await createOrder(gw);
-      const nextWaiting = subscriptions(gw, { [next.orderId]: 1 });
+      const nextWaiting = waitsOn(gw, { [next.orderId]: 1 });
       const third = signedQuery(gw, next.reference, { is_block: '1' });
       await nextWaiting;
       assert.equal(answerOf(await settleOrder(gw, next.orderId, 'failed')).code, 0);
@@ -392,7 +422,7 @@ describe('LONG_POLLS_PER_USER: long-polls one user may hold waiting', () => {
       const other = await gw.addMerchant({ name: 'Other Shop' });
       const mine = await createOrder(gw);
       const theirs = await createOrder(gw, {}, other);
-      const waiting = subscriptions(gw, { [mine.orderId]: 1, [theirs.orderId]: 1 });
+      const waiting = waitsOn(gw, { [mine.orderId]: 1, [theirs.orderId]: 1 });
       const minePending = signedQuery(gw, mine.reference, { is_block: '1' });
       const theirsPending = signedQuery(gw, theirs.reference, { is_block: '1' }, other);
       await waiting;

@@ -79,6 +79,27 @@ export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 
 /**
+ * Resolves when `counts[orderId]` long-polls (is_block=1) have started to wait on each order:
+ * one subscription serves all the long-polls of an order, so they are counted where they wait.
+ */
+export function waitsOn(gw: TestGateway, counts: Record<string, number>): Promise<void> {
+  const waiters = gw.app.gateway.orderWaiters;
+  const original = waiters.wait;
+  const left = { ...counts };
+  return new Promise((resolve) => {
+    waiters.wait = function (id, timeoutMs, whenStopped) {
+      const waiting = original.call(this, id, timeoutMs, whenStopped);
+      if (left[id] !== undefined) left[id]--;
+      if (Object.values(left).every((n) => n <= 0)) {
+        waiters.wait = original;
+        resolve();
+      }
+      return waiting;
+    };
+  });
+}
+
+/**
  * Resolves when something (a long-poll, a status stream) starts listening for changes of
  * `orderId`, so a test can change the order while the request is known to be waiting.
  */

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../origin.js';
 import { RequestParams } from '../../domain/request-params.js';
@@ -12,23 +13,29 @@ export async function queryTransactionRoute(app: FastifyInstance): Promise<void>
     '/v2/transaction/:merchant_reference',
     { schema: { params: ReferenceParams, querystring: LatipayQuery, response: { 200: QueryTransactionAnswer } } },
     async (request, reply) => {
-      // A long-poll stops waiting when the client goes away or the process shuts down
-      // (set up only for long-polls: it is a measurable cost on every plain query).
+      // A long-poll stops waiting when the client goes away (set up only for long-polls: it
+      // is a measurable cost on every plain query; shutdown ends every wait by itself).
       const query = request.query as Record<string, unknown>;
-      let signal: AbortSignal | undefined;
-      if (query.is_block === '1') {
-        const gone = new AbortController();
-        reply.raw.once('close', () => gone.abort());
-        signal = AbortSignal.any([gone.signal, app.gateway.shutdown]);
-      }
-      const fields = await queryTransaction(app.gateway, request.params.merchant_reference, RequestParams.from(request.query), originOf(request), {
-        signal,
+      const whenStopped = query.is_block === '1' ? (stop: () => void) => stopWhenClosed(reply.raw, stop) : undefined;
+      // Returned, not awaited: a held long-poll keeps no suspended frame of this handler.
+      return queryTransaction(app.gateway, request.params.merchant_reference, RequestParams.from(request.query), originOf(request), {
+        whenStopped,
         otherReferences: plusAsSpace(request.url),
         holdLongPoll,
-      });
-      return { code: 0, message: 'SUCCESS', ...fields };
+      }).then(successAnswer);
     },
   );
+}
+
+function successAnswer<T extends object>(fields: T) {
+  return { code: 0, message: 'SUCCESS', ...fields };
+}
+
+/** Calls `stop` when the answer's connection closes (at once if it already has). */
+function stopWhenClosed(response: ServerResponse, stop: () => void): void {
+  if (response.destroyed) stop();
+  // `close` is emitted once; after the answer it finds the wait already over.
+  else response.on('close', stop);
 }
 
 /**
