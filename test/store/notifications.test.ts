@@ -12,6 +12,7 @@ import {
 import { preparedSqlTexts } from '../../src/store/prepared.js';
 import { sql } from 'kysely';
 import { TEST_DIALECT } from '../helpers/database.js';
+import { vacuumIfChurned } from '../../src/store/dialect/table-storage.js';
 import { failPendingOrder } from '../../src/gateway/finish-pending-order.js';
 import { findOrderById } from '../../src/store/orders.js';
 import { createTestGateway, signed, type TestGateway } from '../helpers/gateway.js';
@@ -301,5 +302,49 @@ describe('pullRetriesForward (an endpoint that took a callback gets its waiting 
     // Now due, they are claimed like any other (the one in flight elsewhere is not).
     const claimed = (await claimDueNotifications(gw.store.db, 'w2', NOW, NOW + 25_000, 100)).filter((r) => r.order_id === orderId).map((r) => Number(r.id));
     assert.deepEqual(claimed.sort((x, y) => x - y), [...waiting, expired, untouched[0]].sort((x, y) => x - y));
+  });
+});
+
+// The outbox worker vacuums `notifications` itself when retries leave dead row versions
+// faster than autovacuum comes round (PostgreSQL only; SQLite keeps no row versions).
+describe('vacuumIfChurned (the outbox vacuumed when its dead row versions pile up)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await createTestGateway();
+  });
+  after(() => gw.close());
+
+  test('on SQLite there is nothing to vacuum; on PostgreSQL it vacuums only past both limits', async () => {
+    const limits = { minDead: 10_000, deadShare: 0.2 };
+    if (TEST_DIALECT !== 'postgres') {
+      assert.equal(await vacuumIfChurned(gw.store.db, 'notifications', limits), undefined);
+      return;
+    }
+    const { orderId } = await createOrder(gw);
+    const seen = () =>
+      sql<{ dead: string }>`select n_dead_tup as dead from pg_stat_user_tables where relid = to_regclass('notifications')`
+        .execute(gw.store.db)
+        .then((r) => Number(r.rows[0]?.dead ?? 0));
+    // 12,000 callbacks written and then each rewritten once: 12,000 dead versions, on one
+    // connection whose statistics are then flushed.
+    await gw.store.db.connection().execute(async (conn) => {
+      await sql`insert into notifications (order_id, user_id, url, endpoint, body, status, attempts, next_attempt_at, created_at)
+        select ${orderId}, ${gw.merchant.user_id}, 'https://m.example/v', 'https://m.example', 'x', 'pending', 0, g, g from generate_series(1, 12000) g`.execute(conn);
+      assert.equal((await vacuumIfChurned(conn, 'notifications', limits))?.vacuumed, false, 'no dead versions yet');
+      await sql`update notifications set status = 'delivered', delivered_at = next_attempt_at where url = 'https://m.example/v'`.execute(conn);
+      await sql`select pg_stat_force_next_flush()`.execute(conn);
+      await sql`select 1`.execute(conn);
+    });
+    for (let i = 0; i < 100 && (await seen()) < 12_000; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok((await seen()) >= 12_000, 'the statistics show the dead versions');
+
+    const tooFew = await vacuumIfChurned(gw.store.db, 'notifications', { minDead: 20_000, deadShare: 0.2 });
+    assert.deepEqual(tooFew && { vacuumed: tooFew.vacuumed, dead: tooFew.dead >= 12_000 }, { vacuumed: false, dead: true });
+    const tooSmallAShare = await vacuumIfChurned(gw.store.db, 'notifications', { minDead: 10_000, deadShare: 2 });
+    assert.equal(tooSmallAShare?.vacuumed, false);
+
+    const done = await vacuumIfChurned(gw.store.db, 'notifications', limits);
+    assert.equal(done?.vacuumed, true);
+    assert.ok((await seen()) < 1_000, 'the vacuum removed the dead versions');
   });
 });

@@ -26,3 +26,25 @@ export async function analyzeTable(db: Kysely<any>, table: string): Promise<void
   if (dialectOf(db) !== 'postgres') return;
   await sql`analyze ${sql.table(table)}`.execute(db);
 }
+
+/**
+ * PostgreSQL: vacuums `table` when its dead row versions are at least `minDead` and at least
+ * `deadShare` of its live rows (as the statistics collector last saw them), skipping it when
+ * another VACUUM holds the table; answers what it saw and whether it vacuumed. SQLite keeps
+ * no row versions: answers undefined.
+ */
+export async function vacuumIfChurned(
+  db: Kysely<any>,
+  table: string,
+  limits: { minDead: number; deadShare: number },
+): Promise<{ live: number; dead: number; vacuumed: boolean } | undefined> {
+  if (dialectOf(db) !== 'postgres') return undefined;
+  const { rows } = await sql<{ live: string; dead: string }>`
+    select n_live_tup as live, n_dead_tup as dead from pg_stat_user_tables where relid = to_regclass(${table})`.execute(db);
+  if (rows.length === 0) return undefined;
+  const live = Number(rows[0].live);
+  const dead = Number(rows[0].dead);
+  const vacuumed = dead >= limits.minDead && dead >= live * limits.deadShare;
+  if (vacuumed) await sql`vacuum (skip_locked) ${sql.table(table)}`.execute(db);
+  return { live, dead, vacuumed };
+}
