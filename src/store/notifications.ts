@@ -148,8 +148,8 @@ const ATTEMPT_COLUMNS = ['notification_id', 'attempted_at', 'http_status', 'body
 // Only the lease holder's row changes (the owner check); every attempt is recorded.
 // The rows are found by primary key (`id = any(…)`) and the WHERE does not name the status:
 // with `status = 'pending'` in it, a generic plan made on stale statistics (a table analyzed
-// while nearly empty, autovacuum not yet round) walked a partial index of pending callbacks,
-// dead entries and all, at every recorded attempt. A leased row is always pending: every
+// while nearly empty, autovacuum not yet round) walked a whole index (the primary key, or a
+// partial index of pending callbacks), dead entries and all, at every recorded attempt. A leased row is always pending: every
 // write that moves a callback out of pending clears its lease in the same statement.
 const recordAttemptsStatement = new PreparedQuery<{ id: number | string; owner: string }>((db, slot) => {
   const query = sql<{ id: number | string; owner: string }>`
