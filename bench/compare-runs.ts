@@ -14,13 +14,27 @@ export type RunFigures = Pick<LoadResult, 'requestsPerSecond' | 'latencyMs' | 'n
    * changes throughput.
    */
   cpuMicrosPerRequest?: number;
+  /**
+   * On PostgreSQL, the CPU time of the database server's processes during the run, in µs per
+   * answered request: they share the box's cores with the server, so a costlier statement
+   * lowers throughput without showing in cpuMicrosPerRequest.
+   */
+  databaseCpuMicrosPerRequest?: number;
 };
+
+interface SideFigures {
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+  cpuMicrosPerRequest?: number;
+  databaseCpuMicrosPerRequest?: number;
+}
 
 export interface PairedComparison {
   db: string;
   scenario: string;
-  gateway: { requestsPerSecond: number; p99Ms: number; errors: number; cpuMicrosPerRequest?: number };
-  ceiling: { requestsPerSecond: number; p99Ms: number; errors: number; cpuMicrosPerRequest?: number };
+  gateway: SideFigures;
+  ceiling: SideFigures;
   /** gateway ÷ ceiling throughput: the median of the pairs' ratios. */
   ratio: number;
   /** Each pair's ratio, in the order run. */
@@ -41,7 +55,10 @@ export function median(values: readonly number[]): number {
 
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 const errorsOf = (r: RunFigures) => r.non2xx + r.errors + r.badCodes;
-const cpuOf = (r: RunFigures) => (r.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: r.cpuMicrosPerRequest });
+const cpuOf = (r: RunFigures) => ({
+  ...(r.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: r.cpuMicrosPerRequest }),
+  ...(r.databaseCpuMicrosPerRequest === undefined ? {} : { databaseCpuMicrosPerRequest: r.databaseCpuMicrosPerRequest }),
+});
 
 /**
  * One figure per measure over several runs of one side: the median rate and the median of
@@ -66,6 +83,9 @@ export function medianRun(runs: readonly RunFigures[]): RunFigures {
     badCodes: sum((r) => r.badCodes),
     durationSeconds: sum((r) => r.durationSeconds),
     ...(runs.every((r) => r.cpuMicrosPerRequest !== undefined) ? { cpuMicrosPerRequest: round(of((r) => r.cpuMicrosPerRequest!), 1) } : {}),
+    ...(runs.every((r) => r.databaseCpuMicrosPerRequest !== undefined)
+      ? { databaseCpuMicrosPerRequest: round(of((r) => r.databaseCpuMicrosPerRequest!), 1) }
+      : {}),
   };
 }
 
@@ -113,7 +133,10 @@ export function formatComparisons(comparisons: readonly PairedComparison[]): str
     c.ratio.toFixed(2),
     c.p99WithinCeiling ? 'yes' : 'no',
     c.pairRatios.map((r) => r.toFixed(2)).join(', '),
-    `${c.gateway.cpuMicrosPerRequest ?? '-'}/${c.ceiling.cpuMicrosPerRequest ?? '-'}`,
+    `${c.gateway.cpuMicrosPerRequest ?? '-'}/${c.ceiling.cpuMicrosPerRequest ?? '-'}` +
+      (c.gateway.databaseCpuMicrosPerRequest === undefined && c.ceiling.databaseCpuMicrosPerRequest === undefined
+        ? ''
+        : ` (+PG ${c.gateway.databaseCpuMicrosPerRequest ?? '-'}/${c.ceiling.databaseCpuMicrosPerRequest ?? '-'})`),
     `${c.gateway.errors}/${c.ceiling.errors}`,
   ]);
   return formatTable(header, lines, (i) => i >= 2 && i <= 6);

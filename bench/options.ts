@@ -53,7 +53,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'outage-seconds', value: 'N', help: 'how long the merchant is down in the outage scenario (default 30)' },
   { name: 'retry-cap', value: 'N', help: "the gateway's NOTIFY_RETRY_SECONDS (default 1 in the bench)" },
   { name: 'processes', value: 'N', help: 'gateway and ceiling processes on PostgreSQL (default 1; SQLite has one)' },
-  { name: 'profile', help: 'the gateway runs with --cpu-prof into bench/results/profiles/' },
+  { name: 'profile', help: 'the gateway and the ceiling run with --cpu-prof into bench/results/profiles/{gateway,ceiling}/' },
   { name: 'load', value: LOAD_GENERATORS.join('|'), help: 'the load generator (default wrk when on PATH; settlements always autocannon)' },
   { name: 'rounds', value: 'N', help: 'gateway/ceiling pairs, interleaved, per compared scenario (default 2)' },
   { name: 'long-polls', value: 'N', help: 'is_block=1 queries held at once in the longpoll scenario (default 10000)' },

@@ -16,7 +16,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -180,15 +180,48 @@ function cpuMicros(pid: number): number {
     return 0;
   }
 }
+/** The whole machine's CPU time so far, every core together (/proc/stat's `cpu` line), in USER_HZ ticks. */
+function machineCpuTicks(): { busy: number; total: number } {
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  return { busy: total - ticks[3] - ticks[4], total };
+}
+
 /** USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux. */
 const CLOCK_TICKS = 100;
 
-/** runLoad, with the CPU the server spent on it per answered request. */
-async function runMeasured(job: LoadJob, server: Server): Promise<LoadResult & { cpuMicrosPerRequest: number }> {
+/**
+ * CPU time of every PostgreSQL server process on this machine (`postgres` by name), in µs:
+ * the bench's server is local, and between two readings its connections stay open.
+ */
+function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    } catch {
+      // gone between the listing and the reading
+    }
+  }
+  return total;
+}
+
+type MeasuredRun = LoadResult & { cpuMicrosPerRequest: number; databaseCpuMicrosPerRequest?: number };
+
+/** runLoad, with the CPU the server (and on PostgreSQL the database) spent on it per answered request. */
+async function runMeasured(job: LoadJob, server: Server, db?: string): Promise<MeasuredRun> {
+  const perRequest = (micros: number) => (result.requests > 0 ? Math.round((micros / result.requests) * 10) / 10 : 0);
   const before = cpuMicros(server.pid);
+  const databaseBefore = db === 'postgres' ? postgresCpuMicros() : 0;
   const result = await runLoad(job);
   const spent = cpuMicros(server.pid) - before;
-  return { ...result, cpuMicrosPerRequest: result.requests > 0 ? Math.round((spent / result.requests) * 10) / 10 : 0 };
+  const databaseSpent = db === 'postgres' ? postgresCpuMicros() - databaseBefore : undefined;
+  return { ...result, cpuMicrosPerRequest: perRequest(spent), ...(databaseSpent === undefined ? {} : { databaseCpuMicrosPerRequest: perRequest(databaseSpent) }) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -276,6 +309,8 @@ interface Row {
   portalExport?: PortalExportFigures;
   /** The drain counted from the first callback delivered after recovery (#21's measure). */
   drainFromFirstSeconds?: number;
+  /** The share of the machine's CPU time (every core, /proc/stat) that was busy while the backlog drained. */
+  drainMachineBusy?: number;
   note?: string;
 }
 
@@ -422,10 +457,13 @@ async function startServer(command: string[], cwd: string, env: NodeJS.ProcessEn
   return server;
 }
 
+/** With --profile: a V8 CPU profile of each process, in bench/results/profiles/gateway/ or …/ceiling/. */
+const profileFlags = (server: 'gateway' | 'ceiling') =>
+  profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', server)}`] : [];
+
 /** The gateway (`latipay serve`, compiled) with `processes` processes. */
 async function startGateway(dir: string, cliEnv: NodeJS.ProcessEnv, processes: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
   const port = await freePort();
-  const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
   const env = {
     ...cliEnv,
     PORT: String(port),
@@ -435,7 +473,7 @@ async function startGateway(dir: string, cliEnv: NodeJS.ProcessEnv, processes: n
     PROCESSES: String(processes),
     ...extraEnv,
   };
-  return startServer([...nodeFlags, BIN, 'serve'], dir, env, port, '/healthz');
+  return startServer([...profileFlags('gateway'), BIN, 'serve'], dir, env, port, '/healthz');
 }
 
 /**
@@ -454,7 +492,7 @@ async function startCeiling(kind: string, databaseUrl: string, dir: string, merc
     CEILING_SEED: String(seed),
     CEILING_PROCESSES: String(processes),
   };
-  return startServer(['--import', 'tsx', CEILING], ROOT, env, port, '/healthz');
+  return startServer([...profileFlags('ceiling'), '--import', 'tsx', CEILING], ROOT, env, port, '/healthz');
 }
 
 /** Every gateway/ceiling comparison of the run, printed after the main table. */
@@ -475,21 +513,24 @@ async function compareWithCeiling(
 ): Promise<Row> {
   const loadAverage = Math.round(loadavg()[0] * 100) / 100;
   for (const side of [gateway, ceiling]) await runLoad({ ...job, url: side.url, durationSeconds: settings.warmup });
-  const gatewayRuns: Array<LoadResult & { cpuMicrosPerRequest: number }> = [];
-  const ceilingRuns: Array<LoadResult & { cpuMicrosPerRequest: number }> = [];
+  const gatewayRuns: MeasuredRun[] = [];
+  const ceilingRuns: MeasuredRun[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const from = (Date.now() - gateway.startedAt) / 1000;
-    gatewayRuns.push(await runMeasured({ ...job, url: gateway.url, durationSeconds: settings.duration }, gateway));
-    // To read this run alone in the gateway's profile: profile-top.ts --from= --to=.
+    gatewayRuns.push(await runMeasured({ ...job, url: gateway.url, durationSeconds: settings.duration }, gateway, db));
+    // To read this run alone in each side's profile: profile-top.ts --from= --to=.
     if (profile) console.log(`[${db}] ${scenario}: gateway run ${round + 1} from ${from.toFixed(1)} s to ${((Date.now() - gateway.startedAt) / 1000).toFixed(1)} s of its process`);
-    ceilingRuns.push(await runMeasured({ ...job, url: ceiling.url, durationSeconds: settings.duration }, ceiling));
+    const ceilingFrom = (Date.now() - ceiling.startedAt) / 1000;
+    ceilingRuns.push(await runMeasured({ ...job, url: ceiling.url, durationSeconds: settings.duration }, ceiling, db));
+    if (profile) console.log(`[${db}] ${scenario}: ceiling run ${round + 1} from ${ceilingFrom.toFixed(1)} s to ${((Date.now() - ceiling.startedAt) / 1000).toFixed(1)} s of its process`);
   }
   const comparison = { ...comparePairs(db, scenario, gatewayRuns, ceilingRuns), loadAverage, ceilingPeakRssMiB: ceiling.rss.takePeakMiB() };
   comparisons.push(comparison);
   console.log(
     `[${db}] ${scenario}: gateway ${comparison.gateway.requestsPerSecond}/s, ceiling ${comparison.ceiling.requestsPerSecond}/s, ` +
       `gateway / ceiling ${comparison.ratio.toFixed(2)} (pairs ${comparison.pairRatios.join(', ')}; load ${loadAverage}); ` +
-      `CPU per request: gateway ${comparison.gateway.cpuMicrosPerRequest} µs, ceiling ${comparison.ceiling.cpuMicrosPerRequest} µs`,
+      `CPU per request: gateway ${comparison.gateway.cpuMicrosPerRequest} µs, ceiling ${comparison.ceiling.cpuMicrosPerRequest} µs` +
+        (db === 'postgres' ? `; PostgreSQL's: ${comparison.gateway.databaseCpuMicrosPerRequest} µs, ${comparison.ceiling.databaseCpuMicrosPerRequest} µs` : ''),
   );
   return loadRow(db, scenario, medianRun(gatewayRuns), baselineRps, gateway.rss.takePeakMiB());
 }
@@ -545,10 +586,10 @@ async function benchDatabase(kind: string, baselineRps: number | undefined): Pro
         await ceiling?.stop();
         ceiling = undefined;
         if (wanted('callback')) {
-          rows.push(await callbackScenario(kind, databaseUrl, gateway.url, merchantServer, gateway.rss, 0, settleCount, false));
+          rows.push(await callbackScenario(kind, databaseUrl, gateway, merchantServer, 0, settleCount, false));
         }
         if (wanted('outage')) {
-          rows.push(await callbackScenario(kind, databaseUrl, gateway.url, merchantServer, gateway.rss, settleCount, outageSettleCount, true));
+          rows.push(await callbackScenario(kind, databaseUrl, gateway, merchantServer, settleCount, outageSettleCount, true));
         }
         if (wanted('paypage')) {
           await warmUp({ scenario: 'paypage', connections: 64, orderCount: settings.queryOrders });
@@ -727,9 +768,8 @@ async function longPollScenario(kind: string, databaseUrl: string, gateway: Serv
 async function callbackScenario(
   kind: string,
   databaseUrl: string,
-  baseUrl: string,
+  gateway: Server,
   merchant: MerchantServer,
-  rss: RssSampler,
   first: number,
   count: number,
   outage: boolean,
@@ -747,7 +787,7 @@ async function callbackScenario(
   }
   const r = await runLoad({
     scenario: 'settle',
-    url: baseUrl,
+    url: gateway.url,
     // Enough connections that the rate, not connections × latency, decides how many
     // settlements are offered (at 32, a 16 ms answer already capped it at 2,000/s).
     connections: 128,
@@ -768,10 +808,13 @@ async function callbackScenario(
   // still in flight when the load generator stopped land meanwhile: count them again.
   const deadline = Date.now() + (outage ? 120_000 : quick ? 10_000 : 30_000);
   const countSettled = async () => (await countPaidSettleOrders(databaseUrl)) - before.size;
+  // The machine's CPU while the callbacks are waited for (a backlog drains): busy or not.
+  const cpuSamples = [{ at: Date.now(), ...machineCpuTicks() }];
   let settled = await countSettled();
   for (;;) {
     while (merchant.received.size - before.size < settled && Date.now() < deadline) {
       await sleep(250);
+      cpuSamples.push({ at: Date.now(), ...machineCpuTicks() });
       settled = await countSettled();
     }
     // A settlement may have landed since the last count: count once more after a pause
@@ -787,7 +830,7 @@ async function callbackScenario(
   const delays = mine.map(([id, at]) => at - (paidAt.get(id) ?? at)).sort((a, b) => a - b);
   const lastCallback = mine.reduce((max, [, at]) => Math.max(max, at), start);
   const row: Row = {
-    ...loadRow(dbLabel(kind), outage ? `settle→callback, merchant down ${OUTAGE_SECONDS}s` : 'settle→callback', r, undefined, rss.takePeakMiB()),
+    ...loadRow(dbLabel(kind), outage ? `settle→callback, merchant down ${OUTAGE_SECONDS}s` : 'settle→callback', r, undefined, gateway.rss.takePeakMiB()),
     settled,
     delivered: mine.length,
     deliveredPerSecond: mine.length > 0 ? Math.round(mine.length / ((lastCallback - start) / 1000)) : 0,
@@ -798,6 +841,12 @@ async function callbackScenario(
     row.drainSeconds = Math.round((lastCallback - recoveredAt) / 100) / 10;
     const firstAfter = mine.reduce((min, [, at]) => (at >= recoveredAt ? Math.min(min, at) : min), lastCallback);
     row.drainFromFirstSeconds = Math.round((lastCallback - firstAfter) / 100) / 10;
+    const from = [...cpuSamples].reverse().find((c) => c.at <= firstAfter) ?? cpuSamples[0];
+    const to = cpuSamples.find((c) => c.at >= lastCallback) ?? cpuSamples[cpuSamples.length - 1];
+    if (to.total > from.total) row.drainMachineBusy = Math.round(((to.busy - from.busy) / (to.total - from.total)) * 100) / 100;
+    // To read the drain alone in the gateway's profile: profile-top.ts --from= --to=.
+    const ofProcess = (at: number) => ((at - gateway.startedAt) / 1000).toFixed(1);
+    if (profile) console.log(`[${kind}] drain: from ${ofProcess(firstAfter)} s to ${ofProcess(lastCallback)} s of the gateway's process`);
   }
   return row;
 }
@@ -819,7 +868,8 @@ function printTable(rows: Row[]): void {
     r.peakRssMiB?.toString() ?? '',
     r.callbackDelayMs
       ? `${r.delivered}/${r.settled} delivered, ${r.deliveredPerSecond}/s, delay p50 ${r.callbackDelayMs.p50} ms p99 ${r.callbackDelayMs.p99} ms` +
-        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '')
+        (r.drainSeconds !== undefined ? `, drained ${r.drainSeconds} s after recovery, ${r.drainFromFirstSeconds} s after the first delivery then` : '') +
+        (r.drainMachineBusy !== undefined ? ` (machine CPU ${Math.round(r.drainMachineBusy * 100)}% busy)` : '')
       : r.longPoll
         ? `${r.longPoll.answeredPaid}/${r.longPoll.sent} answered paid, after payment p50 ${r.longPoll.delayMs.p50} ms p99 ${r.longPoll.delayMs.p99} ms max ${r.longPoll.delayMs.max} ms`
         : r.portalExport

@@ -71,4 +71,18 @@ test('CPU per request: the median of each side, in the table when both sides hav
   const without = comparePairs('sqlite', 'create transaction', [run(600, 20)], [withCpu(run(1000, 40), 30)]);
   assert.equal(without.gateway.cpuMicrosPerRequest, undefined);
   assert.ok(formatComparisons([without]).split('\n')[2].includes('-/30'));
+  assert.ok(!formatComparisons([c]).includes('+PG'), 'no database figure where none was measured');
+});
+
+test("PostgreSQL's CPU per request: the median of each side, beside the server's", () => {
+  const withCpu = (r: RunFigures, cpu: number, database: number): RunFigures => ({ ...r, cpuMicrosPerRequest: cpu, databaseCpuMicrosPerRequest: database });
+  const c = comparePairs(
+    'postgres',
+    'query transaction',
+    [withCpu(run(600, 20), 50, 31), withCpu(run(900, 30), 40, 35), withCpu(run(700, 25), 44, 33)],
+    [withCpu(run(1000, 40), 30, 20), withCpu(run(1000, 40), 28, 22), withCpu(run(1000, 40), 29, 21)],
+  );
+  assert.equal(c.gateway.databaseCpuMicrosPerRequest, 33);
+  assert.equal(c.ceiling.databaseCpuMicrosPerRequest, 21);
+  assert.ok(formatComparisons([c]).split('\n')[2].includes('44/29 (+PG 33/21)'));
 });
