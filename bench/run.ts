@@ -192,23 +192,31 @@ function machineCpuTicks(): { busy: number; total: number } {
 const CLOCK_TICKS = 100;
 
 /**
- * CPU time of every PostgreSQL server process on this machine (`postgres` by name), in µs:
- * the bench's server is local, and between two readings its connections stay open.
+ * CPU time of each PostgreSQL server process on this machine (`postgres` by name), in µs by
+ * pid: the bench's server is local. A run's figure is what the processes alive at its end
+ * spent during it (one that ended meanwhile, an idle connection closed, is left out, not
+ * counted against the run).
  */
-function postgresCpuMicros(): number {
-  let total = 0;
+function postgresCpuMicros(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+      byPid.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS);
     } catch {
       // gone between the listing and the reading
     }
   }
-  return total;
+  return byPid;
+}
+
+function postgresCpuSince(before: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, micros] of postgresCpuMicros()) spent += micros - (before.get(pid) ?? 0);
+  return spent;
 }
 
 type MeasuredRun = LoadResult & { cpuMicrosPerRequest: number; databaseCpuMicrosPerRequest?: number };
@@ -217,10 +225,10 @@ type MeasuredRun = LoadResult & { cpuMicrosPerRequest: number; databaseCpuMicros
 async function runMeasured(job: LoadJob, server: Server, db?: string): Promise<MeasuredRun> {
   const perRequest = (micros: number) => (result.requests > 0 ? Math.round((micros / result.requests) * 10) / 10 : 0);
   const before = cpuMicros(server.pid);
-  const databaseBefore = db === 'postgres' ? postgresCpuMicros() : 0;
+  const databaseBefore = db === 'postgres' ? postgresCpuMicros() : undefined;
   const result = await runLoad(job);
   const spent = cpuMicros(server.pid) - before;
-  const databaseSpent = db === 'postgres' ? postgresCpuMicros() - databaseBefore : undefined;
+  const databaseSpent = databaseBefore ? postgresCpuSince(databaseBefore) : undefined;
   return { ...result, cpuMicrosPerRequest: perRequest(spent), ...(databaseSpent === undefined ? {} : { databaseCpuMicrosPerRequest: perRequest(databaseSpent) }) };
 }
 
