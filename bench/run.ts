@@ -225,7 +225,7 @@ type MeasuredRun = LoadResult & { cpuMicrosPerRequest: number; databaseCpuMicros
 async function runMeasured(job: LoadJob, server: Server, db?: string): Promise<MeasuredRun> {
   const perRequest = (micros: number) => (result.requests > 0 ? Math.round((micros / result.requests) * 10) / 10 : 0);
   const before = cpuMicros(server.pid);
-  const databaseBefore = db === 'postgres' ? postgresCpuMicros() : undefined;
+  const databaseBefore = db?.startsWith('postgres') ? postgresCpuMicros() : undefined;
   const result = await runLoad(job);
   const spent = cpuMicros(server.pid) - before;
   const databaseSpent = databaseBefore ? postgresCpuSince(databaseBefore) : undefined;
@@ -538,7 +538,7 @@ async function compareWithCeiling(
     `[${db}] ${scenario}: gateway ${comparison.gateway.requestsPerSecond}/s, ceiling ${comparison.ceiling.requestsPerSecond}/s, ` +
       `gateway / ceiling ${comparison.ratio.toFixed(2)} (pairs ${comparison.pairRatios.join(', ')}; load ${loadAverage}); ` +
       `CPU per request: gateway ${comparison.gateway.cpuMicrosPerRequest} µs, ceiling ${comparison.ceiling.cpuMicrosPerRequest} µs` +
-        (db === 'postgres' ? `; PostgreSQL's: ${comparison.gateway.databaseCpuMicrosPerRequest} µs, ${comparison.ceiling.databaseCpuMicrosPerRequest} µs` : ''),
+        (db.startsWith('postgres') ? `; PostgreSQL's: ${comparison.gateway.databaseCpuMicrosPerRequest} µs, ${comparison.ceiling.databaseCpuMicrosPerRequest} µs` : ''),
   );
   return loadRow(db, scenario, medianRun(gatewayRuns), baselineRps, gateway.rss.takePeakMiB());
 }
