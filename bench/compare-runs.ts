@@ -22,12 +22,10 @@ export type RunFigures = Pick<LoadResult, 'requestsPerSecond' | 'latencyMs' | 'n
   databaseCpuMicrosPerRequest?: number;
 };
 
-interface SideFigures {
+interface SideFigures extends CpuFigures {
   requestsPerSecond: number;
   p99Ms: number;
   errors: number;
-  cpuMicrosPerRequest?: number;
-  databaseCpuMicrosPerRequest?: number;
 }
 
 export interface PairedComparison {
@@ -55,10 +53,19 @@ export function median(values: readonly number[]): number {
 
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 const errorsOf = (r: RunFigures) => r.non2xx + r.errors + r.badCodes;
-const cpuOf = (r: RunFigures) => ({
-  ...(r.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: r.cpuMicrosPerRequest }),
-  ...(r.databaseCpuMicrosPerRequest === undefined ? {} : { databaseCpuMicrosPerRequest: r.databaseCpuMicrosPerRequest }),
-});
+/** The CPU figures a run may carry (an older results file has none). */
+const CPU_FIGURES = ['cpuMicrosPerRequest', 'databaseCpuMicrosPerRequest'] as const;
+type CpuFigures = Partial<Record<(typeof CPU_FIGURES)[number], number>>;
+/** Those of `CPU_FIGURES` that every run has, each `pick`ed from the runs' values. */
+function cpuFigures(runs: readonly RunFigures[], pick: (values: number[]) => number): CpuFigures {
+  const figures: CpuFigures = {};
+  for (const key of CPU_FIGURES) {
+    if (runs.every((r) => r[key] !== undefined)) figures[key] = pick(runs.map((r) => r[key]!));
+  }
+  return figures;
+}
+/** The CPU figures one run has. */
+const cpuOf = (r: RunFigures) => cpuFigures([r], ([value]) => value);
 
 /**
  * One figure per measure over several runs of one side: the median rate and the median of
@@ -82,10 +89,7 @@ export function medianRun(runs: readonly RunFigures[]): RunFigures {
     timeouts: sum((r) => r.timeouts),
     badCodes: sum((r) => r.badCodes),
     durationSeconds: sum((r) => r.durationSeconds),
-    ...(runs.every((r) => r.cpuMicrosPerRequest !== undefined) ? { cpuMicrosPerRequest: round(of((r) => r.cpuMicrosPerRequest!), 1) } : {}),
-    ...(runs.every((r) => r.databaseCpuMicrosPerRequest !== undefined)
-      ? { databaseCpuMicrosPerRequest: round(of((r) => r.databaseCpuMicrosPerRequest!), 1) }
-      : {}),
+    ...cpuFigures(runs, (values) => round(median(values), 1)),
   };
 }
 

@@ -167,13 +167,17 @@ class RssSampler {
   }
 }
 
+/** The CPU time (user + system) a `/proc/PID/stat` text gives, in µs. */
+function statCpuMicros(stat: string): number {
+  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
 /** CPU time (user + system) of a process and its children (`serve --processes N`), in µs; 0 once it is gone. */
 function cpuMicros(pid: number): number {
   try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    const own = statCpuMicros(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
     return own + (children === '' ? 0 : children.split(/\s+/).reduce((sum, child) => sum + cpuMicros(Number(child)), 0));
   } catch {
@@ -203,9 +207,7 @@ function postgresCpuMicros(): Map<number, number> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS);
+      if (stat.includes('(postgres)')) byPid.set(Number(entry), statCpuMicros(stat));
     } catch {
       // gone between the listing and the reading
     }
@@ -223,12 +225,12 @@ type MeasuredRun = LoadResult & { cpuMicrosPerRequest: number; databaseCpuMicros
 
 /** runLoad, with the CPU the server (and on PostgreSQL the database) spent on it per answered request. */
 async function runMeasured(job: LoadJob, server: Server, db?: string): Promise<MeasuredRun> {
-  const perRequest = (micros: number) => (result.requests > 0 ? Math.round((micros / result.requests) * 10) / 10 : 0);
   const before = cpuMicros(server.pid);
   const databaseBefore = db?.startsWith('postgres') ? postgresCpuMicros() : undefined;
   const result = await runLoad(job);
   const spent = cpuMicros(server.pid) - before;
   const databaseSpent = databaseBefore ? postgresCpuSince(databaseBefore) : undefined;
+  const perRequest = (micros: number) => (result.requests > 0 ? Math.round((micros / result.requests) * 10) / 10 : 0);
   return { ...result, cpuMicrosPerRequest: perRequest(spent), ...(databaseSpent === undefined ? {} : { databaseCpuMicrosPerRequest: perRequest(databaseSpent) }) };
 }
 
@@ -816,13 +818,13 @@ async function callbackScenario(
   // still in flight when the load generator stopped land meanwhile: count them again.
   const deadline = Date.now() + (outage ? 120_000 : quick ? 10_000 : 30_000);
   const countSettled = async () => (await countPaidSettleOrders(databaseUrl)) - before.size;
-  // The machine's CPU while the callbacks are waited for (a backlog drains): busy or not.
-  const cpuSamples = [{ at: Date.now(), ...machineCpuTicks() }];
+  // After an outage, the machine's CPU while the backlog drains: busy or not.
+  const cpuSamples = outage ? [{ at: Date.now(), ...machineCpuTicks() }] : [];
   let settled = await countSettled();
   for (;;) {
     while (merchant.received.size - before.size < settled && Date.now() < deadline) {
       await sleep(250);
-      cpuSamples.push({ at: Date.now(), ...machineCpuTicks() });
+      if (outage) cpuSamples.push({ at: Date.now(), ...machineCpuTicks() });
       settled = await countSettled();
     }
     // A settlement may have landed since the last count: count once more after a pause
