@@ -368,16 +368,27 @@ export async function findStaleProviderOrders(
   after: { createdAt: number; orderId: string } | undefined,
   limit: number,
 ): Promise<Array<Pick<OrderRecord, 'order_id' | 'created_at'>>> {
-  let query = db
-    .selectFrom('orders')
-    .select(['order_id', 'created_at'])
-    .where('status', '=', 'pending')
-    .where('provider_account_id', '<>', 'sandbox')
-    .where('created_at', '<', createdBefore);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('order_id', '>', after.orderId)])]),
-    );
-  }
-  return query.orderBy('created_at').orderBy('order_id').limit(limit).execute();
+  return (await staleProviderOrdersQuery(db, createdBefore, after, limit).execute(db)).rows;
+}
+
+/**
+ * The sweep's query. The index's condition is written as literals: SQLite serves a query
+ * from a partial index only when its WHERE says so in its text, not in bound values. And
+ * SQLite is told the index by name: without statistics its planner preferred
+ * orders_status_expires_idx, which walks every pending order, the sandbox's too (400 ms on
+ * the event loop, twice a minute, with a million orders).
+ */
+export function staleProviderOrdersQuery(
+  db: Db,
+  createdBefore: number,
+  after: { createdAt: number; orderId: string } | undefined,
+  limit: number,
+) {
+  const index = dialectOf(db) === 'sqlite' ? sql` indexed by orders_provider_pending_idx` : sql``;
+  const from = after
+    ? sql` and (created_at > ${after.createdAt} or (created_at = ${after.createdAt} and order_id > ${after.orderId}))`
+    : sql``;
+  return sql<Pick<OrderRecord, 'order_id' | 'created_at'>>`select order_id, created_at from orders${index}
+    where status = 'pending' and provider_account_id <> 'sandbox' and created_at < ${createdBefore}${from}
+    order by created_at, order_id limit ${limit}`;
 }
