@@ -54,10 +54,7 @@ export async function openRuntime(config: Config = loadConfig()): Promise<{ conf
   const log = createLogger(config.logLevel);
   const { secrets, generatedAt } = openSecretBox(config);
   if (generatedAt) log.warn({ file: generatedAt }, 'generated a new SECRET_KEY; keep this file: stored api keys need it');
-  const store = await openStore(config.databaseUrl, {
-    poolSize: config.databasePoolSize,
-    onCheckpointError: (message) => log.warn({ err: message }, 'SQLite checkpoint failed on its thread; the writer checkpoints instead'),
-  });
+  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     await verifySecretKey(store, secrets, Date.now());
   } catch (error) {

@@ -18,13 +18,11 @@ export interface DialectOptions {
   poolSize?: number;
   /** PostgreSQL only: the schema to use (tests give each run its own). */
   schema?: string;
-  /** SQLite file only: told when a checkpoint on the checkpointer thread fails. */
-  onCheckpointError?: (message: string) => void;
 }
 
 /** `sqlite:PATH` (or `sqlite::memory:`) or `postgres://…`. */
 export function createDialectParts(databaseUrl: string, options: DialectOptions = {}): DialectParts {
-  if (databaseUrl.startsWith('sqlite:')) return createSqliteParts(databaseUrl.slice('sqlite:'.length), { onCheckpointError: options.onCheckpointError });
+  if (databaseUrl.startsWith('sqlite:')) return createSqliteParts(databaseUrl.slice('sqlite:'.length));
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     return createPostgresParts(databaseUrl, { poolSize: options.poolSize ?? 10, schema: options.schema });
   }

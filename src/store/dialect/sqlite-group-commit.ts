@@ -7,7 +7,6 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import type { Checkpointer } from './sqlite-checkpointer.js';
 
 /**
  * Group commit for the embedded SQLite database. With `synchronous=FULL` every COMMIT
@@ -47,8 +46,6 @@ export interface GroupCommitOptions {
   reader?: SqliteDatabase.Database;
   /** Makes every commit so far durable (see above). */
   walSync?: WalSync;
-  /** Checkpoints the WAL off the event loop (see startCheckpointer); closed before the database. */
-  checkpointer?: Checkpointer;
 }
 
 export interface WalSync {
@@ -94,7 +91,6 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #statements: StatementCache;
   readonly #readerStatements: StatementCache | undefined;
   readonly #walSync: WalSync | undefined;
-  readonly #checkpointer: Checkpointer | undefined;
   readonly stats: GroupCommitStats = { commits: 0, readerReads: 0, walSyncs: 0 };
   // A FIFO lock over the one connection.
   #locked = false;
@@ -118,7 +114,6 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#statements = new StatementCache(database);
     this.#readerStatements = options.reader && new StatementCache(options.reader);
     this.#walSync = options.walSync;
-    this.#checkpointer = options.checkpointer;
   }
 
   async init(): Promise<void> {}
@@ -179,7 +174,6 @@ export class GroupCommitSqliteDriver implements Driver {
       this.#commit();
       await this.#durable();
     } finally {
-      await this.#checkpointer?.close();
       await this.#walSync?.close();
       this.#reader?.close();
       this.#db.close();

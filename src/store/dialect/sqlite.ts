@@ -3,17 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { DialectParts } from './index.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect, type WalSync } from './sqlite-group-commit.js';
-
-/** How often the checkpointer thread copies the WAL into the database file. */
-const CHECKPOINT_INTERVAL_MS = 100;
-/**
- * The writer's own checkpoint (on the event loop), a backstop past this many WAL pages
- * (SQLite's default is 1,000): with the checkpointer thread it copies only what the thread
- * has not yet, and lets the WAL file start over.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 /**
  * Embedded SQLite in WAL mode. A transaction acknowledged to a caller is on disk, so a
@@ -21,7 +11,7 @@ const BACKSTOP_CHECKPOINT_PAGES = 10_000;
  * commit, and the commit's WAL is synced off the event loop before anyone is answered
  * (see GroupCommitSqliteDialect). `:memory:` has neither a file nor a reader.
  */
-export function createSqliteParts(path: string, options: { onCheckpointError?: (message: string) => void } = {}): DialectParts {
+export function createSqliteParts(path: string): DialectParts {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SqliteDatabase(path);
@@ -35,19 +25,9 @@ export function createSqliteParts(path: string, options: { onCheckpointError?: (
   // copies the pages it changes into a statement journal: keep that in memory, not in a
   // temporary file (~25% of an insert's time).
   database.pragma('temp_store = MEMORY');
-  if (!memory) database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   return {
     kind: 'sqlite',
-    dialect: new GroupCommitSqliteDialect(
-      database,
-      memory
-        ? {}
-        : {
-            reader: openReader(path),
-            walSync: walSyncer(path),
-            checkpointer: startCheckpointer(path, { intervalMs: CHECKPOINT_INTERVAL_MS, onError: options.onCheckpointError }),
-          },
-    ),
+    dialect: new GroupCommitSqliteDialect(database, memory ? {} : { reader: openReader(path), walSync: walSyncer(path) }),
     types: { id: 'integer', bigint: 'integer' },
   };
 }
