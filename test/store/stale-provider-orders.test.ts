@@ -11,11 +11,11 @@ describe('findStaleProviderOrders (the reconciliation sweep\'s orders)', () => {
   const real: string[] = [];
   before(async () => {
     gw = await createTestGateway();
-    // Five orders pending with a real provider's account, among sandbox orders that are
-    // pending or paid; one of the five is newer than the sweep looks at.
+    // Six of twelve orders move to a real provider's account: four pending and older than
+    // the sweep looks at, one pending and newer, one paid. The other six stay the sandbox's.
     for (let i = 0; i < 12; i++) {
       const { orderId } = await createOrder(gw);
-      if (i % 2 === 0 && real.length < 6) real.push(orderId);
+      if (i % 2 === 0) real.push(orderId);
     }
     for (const [i, orderId] of real.entries()) {
       await sql`update orders set provider_account_id = 'wechat-main', created_at = ${1_000 + i} where order_id = ${orderId}`.execute(gw.store.db);
