@@ -42,6 +42,8 @@ export interface NotificationWorkerOptions {
   guard?: OutboundGuard;
   /** How a callback is POSTed (tests replace it); default: node:http(s) behind `guard`. */
   post?: PostForm;
+  /** Claims up to `limit` due callbacks under a lease (tests slow it down); default claimDueNotifications. */
+  claim?: (owner: string, now: number, leaseUntil: number, limit: number) => Promise<NotificationRecord[]>;
   /** The retry schedule's jitter draws, in [0, 1) (tests fix it). */
   random?: () => number;
   /** Told of every attempt once it is recorded (the metrics count them). */
@@ -72,7 +74,8 @@ const VACUUM_LIMITS = { minDead: 10_000, deadShare: 0.2 };
 const VACUUM_INTERVAL_MS = 3_000;
 
 /**
- * The outbox worker: claims due callbacks under a lease, POSTs them concurrently (a slow
+ * The outbox worker: claims due callbacks under a lease, a few more than its free slots so
+ * a slot that frees need not wait for the next claim, POSTs them concurrently (a slow
  * merchant holds one slot, not the queue), records every attempt, and reschedules with
  * exponential backoff and jitter (capped at `retrySeconds`) until the merchant answers
  * `sent`. A delivery to an endpoint that had been failing makes its waiting retries due
@@ -84,6 +87,12 @@ export class NotificationWorker {
   readonly #o: Required<Omit<NotificationWorkerOptions, 'owner' | 'guard' | 'pullBatch'>>;
   readonly #recovery: EndpointRecovery;
   readonly #inflight = new Set<Promise<void>>();
+  /** Claimed (leased) callbacks waiting for a free slot, each with when it was claimed. */
+  readonly #ready: Array<{ row: NotificationRecord; claimedAt: number }> = [];
+  /** Deliveries finished while the current claim was in flight, and during the last one. */
+  #finishedDuringClaim = 0;
+  #reserve = 0;
+  #claiming = false;
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeRequested = false;
@@ -102,6 +111,7 @@ export class NotificationWorker {
       ...options,
       onAttempt: options.onAttempt ?? (() => {}),
       post: options.post ?? createPostForm({ guard: options.guard }),
+      claim: options.claim ?? ((owner, now, leaseUntil, limit) => claimDueNotifications(options.store.db, owner, now, leaseUntil, limit)),
     };
     const { store, log, clock } = this.#o;
     this.#recovery = new EndpointRecovery({
@@ -154,6 +164,8 @@ export class NotificationWorker {
       clearTimeout(timer);
     }
     await this.#recovery.settle();
+    // The claimed callbacks never started are given back with the rest of this worker's leases.
+    this.#ready.length = 0;
     try {
       const released = await releaseLeases(this.#o.store.db, this.owner);
       if (released > 0) this.#o.log.info({ released }, 'released notification leases');
@@ -163,28 +175,54 @@ export class NotificationWorker {
   }
 
   async #run(): Promise<void> {
-    const { store, clock, concurrency, timeoutSeconds, log } = this.#o;
+    const { clock, concurrency, timeoutSeconds, log, claim } = this.#o;
     // Longer than any attempt can take (it is aborted at the timeout), so a live holder
     // never loses its lease; a dead one's deliveries are taken over once it runs out.
     const leaseMs = timeoutSeconds * 2_000 + 5_000;
     while (this.#running) {
       this.#wakeRequested = false;
+      // Every free slot, plus a reserve for the slots that will free while this claim is
+      // on its way (as many as freed during the last one): a slot that frees takes the
+      // next claimed callback at once instead of idling for a claim's round trip, which
+      // on SQLite waits for a group commit (see docs/callbacks.md).
       const free = concurrency - this.#inflight.size;
+      const wanted = Math.max(0, free + this.#reserve - this.#ready.length);
       let claimed = 0;
-      if (free > 0) {
+      if (wanted > 0) {
+        this.#claiming = true;
+        this.#finishedDuringClaim = 0;
         try {
           const now = clock();
-          const rows = await claimDueNotifications(store.db, this.owner, now, now + leaseMs, free);
-          for (const row of rows) this.#track(this.#deliver(row));
+          const rows = await claim(this.owner, now, now + leaseMs, wanted);
+          const claimedAt = clock();
+          for (const row of rows) this.#ready.push({ row, claimedAt });
           claimed = rows.length;
-          if (claimed < free) this.#recovery.noteIdle(now);
+          if (claimed < wanted) this.#recovery.noteIdle(now);
         } catch (error) {
           if (!this.#running) break;
           log.error({ err: error }, 'claiming notifications failed');
+        } finally {
+          this.#claiming = false;
+          this.#reserve = Math.min(concurrency, this.#finishedDuringClaim);
         }
+        this.#startReady();
       }
-      if (claimed > 0 && claimed === free) continue;
+      if (claimed > 0 && claimed === wanted) continue;
       await this.#sleep(this.#o.pollIntervalMs);
+    }
+  }
+
+  /**
+   * Starts claimed callbacks in the free slots. One that waited longer than an attempt's
+   * timeout (every slot held by slow merchants) is left to its lease: another claim takes
+   * it once the lease runs out, so no attempt can outlive the lease it was sent under.
+   */
+  #startReady(): void {
+    const { concurrency, timeoutSeconds, clock } = this.#o;
+    while (this.#running && this.#inflight.size < concurrency && this.#ready.length > 0) {
+      const { row, claimedAt } = this.#ready.shift() as { row: NotificationRecord; claimedAt: number };
+      if (clock() - claimedAt > timeoutSeconds * 1_000) continue;
+      this.#track(this.#deliver(row));
     }
   }
 
@@ -244,7 +282,10 @@ export class NotificationWorker {
     this.#inflight.add(delivery);
     void delivery.finally(() => {
       this.#inflight.delete(delivery);
-      // A slot opened: claim the next due delivery without waiting for the poll.
+      if (this.#claiming) this.#finishedDuringClaim++;
+      // A slot opened: it takes the next claimed delivery, and the loop claims more
+      // without waiting for the poll.
+      this.#startReady();
       this.wake();
     });
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Credentials } from '../../src/gateway/credentials.js';
 import { NotificationWorker } from '../../src/notify/notification-worker.js';
 import { createLogger } from '../../src/start/logger.js';
-import { enqueueNotification, listAttempts, listNotificationsForOrder } from '../../src/store/notifications.js';
+import { claimDueNotifications, enqueueNotification, listAttempts, listNotificationsForOrder } from '../../src/store/notifications.js';
 import { waitFor } from '../e2e/helpers.js';
 import { createTestGateway } from '../helpers/gateway.js';
 import { createOrder, settleOrder } from '../http/support.js';
@@ -292,4 +292,48 @@ test('two workers draining a recovered endpoint batch by batch deliver each call
   for (let n = 0; n < 40; n++) assert.equal(posts.get(String(n)), 2, `callback ${n}: one failed attempt, one delivery`);
   assert.equal(posts.get('40'), 1);
   for (const row of await rows()) assert.equal((await listAttempts(gw.store.db, Number(row.id))).length, Number(row.attempts));
+});
+
+test('a slot that frees takes a callback claimed ahead, while the next claim is on its way; each callback goes out once', { timeout: 30_000 }, async (t) => {
+  const gw = await createTestGateway();
+  const now = Date.UTC(2026, 5, 1);
+  const { orderId } = await createOrder(gw);
+  for (let i = 0; i < 8; i++) {
+    await enqueueNotification(gw.store.db, { order_id: orderId, user_id: gw.merchant.user_id, url: `https://shop.example/cb/${i}`, body: `n=${i}` }, now);
+  }
+  // Claims are slow (as one waiting for SQLite's group commit under load) and deliveries
+  // alternate quick and slower, so that deliveries finish while a claim is on its way.
+  const asked: Array<{ limit: number; free: number }> = [];
+  const posted: string[] = [];
+  let worker: NotificationWorker | undefined;
+  worker = workerAt(
+    gw,
+    () => now,
+    async (url) => {
+      posted.push(url);
+      await new Promise((resolve) => setTimeout(resolve, posted.length % 2 === 1 ? 10 : 250));
+      return { status: 200, body: 'sent' };
+    },
+    {
+      concurrency: 2,
+      claim: async (owner, at, leaseUntil, limit) => {
+        asked.push({ limit, free: 2 - (worker?.inflight ?? 0) });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return claimDueNotifications(gw.store.db, owner, at, leaseUntil, limit);
+      },
+    },
+  );
+  t.after(async () => {
+    await worker?.stop(1_000);
+    await gw.close();
+  });
+  worker.start();
+  await waitFor('all eight callbacks delivered', async () => (await listNotificationsForOrder(gw.store.db, orderId)).every((n) => n.status === 'delivered'));
+
+  // The first claim asks for the free slots only; once a delivery has finished during a
+  // claim, the next asks for more than the slots free then, and holds them ready.
+  assert.deepEqual(asked[0], { limit: 2, free: 2 });
+  assert.ok(asked.some((a) => a.limit > a.free), `a claim asked ahead of its free slots: ${JSON.stringify(asked)}`);
+  assert.deepEqual([...posted].sort(), Array.from({ length: 8 }, (_, i) => `https://shop.example/cb/${i}`));
+  for (const n of await listNotificationsForOrder(gw.store.db, orderId)) assert.equal(n.attempts, 1);
 });
