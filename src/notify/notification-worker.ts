@@ -89,10 +89,9 @@ export class NotificationWorker {
   readonly #inflight = new Set<Promise<void>>();
   /** Claimed (leased) callbacks waiting for a free slot, each with when it was claimed. */
   readonly #ready: Array<{ row: NotificationRecord; claimedAt: number }> = [];
-  /** Deliveries finished while the current claim was in flight, and during the last one. */
-  #finishedDuringClaim = 0;
+  /** Deliveries finished since the last claim began; read when it returns, it sizes the reserve. */
+  #finishedSinceClaim = 0;
   #reserve = 0;
-  #claiming = false;
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeRequested = false;
@@ -189,8 +188,7 @@ export class NotificationWorker {
       const wanted = Math.max(0, free + this.#reserve - this.#ready.length);
       let claimed = 0;
       if (wanted > 0) {
-        this.#claiming = true;
-        this.#finishedDuringClaim = 0;
+        this.#finishedSinceClaim = 0;
         try {
           const now = clock();
           const rows = await claim(this.owner, now, now + leaseMs, wanted);
@@ -202,8 +200,7 @@ export class NotificationWorker {
           if (!this.#running) break;
           log.error({ err: error }, 'claiming notifications failed');
         } finally {
-          this.#claiming = false;
-          this.#reserve = Math.min(concurrency, this.#finishedDuringClaim);
+          this.#reserve = Math.min(concurrency, this.#finishedSinceClaim);
         }
         this.#startReady();
       }
@@ -219,10 +216,11 @@ export class NotificationWorker {
    */
   #startReady(): void {
     const { concurrency, timeoutSeconds, clock } = this.#o;
-    while (this.#running && this.#inflight.size < concurrency && this.#ready.length > 0) {
-      const { row, claimedAt } = this.#ready.shift() as { row: NotificationRecord; claimedAt: number };
-      if (clock() - claimedAt > timeoutSeconds * 1_000) continue;
-      this.#track(this.#deliver(row));
+    while (this.#running && this.#inflight.size < concurrency) {
+      const next = this.#ready.shift();
+      if (!next) return;
+      if (clock() - next.claimedAt > timeoutSeconds * 1_000) continue;
+      this.#track(this.#deliver(next.row));
     }
   }
 
@@ -282,7 +280,7 @@ export class NotificationWorker {
     this.#inflight.add(delivery);
     void delivery.finally(() => {
       this.#inflight.delete(delivery);
-      if (this.#claiming) this.#finishedDuringClaim++;
+      this.#finishedSinceClaim++;
       // A slot opened: it takes the next claimed delivery, and the loop claims more
       // without waiting for the poll.
       this.#startReady();

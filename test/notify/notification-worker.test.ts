@@ -305,8 +305,7 @@ test('a slot that frees takes a callback claimed ahead, while the next claim is 
   // alternate quick and slower, so that deliveries finish while a claim is on its way.
   const asked: Array<{ limit: number; free: number }> = [];
   const posted: string[] = [];
-  let worker: NotificationWorker | undefined;
-  worker = workerAt(
+  const worker: NotificationWorker = workerAt(
     gw,
     () => now,
     async (url) => {
@@ -317,14 +316,14 @@ test('a slot that frees takes a callback claimed ahead, while the next claim is 
     {
       concurrency: 2,
       claim: async (owner, at, leaseUntil, limit) => {
-        asked.push({ limit, free: 2 - (worker?.inflight ?? 0) });
+        asked.push({ limit, free: 2 - worker.inflight });
         await new Promise((resolve) => setTimeout(resolve, 400));
         return claimDueNotifications(gw.store.db, owner, at, leaseUntil, limit);
       },
     },
   );
   t.after(async () => {
-    await worker?.stop(1_000);
+    await worker.stop(1_000);
     await gw.close();
   });
   worker.start();
