@@ -5,6 +5,7 @@ import type { SecretBox } from '../domain/secret-box.js';
 import type { OrderEvents } from '../notify/order-events.js';
 import type { OrderWaiters } from '../notify/order-waiters.js';
 import type { Store } from '../store/store.js';
+import type { OrderResult } from '../store/orders.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { OrderNumbers } from './order-numbers.js';
 import type { Credentials } from './credentials.js';
@@ -34,7 +35,7 @@ export interface GatewayContext {
   readonly providers: ProviderRegistry;
   readonly events: OrderEvents;
   /** The queries waiting for an order to leave `pending` (`is_block=1`), woken by `events`. */
-  readonly orderWaiters: OrderWaiters;
+  readonly orderWaiters: OrderWaiters<OrderResult | null>;
   /** The numbers of new orders' ids (blocks of the database's shared counter). */
   readonly orderNumbers: OrderNumbers;
   /** Tells the delivery worker that a notification is waiting (a no-op where no worker runs here). */

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { LocalOrderEvents, type OrderEvents } from '../notify/order-events.js';
 import { OrderWaiters } from '../notify/order-waiters.js';
-import { findOrderStatus } from '../store/orders.js';
+import { findOrderResultById, type OrderResult } from '../store/orders.js';
 import type { Store } from '../store/store.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { GatewayContext, GatewayObserver } from './context.js';
@@ -81,7 +81,7 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
       log: deps.logger,
     }),
     events,
-    orderWaiters: new OrderWaiters(events, async (orderId) => (await findOrderStatus(deps.store.db, orderId)) !== 'pending', shutdown),
+    orderWaiters: new OrderWaiters(events, (orderId) => orderDoneCheck(deps.store.db, orderId), shutdown),
     orderNumbers: new OrderNumbers((size) => takeIdBlock(deps.store.db, 'order', size)),
     wakeNotifier: deps.wakeNotifier ?? (() => {}),
     clock,
@@ -96,4 +96,15 @@ export function createGatewayContext(deps: ContextDeps): GatewayContext & { clos
       await ctx.signatureUsage.close();
     },
   });
+}
+
+/**
+ * A long-poll's check of its order: the order's answer once it has left `pending` (the
+ * waiter answers with it, no second read), null when the order is not there (the wait is
+ * over; the answer is the order as the query found it), undefined while it is pending.
+ */
+async function orderDoneCheck(db: Store['db'], orderId: string): Promise<OrderResult | null | undefined> {
+  const order = await findOrderResultById(db, orderId);
+  if (!order) return null;
+  return order.status === 'pending' ? undefined : order;
 }

@@ -88,9 +88,10 @@ function answerAfterWait(
   whenStopped: QueryOptions['whenStopped'],
 ) {
   return ctx.orderWaiters.wait(order.order_id, ctx.config.longPollSeconds * 1000, whenStopped).then(
-    async () => {
+    async (found) => {
       release();
-      const now = (await findOrderResultByReference(ctx.store.db, userId, merchantReference)) ?? order;
+      // Done: the order as the waiter's check read it. Ended otherwise (a timeout): as it is now.
+      const now = found ?? (await findOrderResultByReference(ctx.store.db, userId, merchantReference)) ?? order;
       return resultFields(now, key, ctx.config.timeZoneOffsetMinutes);
     },
     (error: unknown) => {

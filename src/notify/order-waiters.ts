@@ -6,23 +6,23 @@ import type { OrderEvents } from './order-events.js';
  * waiters by deadline), so that thousands of them cost a record and a promise each, not an
  * AbortSignal, a timer and a suspended async function each.
  */
-class Waiter {
+class Waiter<T> {
   /** A check of the order is running. */
   checking = false;
   /** The order changed while it was being checked: check again. */
   changed = false;
   ended = false;
   /** The next waiter of the same order. */
-  nextOfOrder: Waiter | undefined = undefined;
+  nextOfOrder: Waiter<T> | undefined = undefined;
   /** Neighbours in the list ordered by deadline. */
-  earlier: Waiter | undefined = undefined;
-  later: Waiter | undefined = undefined;
+  earlier: Waiter<T> | undefined = undefined;
+  later: Waiter<T> | undefined = undefined;
 
   constructor(
     readonly orderId: string,
     /** performance.now() at which the wait ends unanswered. */
     readonly deadline: number,
-    readonly resolve: (done: boolean) => void,
+    readonly resolve: (found: T | undefined) => void,
     readonly reject: (error: unknown) => void,
   ) {}
 }
@@ -34,48 +34,50 @@ class Waiter {
  * listener for all of them. A waiter the caller stops (its client went away) leaves both
  * lists at once.
  */
-export class OrderWaiters {
+export class OrderWaiters<T = true> {
   readonly #events: OrderEvents;
-  readonly #isDone: (orderId: string) => Promise<boolean>;
+  readonly #check: (orderId: string) => Promise<T | undefined>;
   readonly #shutdown: AbortSignal;
   /** The first waiter of each order; the others follow through `nextOfOrder`. */
-  readonly #byOrder = new Map<string, Waiter>();
-  #earliest: Waiter | undefined;
-  #latest: Waiter | undefined;
+  readonly #byOrder = new Map<string, Waiter<T>>();
+  #earliest: Waiter<T> | undefined;
+  #latest: Waiter<T> | undefined;
   #size = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
 
   /**
-   * `isDone(orderId)` says whether the wait for that order is over (it is read again on each
-   * change). `shutdown` ends every wait when it aborts, and answers new ones at once.
+   * `check(orderId)` ends the wait for that order when it gives a value, which the wait then
+   * resolves with (what the check read is what the waiter answers: no second read); undefined
+   * means not yet. It runs again on each change. `shutdown` ends every wait when it aborts,
+   * and answers new ones at once.
    */
-  constructor(events: OrderEvents, isDone: (orderId: string) => Promise<boolean>, shutdown: AbortSignal) {
+  constructor(events: OrderEvents, check: (orderId: string) => Promise<T | undefined>, shutdown: AbortSignal) {
     this.#events = events;
-    this.#isDone = isDone;
+    this.#check = check;
     this.#shutdown = shutdown;
     shutdown.addEventListener('abort', () => this.#endAll(), { once: true });
   }
 
   /**
-   * Resolves true when `isDone(orderId)` holds, checked now and again on each change of the
-   * order; false when `timeoutMs` pass, on shutdown, or when the function handed to
-   * `whenStopped` is called. Subscribes before the first check, so a change between the
-   * check and the wait is never missed.
+   * Resolves with what `check(orderId)` gives once it gives something, checked now and again
+   * on each change of the order; with undefined when `timeoutMs` pass, on shutdown, or when
+   * the function handed to `whenStopped` is called. Subscribes before the first check, so a
+   * change between the check and the wait is never missed.
    */
-  wait(orderId: string, timeoutMs: number, whenStopped?: (stop: () => void) => void): Promise<boolean> {
-    if (this.#shutdown.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve, reject) => {
-      const waiter = new Waiter(orderId, performance.now() + timeoutMs, resolve, reject);
+  wait(orderId: string, timeoutMs: number, whenStopped?: (stop: () => void) => void): Promise<T | undefined> {
+    if (this.#shutdown.aborted) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      const waiter = new Waiter<T>(orderId, performance.now() + timeoutMs, resolve, reject);
       this.#add(waiter);
       whenStopped?.(this.#stopOf(waiter));
-      if (!waiter.ended) this.#check(waiter);
+      if (!waiter.ended) this.#checkOf(waiter);
     });
   }
 
   /** The function that stops `waiter`: made apart, so it keeps only the waiter, not wait()'s arguments. */
-  #stopOf(waiter: Waiter): () => void {
-    return () => this.#end(waiter, false);
+  #stopOf(waiter: Waiter<T>): () => void {
+    return () => this.#end(waiter, undefined);
   }
 
   /** How many waits are in progress. */
@@ -92,31 +94,31 @@ export class OrderWaiters {
   readonly #changed = (orderId: string): void => {
     for (let waiter = this.#byOrder.get(orderId); waiter; waiter = waiter.nextOfOrder) {
       if (waiter.checking) waiter.changed = true;
-      else this.#check(waiter);
+      else this.#checkOf(waiter);
     }
   };
 
-  #check(waiter: Waiter): void {
+  #checkOf(waiter: Waiter<T>): void {
     waiter.checking = true;
     waiter.changed = false;
-    let done: Promise<boolean>;
+    let checked: Promise<T | undefined>;
     try {
-      done = this.#isDone(waiter.orderId);
+      checked = this.#check(waiter.orderId);
     } catch (error) {
-      done = Promise.reject(error);
+      checked = Promise.reject(error);
     }
-    done.then(
-      (isDone) => {
+    checked.then(
+      (found) => {
         waiter.checking = false;
         if (waiter.ended) return;
-        if (isDone) this.#end(waiter, true);
-        else if (waiter.changed) this.#check(waiter);
+        if (found !== undefined) this.#end(waiter, found);
+        else if (waiter.changed) this.#checkOf(waiter);
       },
-      (error: unknown) => this.#end(waiter, false, { error }),
+      (error: unknown) => this.#end(waiter, undefined, { error }),
     );
   }
 
-  #add(waiter: Waiter): void {
+  #add(waiter: Waiter<T>): void {
     const first = this.#byOrder.get(waiter.orderId);
     if (first) {
       waiter.nextOfOrder = first.nextOfOrder;
@@ -139,7 +141,7 @@ export class OrderWaiters {
   }
 
   /** Ends a wait once: out of both lists, then its promise settles (rejects with `failed.error`). */
-  #end(waiter: Waiter, done: boolean, failed?: { error: unknown }): void {
+  #end(waiter: Waiter<T>, found: T | undefined, failed?: { error: unknown }): void {
     if (waiter.ended) return;
     waiter.ended = true;
     const first = this.#byOrder.get(waiter.orderId);
@@ -165,7 +167,7 @@ export class OrderWaiters {
     // due and sets itself again), but not when nobody waits: it would hold the process.
     if (this.#size === 0) this.#arm();
     if (failed) waiter.reject(failed.error);
-    else waiter.resolve(done);
+    else waiter.resolve(found);
   }
 
   /** Sets the one timer for the earliest deadline (none when nobody waits). */
@@ -183,11 +185,11 @@ export class OrderWaiters {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = performance.now();
-    while (this.#earliest && this.#earliest.deadline <= now) this.#end(this.#earliest, false);
+    while (this.#earliest && this.#earliest.deadline <= now) this.#end(this.#earliest, undefined);
     this.#arm();
   };
 
   #endAll(): void {
-    while (this.#earliest) this.#end(this.#earliest, false);
+    while (this.#earliest) this.#end(this.#earliest, undefined);
   }
 }

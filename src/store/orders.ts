@@ -197,6 +197,22 @@ export async function findOrderById(db: Db, orderId: string): Promise<OrderRecor
   return byId.first(db, [orderId]);
 }
 
+/**
+ * What a query answer shows of the order `orderId` (RESULT_COLUMNS). On PostgreSQL the reads
+ * of one event-loop turn share one query, as findOrderById's do.
+ */
+export async function findOrderResultById(db: Db, orderId: string): Promise<OrderResult | undefined> {
+  if (sharesRoundTrips(db)) return resultByIdBatcher(db).add(orderId);
+  return resultById.first(db, [orderId]);
+}
+
+const resultById = new PreparedQuery((db, slot) => db.selectFrom('orders').select(RESULT_COLUMNS).where('order_id', '=', slot(0)));
+const resultsByIds = new PreparedQuery((db, slot) => db.selectFrom('orders').select(RESULT_COLUMNS).where(sql<boolean>`order_id = any(${slot(0)}::text[])`));
+const resultByIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
+  const found = new Map((await resultsByIds.rows(db, [[...new Set(orderIds)]])).map((row) => [row.order_id, row]));
+  return orderIds.map((id) => found.get(id));
+}, LOOKUP_BATCH);
+
 export async function findOrderStatus(db: Db, orderId: string): Promise<string | undefined> {
   if (sharesRoundTrips(db)) return (await byIdBatcher(db).add(orderId))?.status;
   return (await statusById.first(db, [orderId]))?.status;

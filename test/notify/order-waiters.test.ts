@@ -27,7 +27,7 @@ function orders() {
     checks,
     isDone: async (orderId: string) => {
       checks.set(orderId, (checks.get(orderId) ?? 0) + 1);
-      return done.has(orderId);
+      return done.has(orderId) ? true : undefined;
     },
   };
 }
@@ -84,9 +84,9 @@ describe('OrderWaiters', () => {
         // The first check of o-slow sees it pending, and is held until the order has changed.
         if (orderId === 'o-slow' && checks === 1) {
           await new Promise<void>((resolve) => (releaseCheck = resolve));
-          return false;
+          return undefined;
         }
-        return done.has(orderId);
+        return done.has(orderId) ? true : undefined;
       },
       new AbortController().signal,
     );
@@ -111,7 +111,7 @@ describe('OrderWaiters', () => {
     assert.equal(waiters.size, 200);
     assert.equal(events.open, 50);
     for (const stop of stops) stop();
-    assert.deepEqual(await Promise.all(waits), waits.map(() => false));
+    assert.deepEqual(await Promise.all(waits), waits.map(() => undefined));
     assert.equal(waiters.size, 0);
     assert.equal(waiters.orders, 0);
     assert.equal(events.open, 0);
@@ -121,7 +121,7 @@ describe('OrderWaiters', () => {
     assert.equal(waiters.size, 0);
 
     // Stopped before its first check: answered without waiting.
-    assert.equal(await waiters.wait('o-x', 60_000, (stop) => stop()), false);
+    assert.equal(await waiters.wait('o-x', 60_000, (stop) => stop()), undefined);
     assert.equal(waiters.size, 0);
   });
 
@@ -132,7 +132,7 @@ describe('OrderWaiters', () => {
     const stops: Array<() => void> = [];
     const waits = [0, 1, 2].map(() => waiters.wait('o-1', 60_000, (stop) => stops.push(stop)));
     stops[1]();
-    assert.equal(await waits[1], false);
+    assert.equal(await waits[1], undefined);
     assert.equal(waiters.size, 2);
     assert.equal(events.open, 1);
     store.done.add('o-1');
@@ -151,12 +151,12 @@ describe('OrderWaiters', () => {
     const waits = Array.from({ length: 100 }, (_, i) => waiters.wait(`o-${i}`, 60_000));
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, listeners, 'no listener per wait');
     shutdown.abort();
-    assert.deepEqual(await Promise.all(waits), waits.map(() => false));
+    assert.deepEqual(await Promise.all(waits), waits.map(() => undefined));
     assert.equal(waiters.size, 0);
     assert.equal(events.open, 0);
 
     const checksBefore = [...store.checks.values()].reduce((a, b) => a + b, 0);
-    assert.equal(await waiters.wait('o-late', 60_000), false);
+    assert.equal(await waiters.wait('o-late', 60_000), undefined);
     assert.equal([...store.checks.values()].reduce((a, b) => a + b, 0), checksBefore, 'not even checked');
     assert.equal(waiters.size, 0);
   });
@@ -167,7 +167,7 @@ describe('OrderWaiters', () => {
     const waiters = new OrderWaiters(events, store.isDone, new AbortController().signal);
     const long = waiters.wait('o-long', 60_000);
     const short = [waiters.wait('o-1', 20), waiters.wait('o-2', 1), waiters.wait('o-3', 40)];
-    assert.deepEqual(await Promise.all(short), [false, false, false]);
+    assert.deepEqual(await Promise.all(short), [undefined, undefined, undefined]);
     assert.equal(waiters.size, 1);
     assert.equal(await settledYet(long), false);
     store.done.add('o-long');
@@ -182,6 +182,36 @@ describe('OrderWaiters', () => {
     await assert.rejects(waiters.wait('o-1', 60_000), /database gone/);
     assert.equal(waiters.size, 0);
     assert.equal(events.open, 0);
+  });
+
+  test('each wait resolves with what the check read when it found the order done, and is not checked again', async () => {
+    const events = new CountedEvents();
+    const rows = new Map<string, { status: string; reads: number }>();
+    let reads = 0;
+    const waiters = new OrderWaiters(
+      events,
+      async (orderId) => {
+        reads++;
+        const row = rows.get(orderId);
+        return row && row.status !== 'pending' ? { ...row, reads } : undefined;
+      },
+      new AbortController().signal,
+    );
+    rows.set('o-1', { status: 'pending', reads: 0 });
+    const first = waiters.wait('o-1', 60_000);
+    const second = waiters.wait('o-1', 60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(reads, 2);
+    rows.set('o-1', { status: 'paid', reads: 0 });
+    events.publish('o-1');
+    const answers = await Promise.all([first, second]);
+    assert.deepEqual(
+      answers.map((a) => a?.status),
+      ['paid', 'paid'],
+    );
+    // Each waiter got the row of its own check after the change (reads 3 and 4), nothing read after.
+    assert.deepEqual(answers.map((a) => a?.reads).sort(), [3, 4]);
+    assert.equal(reads, 4);
   });
 });
 
