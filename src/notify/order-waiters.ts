@@ -34,7 +34,7 @@ class Waiter<T> {
  * listener for all of them. A waiter the caller stops (its client went away) leaves both
  * lists at once.
  */
-export class OrderWaiters<T = true> {
+export class OrderWaiters<T> {
   readonly #events: OrderEvents;
   readonly #check: (orderId: string) => Promise<T | undefined>;
   readonly #shutdown: AbortSignal;

@@ -207,22 +207,24 @@ export async function findOrderResultById(db: Db, orderId: string): Promise<Orde
 }
 
 const resultById = new PreparedQuery((db, slot) => db.selectFrom('orders').select(RESULT_COLUMNS).where('order_id', '=', slot(0)));
-const resultsByIds = new PreparedQuery((db, slot) => db.selectFrom('orders').select(RESULT_COLUMNS).where(sql<boolean>`order_id = any(${slot(0)}::text[])`));
-const resultByIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
-  const found = new Map((await resultsByIds.rows(db, [[...new Set(orderIds)]])).map((row) => [row.order_id, row]));
-  return orderIds.map((id) => found.get(id));
-}, LOOKUP_BATCH);
 
 export async function findOrderStatus(db: Db, orderId: string): Promise<string | undefined> {
-  if (sharesRoundTrips(db)) return (await byIdBatcher(db).add(orderId))?.status;
+  if (sharesRoundTrips(db)) return (await resultByIdBatcher(db).add(orderId))?.status;
   return (await statusById.first(db, [orderId]))?.status;
 }
 
-const byIds = new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where(sql<boolean>`order_id = any(${slot(0)}::text[])`));
-const byIdBatcher = batcherPerDatabase(async (db, orderIds: string[]) => {
-  const found = new Map((await byIds.rows(db, [[...new Set(orderIds)]])).map((row) => [row.order_id, row]));
-  return orderIds.map((id) => found.get(id));
-}, LOOKUP_BATCH);
+/** The lookups by order id of one turn in one query (`query` binds the ids as one array), answered per id. */
+const batchedById = <Row extends { order_id: string }>(query: PreparedQuery<Row>) =>
+  batcherPerDatabase(async (db, orderIds: string[]) => {
+    const found = new Map((await query.rows(db, [[...new Set(orderIds)]])).map((row) => [row.order_id, row]));
+    return orderIds.map((id) => found.get(id));
+  }, LOOKUP_BATCH);
+const byIdBatcher = batchedById(
+  new PreparedQuery((db, slot) => db.selectFrom('orders').selectAll().where(sql<boolean>`order_id = any(${slot(0)}::text[])`)),
+);
+const resultByIdBatcher = batchedById(
+  new PreparedQuery((db, slot) => db.selectFrom('orders').select(RESULT_COLUMNS).where(sql<boolean>`order_id = any(${slot(0)}::text[])`)),
+);
 
 /**
  * Gives a still-pending order a fresh nonce (a customer retrying checkout); the one it had
